@@ -1,0 +1,16 @@
+"""tplkit: multilingual customer-service email templates, compiled once and rendered fast.
+
+>>> import tplkit
+>>> kit = tplkit.Kit()
+>>> email = kit.render("acknowledgement", kit.template("acknowledgement").sample, locale="uk-UA")
+"""
+from .errors import (CatalogError, ConfigError, HeaderError, LocaleWarning, PlaceholderError,
+                     Problem, SecurityError, TemplateNotFound, TemplateSourceError, TplkitError)
+from .kit import Kit
+from .render import RenderedEmail
+from .schema import Money, Placeholder
+
+__all__ = ["Kit", "RenderedEmail", "Placeholder", "Money", "Problem", "TplkitError",
+           "PlaceholderError", "TemplateNotFound", "TemplateSourceError", "SecurityError",
+           "CatalogError", "ConfigError", "HeaderError", "LocaleWarning"]
+__version__ = "0.1.0"

@@ -1,0 +1,269 @@
+"""Catalogs, locale negotiation and locale-aware formatting (all through Babel).
+
+Catalogs are gettext ``.po`` files under ``locales/<lang>/LC_MESSAGES/``. A project's
+catalog is layered over the built-in one: its messages win. Unlike ``Translations.load()``,
+a missing catalog is never silently replaced by English: see :func:`load_catalog`.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import gettext as _gettext
+import threading
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Callable, Iterable, Sequence
+
+from .errors import CatalogError
+
+DOMAIN = "tplkit"
+SOURCE_LOCALE = "en"
+RTL_LANGUAGES = {"ar", "he", "fa", "ur", "ps", "sd", "yi", "dv", "ug", "ckb"}
+
+
+def catalog_files(locale: str, dirs: Sequence[Path]) -> list[Path]:
+    return [d / locale / "LC_MESSAGES" / f"{DOMAIN}.po" for d in dirs
+            if (d / locale / "LC_MESSAGES" / f"{DOMAIN}.po").is_file()]
+
+
+def available_locales(dirs: Sequence[Path], default: str = SOURCE_LOCALE) -> list[str]:
+    """Every locale that has a catalog in any of ``dirs``, plus the default locale."""
+    found = {default, SOURCE_LOCALE}
+    for d in dirs:
+        if d.is_dir():
+            for child in d.iterdir():
+                if (child / "LC_MESSAGES" / f"{DOMAIN}.po").is_file():
+                    found.add(child.name)
+    return sorted(found)
+
+
+@dataclass
+class Catalog:
+    """Merged translations of one locale."""
+
+    locale: str
+    messages: dict[Any, Any] = field(default_factory=dict)   # msgid or (s, p) -> str or tuple
+    plural_expr: str = "(n != 1)"
+    num_plurals: int = 2
+    files: list[Path] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self._plural: Callable[[int], int] = _gettext.c2py(self.plural_expr)
+
+    def plural_index(self, n: Any) -> int:
+        """Index of the plural form to use for ``n`` according to the catalog's Plural-Forms."""
+        try:
+            return self._plural(abs(int(n)))
+        except (TypeError, ValueError, OverflowError):
+            return self.num_plurals - 1
+
+    def gettext(self, msgid: str) -> str:
+        return self.messages.get(msgid) or msgid
+
+    def plural_forms(self, singular: str, plural: str) -> tuple[tuple[str, ...], Callable[[Any], int]]:
+        """The translated forms and the function choosing among them.
+
+        An untranslated (or partly translated) plural message falls back to the English
+        forms *and* the English rule, so the numbers always agree with the words.
+        """
+        forms = self.messages.get((singular, plural))
+        if forms and all(forms) and len(forms) == self.num_plurals:
+            return tuple(forms), self.plural_index
+        return (singular, plural), _english_plural
+
+    @property
+    def translated(self) -> int:
+        return sum(1 for v in self.messages.values() if v and (not isinstance(v, tuple) or all(v)))
+
+
+def _english_plural(n: Any) -> int:
+    try:
+        return 0 if abs(int(n)) == 1 else 1
+    except (TypeError, ValueError, OverflowError):
+        return 1
+
+
+_cache: dict[tuple, Catalog] = {}
+_cache_lock = threading.Lock()
+
+
+def read_po(path: Path, locale: str):
+    """Read one ``.po`` file with Babel, turning its errors into :class:`CatalogError`."""
+    from babel.messages.pofile import PoFileError
+    from babel.messages import pofile
+
+    try:
+        with open(path, "rb") as f:
+            return pofile.read_po(f, locale=locale, abort_invalid=True)
+    except PoFileError as e:
+        line = getattr(e, "lineno", None)
+        raise CatalogError(f"invalid catalog: {e}", file=path, line=line, locale=locale) from None
+    except (OSError, UnicodeDecodeError, ValueError) as e:
+        raise CatalogError(f"cannot read catalog: {e}", file=path, locale=locale) from None
+
+
+def load_catalog(locale: str, dirs: Sequence[Path]) -> Catalog:
+    """The merged catalog for ``locale``.
+
+    The source locale (``en``) needs no catalog. Any other locale without a catalog raises
+    :class:`CatalogError` instead of rendering English without a word.
+    """
+    files = catalog_files(locale, dirs)
+    key = (locale, tuple((str(f), f.stat().st_mtime_ns) for f in files))
+    with _cache_lock:
+        if key in _cache:
+            return _cache[key]
+    if not files:
+        if locale.split("_")[0] == SOURCE_LOCALE:
+            cat = Catalog(locale)
+        else:
+            raise CatalogError(f"no catalog for locale {locale!r} "
+                               f"(expected locales/{locale}/LC_MESSAGES/{DOMAIN}.po)", locale=locale)
+    else:
+        cat = None
+        for path in files:
+            po = read_po(path, locale)
+            if cat is None:
+                cat = Catalog(locale, plural_expr=po.plural_expr, num_plurals=po.num_plurals)
+            for msg in po:
+                if not msg.id or msg.fuzzy:
+                    continue
+                if isinstance(msg.id, (tuple, list)):
+                    forms = tuple(msg.string or ())
+                    if forms and all(forms):
+                        cat.messages[tuple(msg.id[:2])] = forms
+                elif msg.string:
+                    cat.messages[msg.id] = msg.string
+            cat.files.append(path)
+        cat.__post_init__()
+    with _cache_lock:
+        _cache[key] = cat
+    return cat
+
+
+# --- negotiation ----------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Negotiated:
+    """Which locale will be used for a request, and whether it is what was asked for."""
+
+    requested: str | None
+    locale: str
+    exact: bool
+    note: str = ""
+
+
+def negotiate(requested: str | None, available: Iterable[str], default: str) -> Negotiated:
+    """Pick a locale: ``uk-UA`` -> ``uk_UA`` -> ``uk`` -> default.
+
+    A miss is reported in ``note`` (the caller warns); it is never silent.
+    """
+    from babel import Locale, UnknownLocaleError
+
+    available = list(available)
+    if not requested:
+        return Negotiated(requested, default, True)
+    try:
+        loc = Locale.parse(str(requested).strip().replace("-", "_"))
+    except (UnknownLocaleError, ValueError, TypeError):
+        return Negotiated(requested, default, False,
+                          f"unknown locale {requested!r}; using {default!r}")
+    candidates = [str(loc)]
+    if loc.script:
+        candidates.append(f"{loc.language}_{loc.script}")
+    candidates.append(loc.language)
+    for cand in candidates:
+        if cand in available:
+            return Negotiated(requested, cand, True)
+    return Negotiated(requested, default, False,
+                      f"no templates in locale {requested!r}; using {default!r} "
+                      f"(available: {', '.join(available)})")
+
+
+def text_direction(locale: str) -> str:
+    return "rtl" if locale.split("_")[0] in RTL_LANGUAGES else "ltr"
+
+
+def html_lang(locale: str) -> str:
+    """BCP 47 tag for ``<html lang>``: ``pt_BR`` -> ``pt-BR``."""
+    return locale.replace("_", "-")
+
+
+# --- formatting filters (CLDR through Babel) --------------------------------------------------
+# Every filter takes ``locale=``; the build pass fills it in, so runtime templates call
+# e.g. ``{{ amount|money(locale='uk') }}``.
+
+def fmt_number(value: Any, locale: str = SOURCE_LOCALE) -> str:
+    from babel.numbers import format_decimal
+
+    return format_decimal(value, locale=locale)
+
+
+def fmt_money(value: Any, currency: str | None = None, locale: str = SOURCE_LOCALE) -> str:
+    from babel.numbers import format_currency
+
+    amount = getattr(value, "amount", value)
+    currency = currency or getattr(value, "currency", None)
+    return format_currency(Decimal(str(amount)), currency, locale=locale)
+
+
+def fmt_date(value: Any, format: str = "long", locale: str = SOURCE_LOCALE) -> str:
+    from babel.dates import format_date
+
+    return format_date(value, format=format, locale=locale)
+
+
+def fmt_datetime(value: Any, format: str = "medium", tz: str | None = None,
+                 locale: str = SOURCE_LOCALE) -> str:
+    from babel.dates import format_datetime
+
+    return format_datetime(value, format=format, tzinfo=tz, locale=locale)
+
+
+def fmt_duration(value: Any, threshold: float = 0.85, locale: str = SOURCE_LOCALE) -> str:
+    from babel.dates import format_timedelta
+
+    if not isinstance(value, _dt.timedelta):
+        value = _dt.timedelta(seconds=float(value))
+    return format_timedelta(value, threshold=threshold, locale=locale)
+
+
+def fmt_list(value: Any, style: str = "standard", locale: str = SOURCE_LOCALE) -> str:
+    from babel.lists import format_list
+
+    return format_list([str(v) for v in value], style=style, locale=locale)
+
+
+_DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def fmt_support_hours(hours: Any, locale: str = SOURCE_LOCALE) -> str:
+    """``{days: "mon-fri", open: "09:00", close: "18:00", timezone: "Europe/Berlin"}`` ->
+    ``Mon – Fri, 09:00 – 18:00 (Central European Time)`` in the locale's words."""
+    from babel.dates import format_interval, get_day_names, get_timezone_name
+
+    if not hours:
+        return ""
+    first, _, last = str(hours.get("days", "mon-fri")).partition("-")
+    names = get_day_names("abbreviated", locale=locale)
+    days = names[_DAYS.index(first)]
+    if last:
+        days = f"{days}–{names[_DAYS.index(last)]}"
+    t_open = _dt.time.fromisoformat(hours.get("open", "09:00"))
+    t_close = _dt.time.fromisoformat(hours.get("close", "17:00"))
+    span = format_interval(t_open, t_close, "Hm", locale=locale)
+    tz = hours.get("timezone")
+    if tz:
+        name = get_timezone_name(tz, width="long", locale=locale)
+        return f"{days}, {span} ({name})"
+    return f"{days}, {span}"
+
+
+LOCALE_FILTERS: dict[str, Callable[..., str]] = {
+    "number": fmt_number, "money": fmt_money, "date": fmt_date, "datetime": fmt_datetime,
+    "duration": fmt_duration, "list": fmt_list, "support_hours": fmt_support_hours,
+}
+
+# The filter a bare ``{{ placeholder }}`` of each type is shown with.
+TYPE_FORMAT = {"int": "number", "decimal": "number", "money": "money", "date": "date",
+               "datetime": "datetime", "duration": "duration", "list": "list"}

@@ -1,0 +1,177 @@
+"""The front door: :class:`Kit` finds, compiles (once) and renders templates."""
+from __future__ import annotations
+
+import os
+import threading
+import warnings
+from pathlib import Path
+from typing import Any, Mapping
+
+from . import i18n
+from .config import Project, builtin_root, load_project
+from .errors import LocaleWarning, TemplateSourceError, TplkitError
+from .render import RenderedEmail
+from .schema import Schema
+from .store import Store, TemplateInfo
+
+
+class Kit:
+    """Templates, catalogs and brand of one project (or of the built-in library alone).
+
+    ``Kit()`` uses the built-in templates; ``Kit("path/to/project")`` layers a project's
+    templates, catalogs and brand over them. Compiled templates are cached per
+    (template, locale); with ``auto_reload=True`` (the preview server) a cached template is
+    recompiled when any of its files changes.
+    """
+
+    def __init__(self, project: str | os.PathLike | None = None, *, strict: bool = True,
+                 auto_reload: bool = False, settings: Mapping[str, Any] | None = None) -> None:
+        self.project: Project = load_project(project, overrides=settings)
+        self.strict = strict
+        self.auto_reload = auto_reload
+        self.store = Store(self.project.template_dirs, builtin_root() / "templates")
+        self._compiled: dict[tuple[str, str], Any] = {}
+        self._envs: dict[str, Any] = {}
+        self._lock = threading.RLock()
+        self._key_locks: dict[tuple[str, str], threading.Lock] = {}
+
+    # --- discovery ---------------------------------------------------------------------------
+
+    @property
+    def brand(self):
+        return self.project.brand
+
+    @property
+    def default_locale(self) -> str:
+        return self.project.default_locale
+
+    def template_names(self) -> list[str]:
+        """Names of every template, the project's and the built-in ones."""
+        return self.store.names()
+
+    def locales(self) -> list[str]:
+        """Locale codes that have catalogs (plus the default locale)."""
+        configured = self.project.settings.get("locales")
+        if configured:
+            return sorted({*map(str, configured), self.default_locale})
+        return i18n.available_locales(self.project.locale_dirs, self.default_locale)
+
+    def template(self, name: str) -> TemplateInfo:
+        """A template's manifest: description, placeholders, samples (``.sample``)."""
+        return self.store.get(name)
+
+    def negotiate(self, locale: str | None) -> i18n.Negotiated:
+        return i18n.negotiate(locale, self.locales(), self.default_locale)
+
+    def schema(self, info: TemplateInfo) -> Schema:
+        """The template's schema with ``default_from = "brand.x"`` resolved for this brand."""
+        defaults = {}
+        for name, ph in info.placeholders.items():
+            if ph.default_from:
+                attr = ph.default_from.split(".", 1)[1]
+                if not hasattr(self.brand, attr):
+                    raise TemplateSourceError(f"placeholder {name!r}: default_from names an "
+                                              f"unknown brand setting {attr!r}",
+                                              template=info.name, file=str(info.manifest))
+                defaults[name] = getattr(self.brand, attr)
+            elif ph.default is not None:
+                defaults[name] = ph.default
+        from .schema import coerce
+        try:
+            defaults = {k: coerce(info.placeholders[k], v) for k, v in defaults.items()}
+        except ValueError as e:
+            raise TemplateSourceError(f"a default does not fit its placeholder: {e}",
+                                      template=info.name, file=str(info.manifest)) from None
+        return Schema(dict(info.placeholders), defaults)
+
+    # --- compiling -----------------------------------------------------------------------------
+
+    def environment(self, locale: str):
+        """The sandboxed build-pass environment for ``locale`` (one per kit and locale)."""
+        from jinja2 import ChoiceLoader, FileSystemLoader, PrefixLoader
+
+        from .compile import BuildEnvironment
+
+        with self._lock:
+            catalog = i18n.load_catalog(locale, self.project.locale_dirs)
+            env = self._envs.get(locale)
+            if env is None or env.catalog is not catalog:
+                dirs = [str(d) for d in self.project.template_dirs]
+                builtin = FileSystemLoader(str(builtin_root() / "templates"))
+                loader = ChoiceLoader([FileSystemLoader(dirs), PrefixLoader({"builtin": builtin})])
+                env = BuildEnvironment(loader, catalog)
+                env.search_dirs = dirs
+                self._envs[locale] = env
+            return env
+
+    def compile(self, name: str, locale: str | None = None):
+        """The compiled form of a template for a locale (cached; thread-safe)."""
+        locale = self.negotiate(locale).locale if locale else self.default_locale
+        key = (name, locale)
+        compiled = self._compiled.get(key)
+        if compiled is not None and not (self.auto_reload and _stale(compiled)):
+            return compiled
+        with self._lock:
+            lock = self._key_locks.setdefault(key, threading.Lock())
+        with lock:
+            compiled = self._compiled.get(key)
+            if compiled is not None and not (self.auto_reload and _stale(compiled)):
+                return compiled
+            from .compile import compile_template
+
+            info = self.template(name)
+            env = self.environment(locale)
+            try:
+                compiled = compile_template(env, info, self.brand, locale, self.schema(info))
+            except TplkitError as e:
+                e.template = e.template or name
+                e.locale = e.locale or locale
+                raise
+            self._compiled[key] = compiled
+            return compiled
+
+    # --- rendering -----------------------------------------------------------------------------
+
+    def render(self, name: str, context: Mapping[str, Any] | None = None, *,
+               locale: str | None = None, strict: bool | None = None) -> RenderedEmail:
+        """Render a template for one recipient.
+
+        Every missing, invalid or unknown value is reported at once in one
+        :class:`~tplkit.PlaceholderError`. An unavailable locale falls back to the default
+        with a :class:`~tplkit.LocaleWarning` (and ``email.warnings`` says so).
+        """
+        neg = self.negotiate(locale)
+        if neg.note:
+            warnings.warn(neg.note, LocaleWarning, stacklevel=2)
+        compiled = self.compile(name, neg.locale)
+        values = compiled.schema.validate(context, strict=self.strict if strict is None else strict,
+                                          template=name, locale=neg.locale)
+        parts = compiled.render_parts(values)
+        return RenderedEmail(template=name, locale=neg.locale, requested_locale=locale,
+                             warnings=(neg.note,) if neg.note else (), headers=compiled.headers,
+                             **parts)
+
+    def render_naive(self, name: str, context: Mapping[str, Any] | None = None, *,
+                     locale: str | None = None) -> RenderedEmail:
+        """The same email through the per-message pipeline (Jinja, MJML, premailer, text).
+
+        Slow; it exists as the correctness oracle for :meth:`render` and for benchmarks.
+        """
+        from .compile import render_naive
+
+        neg = self.negotiate(locale)
+        info = self.template(name)
+        schema = self.schema(info)
+        values = schema.validate(context, strict=self.strict, template=name, locale=neg.locale)
+        parts = render_naive(self.environment(neg.locale), info, self.brand, neg.locale, schema, values)
+        return RenderedEmail(template=name, locale=neg.locale, requested_locale=locale, **parts)
+
+
+def _stale(compiled) -> bool:
+    for path, mtime in compiled.files.items():
+        try:
+            if Path(path).stat().st_mtime_ns != mtime:
+                return True
+        except OSError:
+            return True
+    return False

@@ -1,0 +1,131 @@
+"""The rendered email and its MIME form."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.policy import SMTP
+from email.utils import formatdate, getaddresses, make_msgid
+from typing import Iterable, Mapping, Sequence
+
+from .errors import HeaderError
+
+_HEADER_BAD = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
+
+
+@dataclass(frozen=True)
+class RenderedEmail:
+    """One finished email: subject, preheader, HTML and plain text, plus where it came from.
+
+    ``locale`` is the locale actually used; ``requested_locale`` what the caller asked for;
+    ``warnings`` says why they differ, if they do.
+    """
+
+    template: str
+    locale: str
+    subject: str
+    preheader: str
+    html: str
+    text: str
+    requested_locale: str | None = None
+    warnings: tuple[str, ...] = ()
+    headers: Mapping[str, str] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, str]:
+        """The JSON shape used by ``tplkit preview --format json``."""
+        return {"template": self.template, "locale": self.locale, "subject": self.subject,
+                "preheader": self.preheader, "html": self.html, "text": self.text}
+
+    def to_message(self, sender: str, to: str | Sequence[str], *, cc: str | Sequence[str] = (),
+                   reply_to: str | None = None, in_reply_to: str | None = None,
+                   references: str | Sequence[str] | None = None, message_id: str | None = None,
+                   headers: Mapping[str, str] | None = None) -> EmailMessage:
+        """A ready ``multipart/alternative`` message: text/plain first, then text/html, UTF-8.
+
+        Addresses are validated; any header value with a line break or control character
+        is refused with :class:`HeaderError` (no header injection).
+        """
+        msg = EmailMessage(policy=SMTP)
+        _set(msg, "Subject", _header_value("Subject", self.subject))
+        _set(msg, "From", _addresses("From", sender, single=True))
+        _set(msg, "To", _addresses("To", to))
+        if cc:
+            _set(msg, "Cc", _addresses("Cc", cc))
+        if reply_to:
+            _set(msg, "Reply-To", _addresses("Reply-To", reply_to, single=True))
+        domain = _domain(sender)
+        _set(msg, "Message-ID", _msgid("Message-ID", message_id) if message_id
+             else make_msgid(domain=domain))
+        _set(msg, "Date", formatdate(localtime=False, usegmt=True))
+        _set(msg, "Content-Language", self.locale.replace("_", "-"))
+        if in_reply_to:
+            _set(msg, "In-Reply-To", _msgid("In-Reply-To", in_reply_to))
+            refs = [references] if isinstance(references, str) else list(references or ())
+            if in_reply_to not in refs:
+                refs.append(in_reply_to)
+            _set(msg, "References", " ".join(_msgid("References", r) for r in refs))
+        elif references:
+            refs = [references] if isinstance(references, str) else list(references)
+            _set(msg, "References", " ".join(_msgid("References", r) for r in refs))
+        for k, v in {**self.headers, **(headers or {})}.items():
+            if not re.fullmatch(r"[A-Za-z0-9-]+", k):
+                raise HeaderError(f"invalid header name {k!r}")
+            _set(msg, k, _header_value(k, v))
+        msg.set_content(self.text, subtype="plain", charset="utf-8", cte="quoted-printable")
+        msg.add_alternative(self.html, subtype="html", charset="utf-8", cte="quoted-printable")
+        return msg
+
+
+def _set(msg: EmailMessage, name: str, value: str) -> None:
+    try:
+        msg[name] = value
+    except (ValueError, TypeError) as e:
+        raise HeaderError(f"invalid {name} header: {e}") from None
+
+
+def _header_value(name: str, value: str) -> str:
+    value = str(value)
+    if _HEADER_BAD.search(value):
+        raise HeaderError(f"{name} contains a line break or control character")
+    return value
+
+
+def _addresses(name: str, value: str | Iterable[str], single: bool = False) -> str:
+    items = [value] if isinstance(value, str) else list(value)
+    if not items:
+        raise HeaderError(f"{name}: no address given")
+    out = []
+    for item in items:
+        item = _header_value(name, item)
+        parsed = getaddresses([item])
+        if len(parsed) != 1 or "@" not in parsed[0][1]:
+            raise HeaderError(f"{name}: not a valid address: {item!r:.80}")
+        display, addr = parsed[0]
+        local, _, domain = addr.rpartition("@")
+        if not local or not domain or "." not in domain.strip(".") or " " in addr:
+            raise HeaderError(f"{name}: not a valid address: {item!r:.80}")
+        try:
+            out.append(str(Address(display_name=display, username=local, domain=domain)))
+        except (ValueError, IndexError) as e:
+            raise HeaderError(f"{name}: not a valid address: {e}") from None
+    if single and len(out) != 1:
+        raise HeaderError(f"{name} takes exactly one address")
+    return ", ".join(out)
+
+
+_MSGID = re.compile(r"^<[^<>\s@]+@[^<>\s@]+>$")
+
+
+def _msgid(name: str, value: str) -> str:
+    value = _header_value(name, value).strip()
+    if not value.startswith("<"):
+        value = f"<{value}>"
+    if not _MSGID.match(value):
+        raise HeaderError(f"{name}: not a message id: {value!r:.80}")
+    return value
+
+
+def _domain(sender: str) -> str | None:
+    addr = getaddresses([sender])[0][1]
+    return addr.rpartition("@")[2] or None

@@ -1,0 +1,326 @@
+"""Placeholder schema: declared types, coercion and validation of render contexts.
+
+Each template declares its placeholders in ``template.toml``. At render time the whole
+context is checked at once and *every* problem is reported in one :class:`PlaceholderError`.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import difflib
+import math
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from typing import Any, Callable, Mapping
+from urllib.parse import urlsplit
+
+from .errors import PlaceholderError, Problem, TemplateSourceError
+
+TYPES = ("text", "int", "decimal", "money", "date", "datetime", "duration", "url", "email",
+         "choice", "bool", "list")
+SAFE_URL_SCHEMES = ("https", "http", "mailto", "tel")
+MAX_TEXT = 100_000  # characters; a longer value is almost certainly a bug or an attack
+
+# C0/C1 control characters other than TAB and LF, plus bidi overrides/isolates, which can
+# disguise text (CVE-2021-42574 "Trojan Source" style) in names that customers supply.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+_EMAIL = re.compile(r"^[^@\s<>()\[\],;:\"]+@[^@\s<>()\[\],;:\"]+\.[^@\s<>()\[\],;:\"]+$")
+
+
+@dataclass(frozen=True)
+class Money:
+    """An amount in a currency, formatted per locale by the ``money`` filter."""
+
+    amount: Decimal
+    currency: str
+
+    def __str__(self) -> str:
+        return f"{self.amount} {self.currency}"
+
+
+@dataclass(frozen=True)
+class Placeholder:
+    """One declared placeholder of a template."""
+
+    name: str
+    type: str = "text"
+    required: bool = True
+    default: Any = None
+    example: Any = None
+    description: str = ""
+    choices: tuple = ()
+    item_type: str = "text"
+    currency: str | None = None
+    max_length: int | None = None
+    default_from: str | None = None  # e.g. "brand.sla_hours", resolved per brand
+
+    @property
+    def optional(self) -> bool:
+        return not self.required
+
+
+def parse_placeholders(raw: Mapping[str, Any], *, file: str, template: str) -> dict[str, Placeholder]:
+    """Build the placeholder table from the ``[placeholders]`` table of a manifest."""
+    out: dict[str, Placeholder] = {}
+    for name, spec in raw.items():
+        def bad(msg: str) -> TemplateSourceError:
+            return TemplateSourceError(f"placeholder {name!r}: {msg}", file=file, template=template)
+
+        if not re.fullmatch(r"[a-z_][a-z0-9_]*", name):
+            raise bad("names are lower_snake_case identifiers")
+        if not isinstance(spec, Mapping):
+            raise bad("expected a table")
+        unknown = set(spec) - {"type", "required", "default", "example", "description", "choices",
+                               "items", "currency", "max_length", "default_from"}
+        if unknown:
+            raise bad(f"unknown keys {sorted(unknown)}")
+        typ = spec.get("type", "text")
+        if typ not in TYPES:
+            raise bad(f"unknown type {typ!r} (one of {', '.join(TYPES)})")
+        has_default = "default" in spec or "default_from" in spec
+        required = bool(spec.get("required", not has_default))
+        if typ == "choice" and not spec.get("choices"):
+            raise bad("type 'choice' needs a list of choices")
+        if spec.get("default_from") and not str(spec["default_from"]).startswith("brand."):
+            raise bad("default_from must name a brand setting, e.g. 'brand.sla_hours'")
+        ph = Placeholder(name=name, type=typ, required=required, default=spec.get("default"),
+                         example=spec.get("example"), description=spec.get("description", ""),
+                         choices=tuple(spec.get("choices", ())), item_type=spec.get("items", "text"),
+                         currency=spec.get("currency"), max_length=spec.get("max_length"),
+                         default_from=spec.get("default_from"))
+        if ph.default is not None:
+            try:
+                coerce(ph, ph.default)
+            except ValueError as e:
+                raise bad(f"default does not fit the type: {e}") from None
+        out[name] = ph
+    return out
+
+
+# --- coercion -------------------------------------------------------------------------------
+
+def _text(ph: Placeholder, v: Any) -> str:
+    if isinstance(v, bool) or not isinstance(v, (str, int, float, Decimal)):
+        raise ValueError(f"expected text, got {type(v).__name__}")
+    if isinstance(v, float) and not math.isfinite(v):
+        raise ValueError("expected text, got a non-finite number")
+    s = str(v)
+    try:
+        s.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError("contains an invalid (lone surrogate) character") from None
+    s = unicodedata.normalize("NFC", s)
+    if _CONTROL.search(s):
+        raise ValueError("contains control or bidi-override characters")
+    limit = ph.max_length or MAX_TEXT
+    if len(s) > limit:
+        raise ValueError(f"is {len(s)} characters long (at most {limit})")
+    return s
+
+
+def _int(ph: Placeholder, v: Any) -> int:
+    if isinstance(v, bool):
+        raise ValueError("expected an integer, got a boolean")
+    if isinstance(v, int):
+        return v
+    if isinstance(v, float) and v.is_integer():
+        return int(v)
+    if isinstance(v, str) and re.fullmatch(r"\s*[-+]?\d{1,18}\s*", v):
+        return int(v)
+    raise ValueError(f"expected an integer, got {v!r:.40}")
+
+
+def _decimal(ph: Placeholder, v: Any) -> Decimal:
+    if isinstance(v, bool):
+        raise ValueError("expected a number, got a boolean")
+    if isinstance(v, (int, Decimal)) or (isinstance(v, float)):
+        d = Decimal(str(v)) if isinstance(v, float) else Decimal(v)
+    elif isinstance(v, str):
+        try:
+            d = Decimal(v.strip())
+        except InvalidOperation:
+            raise ValueError(f"expected a number, got {v!r:.40}") from None
+    else:
+        raise ValueError(f"expected a number, got {type(v).__name__}")
+    if not d.is_finite():
+        raise ValueError("expected a finite number")
+    if abs(d) >= Decimal(10) ** 15:
+        raise ValueError("number out of range")
+    return d
+
+
+_CURRENCY = re.compile(r"^[A-Z]{3}$")
+
+
+def _money(ph: Placeholder, v: Any) -> Money:
+    if isinstance(v, Money):
+        return v
+    currency = ph.currency
+    if isinstance(v, Mapping):
+        if "amount" not in v:
+            raise ValueError("money needs an 'amount'")
+        currency = v.get("currency", currency)
+        v = v["amount"]
+    elif isinstance(v, str):
+        parts = v.split()
+        if len(parts) == 2 and _CURRENCY.match(parts[1]):
+            v, currency = parts
+        elif len(parts) == 2 and _CURRENCY.match(parts[0]):
+            currency, v = parts
+    if not currency or not _CURRENCY.match(str(currency)):
+        raise ValueError("money needs a three-letter ISO currency code (e.g. {amount: '10.00', currency: 'EUR'})")
+    return Money(_decimal(ph, v), str(currency))
+
+
+def _date(ph: Placeholder, v: Any) -> _dt.date:
+    if isinstance(v, _dt.datetime):
+        return v.date()
+    if isinstance(v, _dt.date):
+        return v
+    if isinstance(v, str):
+        try:
+            return _dt.date.fromisoformat(v.strip())
+        except ValueError:
+            pass
+    raise ValueError(f"expected a date (YYYY-MM-DD), got {v!r:.40}")
+
+
+def _datetime(ph: Placeholder, v: Any) -> _dt.datetime:
+    if isinstance(v, _dt.datetime):
+        dt = v
+    elif isinstance(v, str):
+        try:
+            dt = _dt.datetime.fromisoformat(v.strip().replace("Z", "+00:00"))
+        except ValueError:
+            raise ValueError(f"expected an ISO 8601 date-time, got {v!r:.40}") from None
+    else:
+        raise ValueError(f"expected an ISO 8601 date-time, got {type(v).__name__}")
+    return dt if dt.tzinfo else dt.replace(tzinfo=_dt.timezone.utc)
+
+
+_DURATION = re.compile(r"^P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?$")
+
+
+def _duration(ph: Placeholder, v: Any) -> _dt.timedelta:
+    if isinstance(v, _dt.timedelta):
+        return v
+    if isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) and v >= 0:
+        return _dt.timedelta(seconds=v)
+    if isinstance(v, str):
+        m = _DURATION.match(v.strip())
+        if m and any(m.groups()):
+            d, h, mi, s = (int(x or 0) for x in m.groups())
+            return _dt.timedelta(days=d, hours=h, minutes=mi, seconds=s)
+    raise ValueError(f"expected a duration (seconds or ISO 8601 like PT24H), got {v!r:.40}")
+
+
+def _url(ph: Placeholder, v: Any) -> str:
+    s = _text(ph, v).strip()
+    parts = urlsplit(s)
+    scheme = parts.scheme.lower()
+    if scheme not in SAFE_URL_SCHEMES:
+        raise ValueError(f"URL scheme {scheme + ':' if scheme else '(none)'} is not allowed "
+                         f"(use {', '.join(SAFE_URL_SCHEMES)})")
+    if scheme in ("http", "https") and not parts.netloc:
+        raise ValueError("URL has no host")
+    if any(c.isspace() for c in s):
+        raise ValueError("URL contains white space")
+    return s
+
+
+def _email(ph: Placeholder, v: Any) -> str:
+    s = _text(ph, v).strip()
+    if not _EMAIL.match(s):
+        raise ValueError(f"not an email address: {s!r:.60}")
+    return s
+
+
+def _choice(ph: Placeholder, v: Any) -> Any:
+    if v in ph.choices:
+        return v
+    close = difflib.get_close_matches(str(v), [str(c) for c in ph.choices], n=1)
+    hint = f" (did you mean {close[0]!r}?)" if close else ""
+    raise ValueError(f"{v!r:.40} is not one of {', '.join(map(str, ph.choices))}{hint}")
+
+
+def _bool(ph: Placeholder, v: Any) -> bool:
+    if isinstance(v, bool):
+        return v
+    if isinstance(v, str) and v.strip().lower() in ("true", "yes", "1", "false", "no", "0"):
+        return v.strip().lower() in ("true", "yes", "1")
+    if isinstance(v, int) and v in (0, 1):
+        return bool(v)
+    raise ValueError(f"expected true or false, got {v!r:.40}")
+
+
+def _list(ph: Placeholder, v: Any) -> list:
+    if isinstance(v, (str, bytes, Mapping)) or not hasattr(v, "__iter__"):
+        raise ValueError(f"expected a list, got {type(v).__name__}")
+    item = Placeholder(name=ph.name, type=ph.item_type, currency=ph.currency)
+    items = list(v)
+    if len(items) > 1000:
+        raise ValueError("list has more than 1000 items")
+    out = []
+    for i, x in enumerate(items):
+        try:
+            out.append(coerce(item, x))
+        except ValueError as e:
+            raise ValueError(f"item {i}: {e}") from None
+    return out
+
+
+_COERCE: dict[str, Callable[[Placeholder, Any], Any]] = {
+    "text": _text, "int": _int, "decimal": _decimal, "money": _money, "date": _date,
+    "datetime": _datetime, "duration": _duration, "url": _url, "email": _email,
+    "choice": _choice, "bool": _bool, "list": _list,
+}
+
+
+def coerce(ph: Placeholder, value: Any) -> Any:
+    """Convert ``value`` to the placeholder's type, or raise ``ValueError`` saying why."""
+    return _COERCE[ph.type](ph, value)
+
+
+@dataclass
+class Schema:
+    """The placeholder table of one template, with brand-resolved defaults."""
+
+    placeholders: dict[str, Placeholder]
+    defaults: dict[str, Any] = field(default_factory=dict)
+
+    def validate(self, context: Mapping[str, Any] | None, *, strict: bool = True,
+                 template: str | None = None, locale: str | None = None) -> dict[str, Any]:
+        """Return the coerced context (defaults filled in) or raise one PlaceholderError."""
+        context = context or {}
+        if not isinstance(context, Mapping):
+            raise PlaceholderError([Problem("(context)", "invalid", "the context must be a mapping")],
+                                   template=template, locale=locale)
+        problems: list[Problem] = []
+        out: dict[str, Any] = {}
+        for name, ph in self.placeholders.items():
+            value = context.get(name)
+            if value is None or (isinstance(value, str) and not value.strip() and ph.type != "text"):
+                if name in self.defaults:
+                    out[name] = self.defaults[name]
+                elif ph.required:
+                    problems.append(Problem(name, "missing", f"required {ph.type} value is missing"))
+                else:
+                    out[name] = None
+                continue
+            try:
+                out[name] = coerce(ph, value)
+            except ValueError as e:
+                problems.append(Problem(name, "invalid", str(e)))
+            except RecursionError:
+                problems.append(Problem(name, "invalid", "value is nested too deeply"))
+        if strict:
+            for name in context:
+                if name in self.placeholders:
+                    continue
+                close = difflib.get_close_matches(str(name), list(self.placeholders), n=1, cutoff=0.7)
+                hint = f"; did you mean {close[0]!r}?" if close else ""
+                problems.append(Problem(str(name), "unknown", f"not a placeholder of this template{hint}"))
+        if problems:
+            raise PlaceholderError(problems, template=template, locale=locale)
+        return out

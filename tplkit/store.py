@@ -1,0 +1,121 @@
+"""Find templates on disk and read their manifests.
+
+A template is a folder ``templates/<name>/`` holding ``template.toml`` (the manifest),
+``subject.txt``, ``preheader.txt``, ``body.mjml`` and optionally a hand-written ``body.txt``.
+Folders whose names start with ``_`` hold shared layouts and components. A project's
+template shadows a built-in one of the same name.
+"""
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping
+
+from .errors import TemplateNotFound, TemplateSourceError, toml_error
+from .schema import Placeholder, parse_placeholders
+
+PARTS = ("subject", "preheader", "html", "text")
+PART_FILES = {"subject": "subject.txt", "preheader": "preheader.txt", "html": "body.mjml",
+              "text": "body.txt"}
+NAME_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+
+
+@dataclass(frozen=True)
+class TemplateInfo:
+    """A template's manifest and files (everything but the compiled output)."""
+
+    name: str
+    folder: Path
+    description: str
+    category: str
+    tags: tuple[str, ...]
+    placeholders: Mapping[str, Placeholder]
+    samples: Mapping[str, Mapping[str, Any]]
+    headers: Mapping[str, str] = field(default_factory=dict)
+    builtin: bool = True
+
+    @property
+    def sample(self) -> dict[str, Any]:
+        """The first (or ``default``) sample context: a dict that renders."""
+        if "default" in self.samples:
+            return dict(self.samples["default"])
+        return dict(next(iter(self.samples.values()))) if self.samples else {}
+
+    def file(self, part: str) -> Path:
+        return self.folder / PART_FILES[part]
+
+    @property
+    def manifest(self) -> Path:
+        return self.folder / "template.toml"
+
+    def has_text_body(self) -> bool:
+        return self.file("text").is_file()
+
+    def source_files(self) -> list[Path]:
+        files = [self.manifest] + [self.file(p) for p in PARTS]
+        return [f for f in files if f.is_file()]
+
+
+class Store:
+    """Layered template folders: the first folder that has a template wins."""
+
+    def __init__(self, dirs: list[Path], builtin_dir: Path) -> None:
+        self.dirs = dirs
+        self.builtin_dir = builtin_dir
+
+    def names(self) -> list[str]:
+        found: set[str] = set()
+        for d in self.dirs:
+            if not d.is_dir():
+                continue
+            for child in d.iterdir():
+                if child.is_dir() and NAME_RE.match(child.name) and (child / "template.toml").is_file():
+                    found.add(child.name)
+        return sorted(found)
+
+    def folder(self, name: str) -> Path:
+        if not isinstance(name, str) or not NAME_RE.match(name):
+            raise TemplateNotFound(f"invalid template name {name!r}", template=str(name))
+        for d in self.dirs:
+            if (d / name / "template.toml").is_file():
+                return d / name
+        import difflib
+        close = difflib.get_close_matches(name, self.names(), n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        raise TemplateNotFound(f"no template named {name!r}{hint}", template=name)
+
+    def get(self, name: str) -> TemplateInfo:
+        folder = self.folder(name)
+        return read_manifest(name, folder, builtin=folder.parent == self.builtin_dir)
+
+
+def read_manifest(name: str, folder: Path, *, builtin: bool = False) -> TemplateInfo:
+    path = folder / "template.toml"
+    try:
+        with open(path, "rb") as f:
+            raw = tomllib.load(f)
+    except tomllib.TOMLDecodeError as e:
+        raise toml_error(e, path, template=name) from None
+
+    def bad(msg: str) -> TemplateSourceError:
+        return TemplateSourceError(msg, file=path, template=name)
+
+    unknown = set(raw) - {"description", "category", "tags", "placeholders", "samples", "headers"}
+    if unknown:
+        raise bad(f"unknown manifest keys: {', '.join(sorted(unknown))}")
+    for part in ("subject", "preheader", "html"):
+        if not (folder / PART_FILES[part]).is_file():
+            raise bad(f"missing {PART_FILES[part]}")
+    placeholders = parse_placeholders(raw.get("placeholders", {}), file=str(path), template=name)
+    samples = raw.get("samples", {})
+    if not isinstance(samples, Mapping) or not all(isinstance(v, Mapping) for v in samples.values()):
+        raise bad("[samples.<name>] must be tables of placeholder values")
+    headers = raw.get("headers", {})
+    if not isinstance(headers, Mapping):
+        raise bad("[headers] must be a table")
+    return TemplateInfo(name=name, folder=folder, description=str(raw.get("description", "")),
+                        category=str(raw.get("category", "")), tags=tuple(raw.get("tags", ())),
+                        placeholders=placeholders, samples=samples,
+                        headers={str(k): str(v) for k, v in headers.items()}, builtin=builtin)

@@ -1,0 +1,217 @@
+"""Derive the plain-text part from an email's MJML structure.
+
+Working on MJML (not on the generated HTML tables) keeps the structure that matters for a
+reader: paragraphs stay paragraphs, each call-to-action button becomes its label followed
+by its URL, a rating row becomes a numbered list of links, and nothing from ``mj-head``
+(the preheader, styles) leaks in. There are no table pipes or ``---`` rules. Lines are
+wrapped at 78 characters; URLs are never broken.
+
+Runtime statements of the compiled template (opaque slot tokens standing alone between
+elements) are kept in place so that conditional blocks stay conditional in the text part.
+"""
+from __future__ import annotations
+
+import re
+import textwrap
+from html import unescape
+from html.parser import HTMLParser
+from typing import Callable, Union
+
+WIDTH = 78
+VOID = {"br", "img", "hr", "meta", "link", "input", "wbr", "col", "area", "base", "source"}
+SKIP = {"mj-head", "mj-image", "mj-divider", "mj-spacer", "mj-carousel", "style", "script",
+        "head", "title", "mj-preview", "mj-style", "mj-title", "mj-attributes", "mj-font"}
+BLOCK = {"p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "ul", "ol", "li", "table",
+         "tr", "section", "article", "header", "footer", "pre", "dl", "dt", "dd"}
+
+
+class Node:
+    __slots__ = ("tag", "attrs", "children")
+
+    def __init__(self, tag: str, attrs: dict[str, str]) -> None:
+        self.tag = tag
+        self.attrs = attrs
+        self.children: list[Union["Node", str]] = []
+
+    @property
+    def classes(self) -> set[str]:
+        return set((self.attrs.get("css-class", "") + " " + self.attrs.get("class", "")).split())
+
+
+class _TreeBuilder(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.root = Node("#root", {})
+        self.stack = [self.root]
+
+    def handle_starttag(self, tag, attrs):
+        node = Node(tag, {k: (v or "") for k, v in attrs})
+        self.stack[-1].children.append(node)
+        if tag not in VOID:
+            self.stack.append(node)
+
+    def handle_startendtag(self, tag, attrs):
+        self.stack[-1].children.append(Node(tag, {k: (v or "") for k, v in attrs}))
+
+    def handle_endtag(self, tag):
+        for i in range(len(self.stack) - 1, 0, -1):
+            if self.stack[i].tag == tag:
+                del self.stack[i:]
+                return
+
+    def handle_data(self, data):
+        self.stack[-1].children.append(data)
+
+
+def parse(markup: str) -> Node:
+    b = _TreeBuilder()
+    b.feed(markup)
+    b.close()
+    return b.root
+
+
+class _Out:
+    """Collects paragraphs; runtime statement tokens are glued to what follows them."""
+
+    def __init__(self, is_token: Callable[[str], bool]) -> None:
+        self.parts: list[str] = []
+        self.is_token = is_token
+
+    def para(self, text: str) -> None:
+        # A line holding runtime values is wrapped after rendering (see rewrap), when the
+        # lengths of the values are known; a static line is wrapped now.
+        lines = [line.strip() if "TPLSLOT" in line else _wrap(line) for line in text.split("\n")]
+        text = "\n".join(lines).strip("\n")
+        if text.strip():
+            self.parts.append(text + "\n\n")
+
+    def stmt(self, token: str) -> None:
+        self.parts.append(token)
+
+    def result(self) -> str:
+        return "".join(self.parts).rstrip() + "\n"
+
+
+def rewrap(text: str) -> str:
+    """Wrap every line longer than 78 characters (URLs are never broken)."""
+    if all(len(line) <= WIDTH for line in text.split("\n")):
+        return text
+    return "\n".join(_wrap(line) if len(line) > WIDTH else line for line in text.split("\n"))
+
+
+def _wrap(line: str) -> str:
+    line = line.strip()
+    if len(line) <= WIDTH:
+        return line
+    return textwrap.fill(line, WIDTH, break_long_words=False, break_on_hyphens=False)
+
+
+def _squash(s: str) -> str:
+    return re.sub(r"[ \t\r\f\v\n]+", " ", s)
+
+
+def _inline(node: Node, rating: list | None = None) -> str:
+    """Text of an inline HTML fragment; ``<br>`` gives a newline, blocks give blank lines."""
+    out: list[str] = []
+    for child in node.children:
+        if isinstance(child, str):
+            out.append(_squash(child))
+            continue
+        tag = child.tag
+        if tag in SKIP or tag == "img":
+            continue
+        if tag == "br":
+            out.append("\n")
+        elif tag == "a":
+            label = " ".join(_inline(child).split())
+            href = child.attrs.get("href", "").strip()
+            if rating is not None and "tplkit-rating-link" in child.classes:
+                rating.append((label, href))
+                continue
+            out.append(_link(label, href))
+        elif tag == "li":
+            out.append("\n- " + _inline(child, rating).strip() + "\n")
+        elif tag in ("td", "th"):
+            out.append(" " + _inline(child, rating) + " ")
+        elif tag in BLOCK:
+            out.append("\n\n" + _inline(child, rating) + "\n\n")
+        else:
+            out.append(_inline(child, rating))
+    return "".join(out)
+
+
+def _link(label: str, href: str) -> str:
+    if not href or href.startswith("#"):
+        return label
+    bare = re.sub(r"^(mailto|tel):", "", href)
+    if not label:
+        return bare
+    if label in (href, bare) or (href.startswith("tel:") and re.sub(r"[^\d+]", "", label) == bare):
+        return label
+    return f"{label} ({href if bare == href else bare})"
+
+
+def _paragraphs(text: str) -> list[str]:
+    chunks = re.split(r"\n\s*\n", text)
+    out = []
+    for c in chunks:
+        lines = [" ".join(line.split()) for line in c.split("\n")]
+        c = "\n".join(line for line in lines if line)
+        if c:
+            out.append(c)
+    return out
+
+
+def _walk(node: Node, out: _Out) -> None:
+    for child in node.children:
+        if isinstance(child, str):
+            for word in child.split():
+                if out.is_token(word):
+                    out.stmt(word)
+            continue
+        tag = child.tag
+        if tag in SKIP:
+            continue
+        if tag == "mj-text":
+            rating: list = [] if "tplkit-rating" in child.classes else None
+            text = _inline(child, rating)
+            for p in _paragraphs(text):
+                out.para(p)
+            if rating:
+                out.para("\n".join(f"{label}. {href}" if label else href for label, href in rating))
+        elif tag == "mj-button":
+            label = " ".join(_inline(child).split())
+            href = child.attrs.get("href", "").strip()
+            out.para(f"{label}: {href}" if href else label)
+        elif tag in ("mj-social-element", "mj-navbar-link"):
+            label = " ".join(_inline(child).split()) or child.attrs.get("name", "").title()
+            href = child.attrs.get("href", "").strip()
+            if href:
+                out.para(f"{label}: {href}" if label else href)
+        elif tag == "mj-table":
+            rows = [" ".join(_inline(tr).split()) for tr in _find(child, "tr")]
+            out.para("\n".join(r for r in rows if r))
+        elif tag == "mj-raw":
+            for word in unescape(_inline(child)).split():
+                if out.is_token(word):
+                    out.stmt(word)
+        else:
+            _walk(child, out)
+
+
+def _find(node: Node, tag: str) -> list[Node]:
+    found = []
+    for c in node.children:
+        if isinstance(c, Node):
+            if c.tag == tag:
+                found.append(c)
+            else:
+                found.extend(_find(c, tag))
+    return found
+
+
+def mjml_to_text(mjml: str, is_token: Callable[[str], bool] = lambda w: False) -> str:
+    """The plain-text part for an MJML document (see the module docstring)."""
+    out = _Out(is_token)
+    _walk(parse(mjml), out)
+    return out.result()
