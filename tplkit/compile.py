@@ -406,13 +406,19 @@ def inline_css(html: str, *, template: str, locale: str) -> str:
 
 
 def _collapse(s: str) -> str:
-    return " ".join(s.split())
+    from .text import collapse
+
+    return collapse(s)
+
+
+_BLANK_RUN = re.compile(r"\n[ \t]*\n(?:[ \t]*\n)+")
 
 
 def _finish_text(s: str) -> str:
+    """Wrap long lines; runs of blank lines left by false runtime conditions become one."""
     from .text import rewrap
 
-    return rewrap(s.strip()) + "\n"
+    return _BLANK_RUN.sub("\n\n", rewrap(s.strip())) + "\n"
 
 
 # --- compiled templates ----------------------------------------------------------------------

@@ -220,6 +220,14 @@ def fmt_datetime(value: Any, format: str = "medium", tz: str | None = None,
     return format_datetime(value, format=format, tzinfo=tz, locale=locale)
 
 
+def fmt_time(value: Any, format: str = "short", tz: str | None = None,
+             locale: str = SOURCE_LOCALE) -> str:
+    """The time of day of a datetime (``9:00 AM``, ``09:00``), without the date."""
+    from babel.dates import format_time
+
+    return format_time(value, format=format, tzinfo=tz, locale=locale)
+
+
 def fmt_duration(value: Any, threshold: float = 0.85, locale: str = SOURCE_LOCALE) -> str:
     from babel.dates import format_timedelta
 
@@ -260,7 +268,7 @@ def fmt_support_hours(hours: Any, locale: str = SOURCE_LOCALE) -> str:
 
 
 LOCALE_FILTERS: dict[str, Callable[..., str]] = {
-    "number": fmt_number, "money": fmt_money, "date": fmt_date, "datetime": fmt_datetime,
+    "number": fmt_number, "money": fmt_money, "date": fmt_date, "datetime": fmt_datetime, "time": fmt_time,
     "duration": fmt_duration, "list": fmt_list, "support_hours": fmt_support_hours,
 }
 
