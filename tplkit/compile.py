@@ -35,6 +35,7 @@ from . import i18n
 from .errors import TemplateSourceError, TplkitError, jinja_error
 from .schema import Schema
 from .store import TemplateInfo
+from .text import collapse, rewrap
 
 TOKEN_RE = re.compile(r"TPLSLOT(\d+)X")
 TAG_SYNTAX = re.compile(r"\{[{%#]")
@@ -150,9 +151,9 @@ class Deferred:
 
     def __bool__(self) -> bool:
         raise TemplateSourceError(
-            f"cannot decide {self.expr!r} when compiling: it is a per-recipient value. Test it in "
-            f"an {{% if %}} of the template itself (runtime conditions are supported there), "
-            f"not inside a macro or a filter")
+            f"cannot decide {self.expr!r} when compiling: it is a per-recipient value. Test it "
+            f"with {{% if %}} (which becomes a runtime condition), not with 'and'/'or'/'not' "
+            f"outside an {{% if %}} or inside a filter")
 
     def __iter__(self):
         raise TemplateSourceError(
@@ -161,6 +162,65 @@ class Deferred:
 
     def __len__(self) -> int:
         raise TemplateSourceError(f"the length of {self.expr!r} is only known per recipient")
+
+
+class Shown:
+    """A typed value in the naive pipeline: printed as its locale format (like a Deferred's
+    default tag), but the raw value for tests, comparisons, filters and attributes."""
+
+    __slots__ = ("value", "text")
+
+    def __init__(self, value: Any, text: str) -> None:
+        self.value = value
+        self.text = text
+
+    def __str__(self) -> str:
+        return self.text
+
+    def __html__(self) -> str:
+        return str(escape(self.text))
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__"):
+            raise AttributeError(name)
+        return getattr(self.value, name)
+
+    def __bool__(self) -> bool:
+        return bool(self.value)
+
+    def __int__(self) -> int:
+        return int(self.value)
+
+    def __float__(self) -> float:
+        return float(self.value)
+
+    def __iter__(self):
+        return iter(self.value)
+
+    def __len__(self) -> int:
+        return len(self.value)
+
+    def __eq__(self, other: Any) -> bool:
+        return self.value == _raw(other)
+
+    def __lt__(self, other: Any) -> bool:
+        return self.value < _raw(other)
+
+    def __le__(self, other: Any) -> bool:
+        return self.value <= _raw(other)
+
+    def __gt__(self, other: Any) -> bool:
+        return self.value > _raw(other)
+
+    def __ge__(self, other: Any) -> bool:
+        return self.value >= _raw(other)
+
+    def __hash__(self) -> int:
+        return hash(self.value)
+
+
+def _raw(v: Any) -> Any:
+    return v.value if isinstance(v, Shown) else v
 
 
 def _defer_filter(name: str, func: Callable, locale_kw: str | None) -> Callable:
@@ -179,7 +239,8 @@ def _defer_filter(name: str, func: Callable, locale_kw: str | None) -> Callable:
             return deferred._derive(f"{_lit(first)}|{name}{call}")
         if locale_kw:
             kwargs.setdefault("locale", locale_kw)
-        return func(*args, **kwargs)
+        args = tuple(_raw(a) for a in args)
+        return func(*args, **{k: _raw(v) for k, v in kwargs.items()})
 
     if pass_arg is not None:
         wrapper.jinja_pass_arg = pass_arg  # type: ignore[attr-defined]
@@ -346,7 +407,7 @@ class BuildEnvironment(ImmutableSandboxedEnvironment):
     def _ngettext(self, singular: str, plural: str, n: Any) -> str:
         forms, choose = self.catalog.plural_forms(singular, plural)
         if not isinstance(n, Deferred):
-            return forms[choose(n)]
+            return forms[choose(_raw(n))]
         fn = "_pf" if choose == self.catalog.plural_index else "_pf_en"
         slots, expr = n.slots, n.expr
         out = []
@@ -405,10 +466,7 @@ def inline_css(html: str, *, template: str, locale: str) -> str:
     return out
 
 
-def _collapse(s: str) -> str:
-    from .text import collapse
-
-    return collapse(s)
+_collapse = collapse
 
 
 _BLANK_RUN = re.compile(r"\n[ \t]*\n(?:[ \t]*\n)+")
@@ -416,8 +474,6 @@ _BLANK_RUN = re.compile(r"\n[ \t]*\n(?:[ \t]*\n)+")
 
 def _finish_text(s: str) -> str:
     """Wrap long lines; runs of blank lines left by false runtime conditions become one."""
-    from .text import rewrap
-
     return _BLANK_RUN.sub("\n\n", rewrap(s.strip())) + "\n"
 
 
@@ -539,8 +595,13 @@ def compile_template(env: BuildEnvironment, info: TemplateInfo, brand: Any, loca
 def render_naive(env: BuildEnvironment, info: TemplateInfo, brand: Any, locale: str,
                  schema: Schema, values: Mapping[str, Any]) -> dict[str, str]:
     """The per-message pipeline (Jinja -> MJML -> premailer -> text) for validated values."""
+    shown = {}
+    for name, value in values.items():
+        fmt = i18n.TYPE_FORMAT.get(info.placeholders[name].type) if name in info.placeholders else None
+        shown[name] = Shown(value, RUNTIME_FILTERS[fmt](value, locale=locale)) \
+            if fmt and value is not None else value
     b = Builder(env, info, brand, locale, schema)
-    parts = b.finish(b.build(values), lambda w: False)
+    parts = b.finish(b.build(shown), lambda w: False)
     parts["text"] = _finish_text(parts["text"])
     return parts
 

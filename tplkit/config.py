@@ -147,11 +147,18 @@ def load_project(root: str | os.PathLike | None = None, *,
             raw = _read_toml(cfg_path)
             if cfg_path.name == "pyproject.toml":
                 raw = raw["tool"]["tplkit"]
+            if "brand" in raw:
+                # A project brand replaces the built-in one whole: its emails must never show
+                # the demo company's phone, address or social links. Unset style keys fall
+                # back to the Brand defaults.
+                settings = {k: v for k, v in settings.items() if k != "brand"}
             settings = _merge(settings, raw)
         elif not (path / "templates").is_dir():
             raise ConfigError("not a tplkit project: no tplkit.toml, no [tool.tplkit] in "
                               "pyproject.toml and no templates/ folder", file=path)
     if overrides:
+        if "brand" in overrides and "company_name" in overrides["brand"]:
+            settings = {k: v for k, v in settings.items() if k != "brand"}
         settings = _merge(settings, overrides)
     brand = Brand.from_dict(settings.get("brand", {}), file=str(cfg_path) if cfg_path else None)
     return Project(root=path, config_file=cfg_path, settings=settings, brand=brand)

@@ -135,7 +135,8 @@ def jinja_error(exc: BaseException, *, template: str | None, locale: str | None,
             exc.file, exc.line = _template_frame(exc, files)
         return exc
     if isinstance(exc, jinja2.TemplateSyntaxError):
-        return TemplateSourceError(f"template syntax error: {exc.message}", template=template,
+        message = (exc.message or "").replace("'tplkit_if'", "'if'")
+        return TemplateSourceError(f"template syntax error: {message}", template=template,
                                    locale=locale, part=part, file=exc.filename or exc.name,
                                    line=exc.lineno)
     file, line = _template_frame(exc, files)

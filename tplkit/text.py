@@ -106,8 +106,20 @@ def _wrap(line: str) -> str:
     return textwrap.fill(line, WIDTH, break_long_words=False, break_on_hyphens=False)
 
 
+_WS = re.compile(r"[ \t\r\f\v\n]+")  # HTML white space; never NBSP, which CLDR uses on purpose
+
+
 def _squash(s: str) -> str:
-    return re.sub(r"[ \t\r\f\v\n]+", " ", s)
+    return _WS.sub(" ", s)
+
+
+def collapse(s: str) -> str:
+    """Collapse runs of (ASCII) white space to one space and strip the ends."""
+    return _WS.sub(" ", s).strip(" ")
+
+
+def _words(s: str) -> list[str]:
+    return [w for w in _WS.split(s) if w]
 
 
 def _inline(node: Node, rating: list | None = None) -> str:
@@ -123,14 +135,17 @@ def _inline(node: Node, rating: list | None = None) -> str:
         if tag == "br":
             out.append("\n")
         elif tag == "a":
-            label = " ".join(_inline(child).split())
+            label = collapse(_inline(child))
             href = child.attrs.get("href", "").strip()
             if rating is not None and "tplkit-rating-link" in child.classes:
                 rating.append((label, href))
                 continue
             out.append(_link(label, href))
-        elif tag == "li":
-            out.append("\n- " + _inline(child, rating).strip() + "\n")
+        elif tag in ("ul", "ol"):
+            items = [c for c in child.children if isinstance(c, Node) and c.tag == "li"]
+            marks = [f"{i}." for i in range(1, len(items) + 1)] if tag == "ol" else ["-"] * len(items)
+            lines = [f"{m} {collapse(_inline(li, rating))}" for m, li in zip(marks, items)]
+            out.append("\n\n" + "\n".join(lines) + "\n\n")
         elif tag in ("td", "th"):
             out.append(" " + _inline(child, rating) + " ")
         elif tag in BLOCK:
@@ -155,7 +170,7 @@ def _paragraphs(text: str) -> list[str]:
     chunks = re.split(r"\n\s*\n", text)
     out = []
     for c in chunks:
-        lines = [" ".join(line.split()) for line in c.split("\n")]
+        lines = [collapse(line) for line in c.split("\n")]
         c = "\n".join(line for line in lines if line)
         if c:
             out.append(c)
@@ -165,7 +180,7 @@ def _paragraphs(text: str) -> list[str]:
 def _walk(node: Node, out: _Out) -> None:
     for child in node.children:
         if isinstance(child, str):
-            for word in child.split():
+            for word in _words(child):
                 if out.is_token(word):
                     out.stmt(word)
             continue
@@ -180,19 +195,19 @@ def _walk(node: Node, out: _Out) -> None:
             if rating:
                 out.para("\n".join(f"{label}. {href}" if label else href for label, href in rating))
         elif tag == "mj-button":
-            label = " ".join(_inline(child).split())
+            label = collapse(_inline(child))
             href = child.attrs.get("href", "").strip()
             out.para(f"{label}: {href}" if href else label)
         elif tag in ("mj-social-element", "mj-navbar-link"):
-            label = " ".join(_inline(child).split()) or child.attrs.get("name", "").title()
+            label = collapse(_inline(child)) or child.attrs.get("name", "").title()
             href = child.attrs.get("href", "").strip()
             if href:
                 out.para(f"{label}: {href}" if label else href)
         elif tag == "mj-table":
-            rows = [" ".join(_inline(tr).split()) for tr in _find(child, "tr")]
+            rows = [collapse(_inline(tr)) for tr in _find(child, "tr")]
             out.para("\n".join(r for r in rows if r))
         elif tag == "mj-raw":
-            for word in unescape(_inline(child)).split():
+            for word in _words(unescape(_inline(child))):
                 if out.is_token(word):
                     out.stmt(word)
         else:

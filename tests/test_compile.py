@@ -1,0 +1,128 @@
+"""Compile once, render many: the compiled path equals the naive per-message pipeline."""
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+
+import pytest
+
+import tplkit
+
+HOSTILE = {"customer_name": '<script>alert("x")</script> & Олена \'O\'Neil\'', "ticket_id": 'A&B "1"'}
+
+
+def squash(s: str) -> str:
+    return " ".join(s.split())
+
+
+def same_html(s: str) -> list:
+    """HTML as a browser sees it: tags, decoded attribute values and collapsed text.
+
+    premailer re-serialises the naive path's markup (``&#34;`` as a plain quote, an
+    attribute holding ``"`` quoted with ``'``); escaping itself is pinned by the tests that
+    look for raw values.
+    """
+    class Canon(HTMLParser):
+        def __init__(self):
+            super().__init__(convert_charrefs=True)
+            self.out = []
+
+        def handle_starttag(self, tag, attrs):
+            self.out.append(("start", tag, tuple(attrs)))
+
+        def handle_endtag(self, tag):
+            self.out.append(("end", tag))
+
+        def handle_data(self, data):
+            if data.strip():
+                self.out.append(("data", squash(data)))
+
+        def handle_comment(self, data):
+            self.out.append(("comment", squash(data)))
+
+    c = Canon()
+    c.feed(s)
+    return c.out
+
+
+def combos(kit):
+    for name in kit.template_names():
+        info = kit.template(name)
+        for loc in kit.locales():
+            for sample_name, sample in info.samples.items():
+                yield name, loc, sample_name, sample
+
+
+def test_compiled_equals_naive_for_every_builtin_combination(kit):
+    """For every template x locale x sample (and a hostile variant) compiled == naive."""
+    checked = 0
+    for name, loc, sample_name, sample in combos(kit):
+        for ctx in (sample, {**sample, **{k: v for k, v in HOSTILE.items() if k in sample}}):
+            fast = kit.render(name, ctx, locale=loc)
+            slow = kit.render_naive(name, ctx, locale=loc)
+            for part in ("subject", "preheader", "text"):
+                assert getattr(fast, part) == getattr(slow, part), (name, loc, sample_name, part)
+            assert same_html(fast.html) == same_html(slow.html), (name, loc, sample_name)
+            assert "<script>" not in fast.html
+            checked += 1
+    assert checked >= 2 * 2 * 3 * 2
+
+
+def test_runtime_templates_hold_only_per_recipient_work(kit):
+    """After compiling, no brand, layout, slot token or translation lookup is left."""
+    for name in kit.template_names():
+        compiled = kit.compile(name, "uk")
+        for part, src in compiled.sources.items():
+            assert "TPLSLOT" not in src
+            assert "brand" not in re.findall(r"\{\{(.*?)\}\}", src, re.S).__str__()
+            assert "gettext" not in src and "_(" not in src
+
+
+def test_doctype_restored_and_css_inlined(kit):
+    """premailer's dropped lowercase doctype is restored and <style> rules are inlined."""
+    html = kit.render("acknowledgement", kit.template("acknowledgement").sample).html
+    assert html.lower().startswith("<!doctype html>")
+    assert re.search(r'<a href="https://help\.northwind\.example" style="[^"]*color:#1d4ed8', html)
+    assert "@media" in html  # responsive rules stay in a <style> block
+
+
+def test_placeholders_in_href_survive_and_are_url_encoded(kit):
+    """Rating links carry the ticket id URL-encoded (premailer would otherwise mangle {{ }})."""
+    ctx = dict(kit.template("feedback-request").sample, ticket_id="A&B 1/2")
+    email = kit.render("feedback-request", ctx)
+    for score in range(1, 6):
+        assert f'href="https://survey.northwind.example/rate?ticket=A%26B+1%2F2&amp;score={score}"' in email.html
+        assert f"https://survey.northwind.example/rate?ticket=A%26B+1%2F2&score={score}" in email.text
+    assert "%7B" not in email.html and "{{" not in email.html
+
+
+def test_runtime_condition_picks_branch_per_message(kit):
+    """One compiled template serves both the 1-5 and the 0-10 rating scale."""
+    info = kit.template("feedback-request")
+    csat = kit.render("feedback-request", info.samples["default"])
+    nps = kit.render("feedback-request", info.samples["nps-order"])
+    assert len(re.findall(r"tplkit-rating-link", csat.html)) == 5
+    assert len(re.findall(r"tplkit-rating-link", nps.html)) == 11
+    assert "score=0" in nps.text and "score=0" not in csat.text
+
+
+def test_compiled_is_cached_per_template_and_locale(kit):
+    """compile() returns the same object for the same (template, locale)."""
+    assert kit.compile("acknowledgement", "ru") is kit.compile("acknowledgement", "ru")
+    assert kit.compile("acknowledgement", "ru") is not kit.compile("acknowledgement", "uk")
+
+
+def test_auto_reload_recompiles_changed_source(tmp_path):
+    """With auto_reload, editing a template file is picked up without a new Kit."""
+    import shutil
+    import os
+
+    shutil.copytree(tplkit.Kit().template("acknowledgement").folder, tmp_path / "templates" / "acknowledgement")
+    kit = tplkit.Kit(tmp_path, auto_reload=True)
+    ctx = kit.template("acknowledgement").sample
+    assert "received your request" in kit.render("acknowledgement", ctx).subject
+    subject = tmp_path / "templates/acknowledgement/subject.txt"
+    subject.write_text("Ticket {{ ticket_id }} is open\n")
+    st = subject.stat()
+    os.utime(subject, ns=(st.st_atime_ns, st.st_mtime_ns + 10_000_000))
+    assert kit.render("acknowledgement", ctx).subject == f"Ticket {ctx['ticket_id']} is open"
