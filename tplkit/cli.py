@@ -17,10 +17,25 @@ from typing import Any, Callable
 import click
 
 # name -> "module:attribute" of a click command defined elsewhere (imported lazily)
-LAZY_COMMANDS: dict[str, str] = {}
+LAZY_COMMANDS: dict[str, str] = {
+    "i18n": "tplkit.i18n_cli:i18n",
+    "send": "tplkit.send:send",
+    "serve": "tplkit.preview.cli:serve",
+}
 
 EXIT_ERROR = 1
 EXIT_USAGE = 2
+
+
+# one-line summaries for `tplkit --help`, so listing commands imports none of them
+LAZY_HELP: dict[str, str] = {
+    "lint": "Check templates, catalogs and rendered emails (CI and pre-commit).",
+    "serve": "Preview templates in a browser, with live reload.",
+    "send": "Send a rendered template to a real SMTP server (test sends).",
+    "build": "Compile every template x locale ahead of time for workers.",
+    "batch": "Render one message per record of a JSONL/CSV file, on all cores.",
+    "i18n": "Translation workflow: extract, init, update, stats.",
+}
 
 
 class LazyGroup(click.Group):
@@ -30,8 +45,24 @@ class LazyGroup(click.Group):
     def get_command(self, ctx, name):
         if name in LAZY_COMMANDS:
             module, attr = LAZY_COMMANDS[name].split(":")
-            return getattr(importlib.import_module(module), attr)
+            try:
+                return getattr(importlib.import_module(module), attr)
+            except (ImportError, AttributeError) as e:
+                raise click.ClickException(f"command {name!r} is unavailable: {e}") from None
         return super().get_command(ctx, name)
+
+    def format_commands(self, ctx, formatter):
+        rows = []
+        for name in self.list_commands(ctx):
+            if name in LAZY_COMMANDS:
+                rows.append((name, LAZY_HELP.get(name, "")))
+            else:
+                cmd = super().get_command(ctx, name)
+                if cmd is not None and not cmd.hidden:
+                    rows.append((name, cmd.get_short_help_str(formatter.width - 6 - len(name))))
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
 
 
 class AppContext:

@@ -1,0 +1,68 @@
+"""RenderedEmail.to_message: a ready multipart/alternative EmailMessage."""
+from __future__ import annotations
+
+from email import message_from_bytes, policy
+
+import pytest
+
+from tplkit import HeaderError
+
+
+@pytest.fixture
+def email(kit):
+    ctx = dict(kit.template("acknowledgement").sample, customer_name="Олена")
+    return kit.render("acknowledgement", ctx, locale="uk")
+
+
+def test_message_structure_and_encoding(email):
+    """text/plain then text/html, UTF-8, non-ASCII subject encoded and round-tripping."""
+    msg = email.to_message(sender="Support <help@shop.example>", to="olena@example.com")
+    raw = bytes(msg)
+    assert all(b < 128 for b in raw)  # everything is transfer-encoded
+    assert "Ми отримали".encode() not in raw.split(b"\r\n\r\n")[0]  # subject is an encoded word
+    parsed = message_from_bytes(raw, policy=policy.default)
+    assert parsed.get_content_type() == "multipart/alternative"
+    text, html = parsed.iter_parts()
+    assert (text.get_content_type(), html.get_content_type()) == ("text/plain", "text/html")
+    assert text.get_content_charset() == "utf-8"
+    assert parsed["Subject"] == email.subject
+    assert text.get_content() .replace("\r\n", "\n") == email.text
+    assert html.get_content().replace("\r\n", "\n") == email.html
+    assert parsed["Content-Language"] == "uk"
+    assert parsed["Message-ID"].endswith("@shop.example>")
+
+
+def test_thread_headers(email):
+    """in_reply_to and references put the reply in the customer's thread."""
+    msg = email.to_message(sender="help@shop.example", to="o@example.com",
+                           in_reply_to="<abc@mail.example>", references=["<root@mail.example>"])
+    assert msg["In-Reply-To"] == "<abc@mail.example>"
+    assert msg["References"] == "<root@mail.example> <abc@mail.example>"
+
+
+@pytest.mark.parametrize("kwargs", [
+    {"to": "a@example.com\r\nBcc: victim@example.com"},
+    {"to": "not an address"},
+    {"sender": "x@example.com\nX-Evil: 1"},
+    {"in_reply_to": "<a@b>\r\nBcc: x@y.z"},
+    {"headers": {"X-Note": "line\r\nBcc: x@y.z"}},
+    {"headers": {"Bad Name": "x"}},
+])
+def test_header_injection_is_refused(email, kwargs):
+    """CR/LF or malformed values in any header raise HeaderError."""
+    args = {"sender": "help@shop.example", "to": "o@example.com", **kwargs}
+    with pytest.raises(HeaderError):
+        email.to_message(**args)
+
+
+def test_subject_never_carries_line_breaks(kit):
+    """A line feed in a value reaching the subject is collapsed; a CR is refused outright."""
+    from tplkit import PlaceholderError
+
+    with pytest.raises(PlaceholderError, match="ticket_id: contains control"):
+        kit.render("acknowledgement", dict(kit.template("acknowledgement").sample, ticket_id="SR-1\r\nBcc: x@y.z"))
+    ctx = dict(kit.template("acknowledgement").sample, ticket_id="SR-1\nBcc: x@y.z")
+    email = kit.render("acknowledgement", ctx)
+    assert "\n" not in email.subject and "\r" not in email.subject
+    msg = email.to_message(sender="help@shop.example", to="o@example.com")
+    assert "Bcc" not in {k for k in msg.keys()}
