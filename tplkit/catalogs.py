@@ -1,18 +1,28 @@
-"""Message extraction from templates (Babel + Jinja's i18n extractor).
+"""Translation catalogs on disk: extraction, new catalogs, merging, completion (all Babel).
 
-The same options as the build pass (``trimmed``), so extracted msgids match what the
-templates look up at compile time.
+Extraction uses the same options as the build pass (``trimmed``), so extracted msgids match
+what the templates look up at compile time. The ``tplkit i18n`` commands
+(:mod:`tplkit.i18n_cli`) are thin wrappers over the functions here; a user project uses them
+on its own ``templates/`` and ``locales/``, the built-in library on its own.
 """
 from __future__ import annotations
 
+import io
+import re
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable
+from typing import Callable, Iterable
 
 from babel.messages.catalog import Catalog
 from babel.messages.extract import extract_from_file
 
+from .errors import CatalogError, TemplateSourceError, TplkitError
+from .fsutil import atomic_write
+from .i18n import DOMAIN, read_po
+
 SUFFIXES = (".mjml", ".txt")
-OPTIONS = {"trimmed": "true"}
+OPTIONS = {"trimmed": "true", "silent": "false"}
+POT_NAME = f"{DOMAIN}.pot"
 
 
 def template_files(template_dirs: Iterable[Path]) -> list[tuple[Path, Path]]:
@@ -27,14 +37,160 @@ def template_files(template_dirs: Iterable[Path]) -> list[tuple[Path, Path]]:
     return out
 
 
-def extract(template_dirs: Iterable[Path], *, project: str = "tplkit",
-            version: str = "0.1") -> Catalog:
-    """A template catalog (``.pot``) of every message in the given template folders."""
+def extract(template_dirs: Iterable[Path], *, project: str = "tplkit", version: str = "0.1",
+            on_error: Callable[[TplkitError], None] | None = None) -> Catalog:
+    """A template catalog (``.pot``) of every message in the given template folders.
+
+    A file Jinja cannot parse raises :class:`TemplateSourceError` (file and line), or, with
+    ``on_error``, is reported to it and skipped so that every broken file is found in one run.
+    """
     catalog = Catalog(project=project, version=version, charset="utf-8")
     for d, f in template_files(template_dirs):
         rel = f.relative_to(d).as_posix()
-        for lineno, message, comments, context in extract_from_file(
-                "jinja2", str(f), options=OPTIONS, strip_comment_tags=True):
+        try:
+            found = list(extract_from_file("jinja2", str(f), options=OPTIONS,
+                                           strip_comment_tags=True))
+        except Exception as e:  # Jinja's TemplateSyntaxError, a bad encoding, ...
+            err = TemplateSourceError(f"cannot extract messages: {getattr(e, 'message', None) or e}",
+                                      template=rel.split("/")[0], file=f,
+                                      line=getattr(e, "lineno", None))
+            if on_error is None:
+                raise err from None
+            on_error(err)
+            continue
+        for lineno, message, comments, context in found:
             catalog.add(message, None, [(f"templates/{rel}", lineno)],
                         auto_comments=comments, context=context)
     return catalog
+
+
+def po_bytes(catalog: Catalog, *, ignore_obsolete: bool = False) -> bytes:
+    """The catalog as ``.po``/``.pot`` text (Babel's writer, obsolete messages kept as ``#~``)."""
+    from babel.messages.pofile import write_po
+
+    buf = io.BytesIO()
+    write_po(buf, catalog, width=100, ignore_obsolete=ignore_obsolete)
+    return buf.getvalue()
+
+
+def catalog_path(locales_dir: Path, locale: str) -> Path:
+    return Path(locales_dir) / locale / "LC_MESSAGES" / f"{DOMAIN}.po"
+
+
+def catalog_locales(locales_dir: Path) -> list[str]:
+    """Locales that have a catalog in ``locales_dir`` (sorted)."""
+    d = Path(locales_dir)
+    if not d.is_dir():
+        return []
+    return sorted(c.name for c in d.iterdir() if catalog_path(d, c.name).is_file())
+
+
+def read_template(pot: Path) -> Catalog:
+    """The ``.pot`` written by :func:`extract`; a missing one says how to make it."""
+    if not Path(pot).is_file():
+        raise CatalogError(f"no message template {pot}; run 'tplkit i18n extract' first", file=pot)
+    return read_po(Path(pot), None)
+
+
+def new_catalog(template: Catalog, locale: str) -> Catalog:
+    """A fresh catalog for ``locale`` holding every message of ``template``, untranslated.
+
+    The locale's plural rule comes from CLDR (Babel), so ``Plural-Forms`` is right from the start.
+    """
+    from babel import Locale, UnknownLocaleError
+
+    try:
+        parsed = Locale.parse(locale.replace("-", "_"))
+    except (UnknownLocaleError, ValueError) as e:
+        raise CatalogError(f"unknown locale {locale!r}: {e}", locale=locale) from None
+    catalog = Catalog(locale=parsed, domain=DOMAIN, project=template.project,
+                      version=template.version, charset="utf-8", fuzzy=False)
+    catalog.creation_date = template.creation_date
+    for msg in template:
+        if msg.id:
+            catalog.add(msg.id, None, list(msg.locations), flags=msg.flags - {"fuzzy"},
+                        auto_comments=msg.auto_comments, context=msg.context)
+    return catalog
+
+
+def merge(catalog: Catalog, template: Catalog) -> tuple[list[str], list[str]]:
+    """Merge ``template`` into ``catalog`` in place (Babel's ``Catalog.update``).
+
+    Translations are kept; new messages are added untranslated (no fuzzy guessing: a wrong
+    guess that a translator overlooks would ship); messages no longer used become obsolete.
+    Returns the added and the obsoleted msgids.
+    """
+    before = {_key(m) for m in catalog if m.id}
+    catalog.update(template, no_fuzzy_matching=True, update_header_comment=False)
+    after = {_key(m) for m in catalog if m.id}
+    return sorted(after - before), sorted(_key(m) for m in catalog.obsolete.values()
+                                          if _key(m) in before)
+
+
+def _key(msg) -> str:
+    return msg.id[0] if isinstance(msg.id, (tuple, list)) else msg.id
+
+
+@dataclass(frozen=True)
+class Stats:
+    """Completion of one catalog against the message template."""
+
+    locale: str
+    translated: int
+    fuzzy: int
+    untranslated: int
+
+    @property
+    def total(self) -> int:
+        return self.translated + self.fuzzy + self.untranslated
+
+    @property
+    def percent(self) -> float:
+        return 100.0 * self.translated / self.total if self.total else 100.0
+
+    @property
+    def complete(self) -> bool:
+        return self.fuzzy == 0 and self.untranslated == 0
+
+
+def stats(catalog: Catalog, template: Catalog | None = None) -> Stats:
+    """Translated / fuzzy / untranslated counts of ``catalog``.
+
+    With ``template``, messages of the template that the catalog lacks (it was not updated
+    yet) count as untranslated, and messages the template no longer has are not counted.
+    """
+    wanted = {_key(m) for m in template if m.id} if template is not None else None
+    translated = fuzzy = untranslated = 0
+    seen = set()
+    for msg in catalog:
+        if not msg.id or (wanted is not None and _key(msg) not in wanted):
+            continue
+        seen.add(_key(msg))
+        strings = msg.string if isinstance(msg.string, (tuple, list)) else (msg.string,)
+        if msg.fuzzy:
+            fuzzy += 1
+        elif strings and all(strings):
+            translated += 1
+        else:
+            untranslated += 1
+    if wanted is not None:
+        untranslated += len(wanted - seen)
+    return Stats(str(catalog.locale or ""), translated, fuzzy, untranslated)
+
+
+_DATE_LINES = re.compile(rb'^"(?:POT-Creation-Date|PO-Revision-Date): .*\n', re.M)
+
+
+def write_catalog(path: Path, catalog: Catalog, *, keep_if_unchanged: bool = False) -> bool:
+    """Write a catalog atomically (a crash never leaves half a ``.po``); True if written.
+
+    With ``keep_if_unchanged``, a file that differs only in its header dates is left alone,
+    so re-extracting unchanged templates gives no diff.
+    """
+    data = po_bytes(catalog)
+    path = Path(path)
+    if keep_if_unchanged and path.is_file() and \
+            _DATE_LINES.sub(b"", path.read_bytes()) == _DATE_LINES.sub(b"", data):
+        return False
+    atomic_write(path, data)
+    return True
