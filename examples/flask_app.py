@@ -1,0 +1,74 @@
+"""A small Flask integration: render tplkit emails in the language the browser asks for.
+
+    FLASK_APP=examples/flask_app.py flask run
+    curl -H 'Accept-Language: uk-UA,uk;q=0.9,en;q=0.5' localhost:5000/emails/acknowledgement/preview
+    curl -H 'Content-Type: application/json' -d @examples/data/apology.json \\
+         localhost:5000/emails/apology/render?locale=uk
+
+``GET /emails/<name>/preview`` shows the HTML part of the template's sample (``?sample=``
+picks another one); ``POST /emails/<name>/render`` renders the JSON body and returns
+subject, preheader, HTML, text and the locale used. The locale is ``?locale=`` if given,
+else the best match of ``Accept-Language`` that ``kit.negotiate`` can serve.
+"""
+from __future__ import annotations
+
+from flask import Flask, abort, jsonify, request
+
+import tplkit
+
+
+def pick_locale(kit: tplkit.Kit) -> str:
+    """``?locale=``, else the first Accept-Language entry (by quality) the kit has, else the default."""
+    explicit = request.args.get("locale")
+    if explicit:
+        return kit.negotiate(explicit).locale
+    for lang in request.accept_languages.values():   # sorted by q
+        neg = kit.negotiate(lang)
+        if neg.exact and lang != "*":
+            return neg.locale
+    return kit.default_locale
+
+
+def create_app(kit: tplkit.Kit | None = None) -> Flask:
+    """The app; pass your own ``Kit`` (project, brand) or get the built-in library."""
+    app = Flask(__name__)
+    app.config["TPLKIT"] = kit or tplkit.Kit()
+
+    def current_kit() -> tplkit.Kit:
+        return app.config["TPLKIT"]
+
+    @app.errorhandler(tplkit.TemplateNotFound)
+    def not_found(e: tplkit.TemplateNotFound):
+        return jsonify(error=str(e)), 404
+
+    @app.errorhandler(tplkit.PlaceholderError)
+    def bad_context(e: tplkit.PlaceholderError):
+        return jsonify(error="invalid placeholder values",
+                       problems=[{"name": p.name, "kind": p.kind, "message": p.message}
+                                 for p in e.problems]), 422
+
+    @app.get("/emails/<name>/preview")
+    def preview(name: str):
+        kit = current_kit()
+        info = kit.template(name)
+        sample = request.args.get("sample", "default")
+        context = info.samples.get(sample) if sample != "default" else info.sample
+        if context is None:
+            abort(404, f"template {name!r} has no sample {sample!r}")
+        email = kit.render(name, context, locale=pick_locale(kit))
+        return email.html, 200, {"Content-Type": "text/html; charset=utf-8",
+                                 "Content-Language": email.locale.replace("_", "-")}
+
+    @app.post("/emails/<name>/render")
+    def render(name: str):
+        kit = current_kit()
+        context = request.get_json(silent=True)
+        if not isinstance(context, dict):
+            return jsonify(error="send the placeholder values as a JSON object"), 400
+        email = kit.render(name, context, locale=pick_locale(kit))
+        return jsonify(email.as_dict())
+
+    return app
+
+
+app = create_app()
