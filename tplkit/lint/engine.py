@@ -1,0 +1,289 @@
+"""Runs the rules over a kit: project, shared files, templates, catalogs and every rendered
+(template × locale × sample); applies configuration and inline suppressions.
+
+Nothing stops the run: a broken template, catalog or even a crashing rule becomes a finding
+and the rest is linted.
+"""
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+from typing import Any, Iterable, Sequence
+
+from .. import i18n
+from ..config import builtin_root
+from ..errors import CatalogError, TplkitError
+from .catalogs import CatalogContext, ProjectContext, message_key
+from .config import LintConfig, load_config
+from .files import Files, Locator, Suppression, suppressions
+from .model import Finding, Hit, Rule
+from .rendered import RenderContext, parse_html
+from .rules import RULES, RULES_BY_ID
+from .source import BuildFailure, SourceContext, parse_file, template_context
+
+SOURCE_SUFFIXES = (".mjml", ".txt", ".html")
+
+
+def lint(kit: Any, templates: Sequence[str] | None = None,
+         locales: Sequence[str] | None = None) -> list[Finding]:
+    """Lint a kit's templates, catalogs and rendered emails; findings sorted by file and line.
+
+    ``templates`` / ``locales`` restrict the run (catalog rules run only when ``templates`` is
+    None). Without a user project the built-in library is linted, otherwise the project's own
+    templates and catalogs. Configuration comes from ``[lint]`` in the project's config file.
+    Unknown template or locale names and an invalid ``[lint]`` table raise a TplkitError.
+    """
+    cfg = load_config(kit.project.settings.get("lint", {}), kit.project.config_file)
+    return _Run(kit, cfg).run(templates, locales)
+
+
+class _Run:
+    def __init__(self, kit: Any, cfg: LintConfig) -> None:
+        self.kit = kit
+        self.cfg = cfg
+        self.files = Files()
+        self.findings: list[Finding] = []
+        self.rendered_files: set[str] = set()
+        root = kit.project.root
+        self.template_dirs = [root / "templates"] if root is not None else [builtin_root() / "templates"]
+        self.locale_dirs = ([root / "locales"] if root is not None else [builtin_root() / "locales"])
+        self.locale_dirs = [d for d in self.locale_dirs if d.is_dir()]
+
+    # --- running rules -------------------------------------------------------------------------
+
+    def emit(self, layer: str, ctx: Any, template: str | None = None,
+             locale: str | None = None) -> list[Finding]:
+        out = []
+        for rule in RULES:
+            if rule.layer != layer or rule.check is None or rule.id not in self.cfg.active:
+                continue
+            try:
+                for hit in rule.check(ctx):
+                    out.append(self.finding(rule, hit, template, locale))
+            except Exception as e:  # a rule bug must not stop the run, nor go unnoticed
+                out.append(self.finding(RULES_BY_ID["internal-error"], Hit(
+                    f"rule {rule.id} crashed: {type(e).__name__}: {e}"), template, locale))
+        self.findings.extend(out)
+        return out
+
+    def finding(self, rule: Rule, hit: Hit, template: str | None, locale: str | None) -> Finding:
+        severity = self.cfg.severity_of(rule.id, hit.severity or rule.severity)
+        file = str(Path(hit.file).resolve()) if hit.file else None
+        return Finding(rule.id, severity, hit.message, file, hit.line, hit.column, template,
+                       hit.locale or locale)
+
+    # --- the layers ----------------------------------------------------------------------------
+
+    def run(self, templates: Sequence[str] | None, locales: Sequence[str] | None) -> list[Finding]:
+        kit = self.kit
+        names = self.template_names(templates)
+        locs = self.locales(locales)
+        config = kit.project.config_file
+        self.emit("project", ProjectContext(kit, self.files.get(config) if config else None,
+                                            [str(x) for x in kit.project.settings.get("locales", [])
+                                             if not locales or str(x) in locs]))
+        shared_broken = False
+        for path in self.shared_files():
+            env = kit.environment(kit.default_locale)
+            sf = parse_file(env, path, "shared", self.files, None)
+            if sf is not None:
+                shared_broken |= bool(self.emit("source", SourceContext(kit, None, None, [sf])))\
+                    and sf.error is not None
+        if templates is None:
+            self.catalogs(locs)
+        usable = self.usable_locales(locs)
+        for name in names:
+            self.template(name, usable, shared_broken)
+        return self.finish()
+
+    def template_names(self, wanted: Sequence[str] | None) -> list[str]:
+        kit = self.kit
+        if wanted:
+            for name in wanted:
+                kit.store.folder(name)  # raises TemplateNotFound with a "did you mean"
+            return list(dict.fromkeys(wanted))
+        dirs = {d.resolve() for d in self.template_dirs}
+        return [n for n in kit.template_names() if kit.store.folder(n).parent.resolve() in dirs]
+
+    def locales(self, wanted: Sequence[str] | None) -> list[str]:
+        available = self.kit.locales()
+        if not wanted:
+            return available
+        out = []
+        for loc in wanted:
+            neg = self.kit.negotiate(loc)
+            if not neg.exact:
+                raise TplkitError(f"unknown locale {loc!r} (available: {', '.join(available)})")
+            out.append(neg.locale)
+        return list(dict.fromkeys(out))
+
+    def shared_files(self) -> list[Path]:
+        out = []
+        for d in self.template_dirs:
+            for sub in ("_layouts", "_components"):
+                if (d / sub).is_dir():
+                    out += sorted(f for f in (d / sub).rglob("*") if f.suffix in SOURCE_SUFFIXES)
+        return out
+
+    def usable_locales(self, locs: list[str]) -> list[str]:
+        """Locales whose catalogs load; others were reported (or are reported here, once)."""
+        out = []
+        for loc in locs:
+            try:
+                self.kit.environment(loc)
+                out.append(loc)
+            except CatalogError as e:
+                if not any(f.locale == loc and f.rule in ("catalog-missing", "catalog-syntax")
+                           for f in self.findings):
+                    self.emit("build", BuildFailure(self.kit, None, loc, e), locale=loc)
+        return out
+
+    def catalogs(self, locs: list[str]) -> None:
+        from ..catalogs import extract
+
+        kit = self.kit
+        try:
+            everything = extract(kit.project.template_dirs)
+            ours = extract(self.template_dirs)
+        except Exception:  # a template Babel cannot read is reported as a syntax error
+            everything = ours = None
+        known = {message_key(m) for m in everything if m.id} if everything is not None else set()
+        for loc in locs:
+            for path in i18n.catalog_files(loc, self.locale_dirs):
+                src = self.files.get(path)
+                if src is None:
+                    continue
+                try:
+                    catalog, error = i18n.read_po(path, loc), None
+                except CatalogError as e:
+                    catalog, error = None, e
+                    if e.message.startswith("invalid catalog") and e.line is not None:
+                        e.line += 1  # Babel's PoFileError counts lines from 0
+                ctx = CatalogContext(kit, loc, src, catalog, error,
+                                     known if everything is not None else set())
+                if catalog is None:
+                    self.emit("catalog", ctx, locale=loc)
+                    continue
+                if everything is None:
+                    ctx.known = {message_key(m) for m in catalog if m.id}
+                else:
+                    ctx.missing = self.missing_messages(loc, ours)
+                self.emit("catalog", ctx, locale=loc)
+
+    def missing_messages(self, loc: str, ours: Any) -> list:
+        """Messages our templates use that no catalog of ``loc`` has."""
+        have: set = set()
+        for path in i18n.catalog_files(loc, self.kit.project.locale_dirs):
+            try:
+                have |= {message_key(m) for m in i18n.read_po(path, loc) if m.id}
+            except CatalogError:
+                return []
+        out = []
+        for msg in ours:
+            if not msg.id or message_key(msg) in have:
+                continue
+            rel, line = msg.locations[0] if msg.locations else (None, None)
+            file = None
+            if rel:
+                rel = rel.split("/", 1)[1]
+                file = next((str(d / rel) for d in self.template_dirs if (d / rel).is_file()), None)
+            text = msg.id if isinstance(msg.id, str) else msg.id[0]
+            out.append((message_key(msg), text, file, line))
+        return out
+
+    def template(self, name: str, locales: list[str], shared_broken: bool) -> None:
+        kit = self.kit
+        ctx = template_context(kit, name, self.files)
+        found = self.emit("source", ctx, template=name)
+        if ctx.manifest_error is not None:
+            self.emit("build", BuildFailure(kit, None, None, ctx.manifest_error), template=name)
+            return
+        if shared_broken or any(f.rule in ("syntax-error", "undeclared-placeholder") for f in found):
+            return  # it cannot build; the source findings say why
+        info = ctx.info
+        paths = [sf.src.path for sf in ctx.files] + self.shared_files()
+        sources = Locator(self.files, paths + [info.manifest])
+        for locale in locales:
+            try:
+                kit.compile(name, locale)
+            except TplkitError as e:
+                self.emit("build", BuildFailure(kit, info, locale, e, sources), name, locale)
+                continue
+            catalogs = i18n.catalog_files(locale, kit.project.locale_dirs)
+            config = [p for p in (kit.project.config_file, Path(__file__).parent.parent /
+                                  "default_config.toml") if p]
+            translations = Locator(self.files, [*reversed(catalogs), *paths, *config])
+            locator = Locator(self.files, [*paths, *reversed(catalogs), *config])
+            samples = dict(info.samples) or {"default": info.sample}
+            for i, (sample, values) in enumerate(samples.items()):
+                email = self.render(name, values, locale, info, sample, sources)
+                if email is None:
+                    continue
+                rctx = RenderContext(kit, info, locale, sample, dict(values), email,
+                                     parse_html(email.html), locator, translations, ctx.uses,
+                                     lambda v, n=name, lc=locale: kit.render(n, v, locale=lc),
+                                     first_sample=i == 0)
+                self.emit("rendered", rctx, name, locale)
+        self.rendered_files |= {str(p.resolve()) for p in paths}
+
+    def render(self, name: str, values: Any, locale: str, info: Any, sample: str,
+               sources: Locator) -> Any:
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                return self.kit.render(name, values, locale=locale)
+        except TplkitError as e:
+            manifest = self.files.get(info.manifest)
+            pos = manifest.find(f"[samples.{sample}]") if manifest else None
+            err = TplkitError(f"sample {sample!r} does not render: {e.message}",
+                              file=e.file or info.manifest, line=e.line or (pos[0] if pos else None))
+            self.emit("build", BuildFailure(self.kit, info, locale, err, sources), name, locale)
+            return None
+
+    # --- suppressions and the final list -------------------------------------------------------
+
+    def finish(self) -> list[Finding]:
+        sups: list[Suppression] = []
+        for path, src in list(self.files._cache.items()):
+            if src is not None and path.suffix in SOURCE_SUFFIXES:
+                sups += suppressions(src)
+        by_target = {}
+        for s in sups:
+            s.file = str(Path(s.file).resolve())
+            by_target.setdefault((s.file, s.target), []).append(s)
+        kept = []
+        for f in self.findings:
+            hit = next((s for s in by_target.get((f.file, f.line), []) if f.rule in s.rules), None)
+            if hit is not None:
+                hit.used.add(f.rule)
+            else:
+                kept.append(f)
+        meta = RULES_BY_ID["unused-suppression"]
+        if meta.id in self.cfg.active:
+            for s in sups:
+                for rule in s.rules:
+                    if rule in s.used:
+                        continue
+                    known = RULES_BY_ID.get(rule)
+                    if known is None:
+                        msg = f"suppression names an unknown rule {rule!r}"
+                    elif rule not in self.cfg.active or (
+                            known.layer in ("rendered", "build") and s.file not in self.rendered_files):
+                        continue  # the rule did not run here, so it cannot have matched
+                    else:
+                        msg = f"suppression of {rule} matches no finding on line {s.target}"
+                    kept.append(self.finding(meta, Hit(msg, s.file, s.line), None, None))
+        return _dedupe(kept)
+
+
+def _dedupe(findings: Iterable[Finding]) -> list[Finding]:
+    """One finding per place: the same layout problem is not repeated per template and locale."""
+    seen: set = set()
+    out = []
+    for f in findings:
+        key = (f.rule, f.file, f.line, f.column, f.message) if f.file and f.line else \
+            (f.rule, f.file, f.message, f.template, f.locale)
+        if key not in seen:
+            seen.add(key)
+            out.append(f)
+    return sorted(out, key=lambda f: (f.file or "", f.line or 0, f.column or 0, f.rule))

@@ -1,0 +1,101 @@
+"""Source text helpers shared by the rule families: reading files once, offsets to lines,
+finding rendered text back in the sources, and inline suppression comments."""
+from __future__ import annotations
+
+import bisect
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable
+
+
+class SourceText:
+    """A file's text with an offset -> (line, column) index."""
+
+    def __init__(self, path: Path, text: str) -> None:
+        self.path = path
+        self.text = text
+        self._starts = [0] + [m.end() for m in re.finditer("\n", text)]
+
+    def position(self, offset: int) -> tuple[int, int]:
+        """1-based line and column of a character offset."""
+        i = bisect.bisect_right(self._starts, offset) - 1
+        return i + 1, offset - self._starts[i] + 1
+
+    def find(self, needle: str) -> tuple[int, int] | None:
+        """(line, column) of the first occurrence of ``needle``, if any."""
+        i = self.text.find(needle)
+        return self.position(i) if i >= 0 else None
+
+    @property
+    def lines(self) -> list[str]:
+        return self.text.splitlines()
+
+
+class Files:
+    """Reads each file once per lint run (unreadable files read as None)."""
+
+    def __init__(self) -> None:
+        self._cache: dict[Path, SourceText | None] = {}
+
+    def get(self, path: Path) -> SourceText | None:
+        path = Path(path)
+        if path not in self._cache:
+            try:
+                self._cache[path] = SourceText(path, path.read_text(encoding="utf-8"))
+            except (OSError, UnicodeDecodeError):
+                self._cache[path] = None
+        return self._cache[path]
+
+
+class Locator:
+    """Finds where a piece of rendered text comes from: the template's own files first, then
+    shared layouts/components, then the locale's catalogs (a translation), then config."""
+
+    def __init__(self, files: Files, paths: Iterable[Path]) -> None:
+        self.files = files
+        self.paths = [Path(p) for p in paths]
+
+    def find(self, *needles: str) -> tuple[str | None, int | None, int | None]:
+        """(file, line, column) of the first needle found in the first file holding it."""
+        for needle in needles:
+            needle = needle.strip()
+            if len(needle) < 2:
+                continue
+            for path in self.paths:
+                src = self.files.get(path)
+                if src is None:
+                    continue
+                pos = src.find(needle)
+                if pos:
+                    return str(path), pos[0], pos[1]
+        return None, None, None
+
+
+# {# tplkit: disable-next-line image-alt, link-scheme -- reason #}
+SUPPRESS_RE = re.compile(r"\{#-?\s*tplkit:\s*disable-next-line\s+(?P<rules>[\w\-,\s]+?)"
+                         r"\s*(?:--\s*(?P<reason>.*?))?\s*-?#\}", re.S)
+
+
+@dataclass
+class Suppression:
+    """An inline ``disable-next-line`` comment and whether it matched a finding."""
+
+    file: str
+    line: int            # the line of the comment
+    target: int          # the line it silences
+    rules: tuple[str, ...]
+    reason: str
+    used: set[str] = field(default_factory=set)
+
+
+def suppressions(src: SourceText) -> list[Suppression]:
+    """Every suppression comment in a source file."""
+    out = []
+    for m in SUPPRESS_RE.finditer(src.text):
+        line = src.position(m.start())[0]
+        end_line = src.position(m.end() - 1)[0]
+        rules = tuple(r for r in re.split(r"[\s,]+", m.group("rules")) if r)
+        out.append(Suppression(str(src.path), line, end_line + 1, rules,
+                               (m.group("reason") or "").strip()))
+    return out

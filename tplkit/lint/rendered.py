@@ -1,0 +1,433 @@
+"""Rendered rules: checks on ``kit.render(...)`` output, per template × locale × sample.
+
+Each rule is a small function ``(RenderContext) -> Iterable[Hit]``. Findings point back to the
+source line where it can be known: the text is looked up in the template's files, the shared
+layouts and components, the locale's catalogs and the brand config.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from typing import Any, Callable, Iterable
+
+from .. import i18n
+from .files import Locator
+from .model import Hit
+
+SUBJECT_MAX = 78        # RFC 5322's line length; most clients show far less on phones
+PREHEADER_MAX = 140     # inbox previews show roughly 40-140 characters
+GMAIL_CLIP = 102 * 1024  # Gmail hides everything after ~102 KB of HTML behind "View entire message"
+GMAIL_WARN = 90 * 1024
+MIN_CONTRAST = 4.5      # WCAG 2.x AA for normal-size text
+
+
+# --- the rendered HTML, parsed once --------------------------------------------------------------
+
+@dataclass
+class Link:
+    href: str
+    text: str = ""
+    color: str | None = None
+    background: str | None = None
+
+
+@dataclass
+class Document:
+    """What the rules need from the HTML: <html> attributes, images, links and visible text."""
+
+    html_attrs: dict[str, str] = field(default_factory=dict)
+    images: list[dict[str, str | None]] = field(default_factory=list)
+    links: list[Link] = field(default_factory=list)
+    text: list[str] = field(default_factory=list)
+    attr_values: list[str] = field(default_factory=list)
+
+    @property
+    def visible(self) -> str:
+        return " ".join(" ".join(self.text).split())
+
+
+_VOID = {"img", "br", "meta", "link", "hr", "input", "col", "source", "area", "base", "wbr"}
+_STYLE_PROP = re.compile(r"(?:^|;)\s*([\w-]+)\s*:\s*([^;]+)")
+
+
+def _style(attrs: dict[str, str | None]) -> dict[str, str]:
+    return {k.lower(): v.strip() for k, v in _STYLE_PROP.findall(attrs.get("style") or "")}
+
+
+class _Parser(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.doc = Document()
+        self.stack: list[tuple[str, dict]] = []
+        self.link: Link | None = None
+        self.skip = 0
+
+    def handle_starttag(self, tag: str, attrs_list: list) -> None:
+        attrs = {k: v for k, v in attrs_list}
+        for k in ("href", "src", "alt", "title"):
+            if attrs.get(k):
+                self.doc.attr_values.append(attrs[k])
+        if tag == "html":
+            self.doc.html_attrs = {k: v or "" for k, v in attrs.items()}
+        elif tag == "img":
+            self.doc.images.append(attrs)
+        elif tag == "a" and "href" in attrs:
+            style = _style(attrs)
+            bg = style.get("background-color") or style.get("background") or attrs.get("bgcolor")
+            if not bg and self.stack and self.stack[-1][0] == "td":
+                bg = self.stack[-1][1].get("bgcolor")
+            self.link = Link(attrs.get("href") or "", color=style.get("color"), background=bg)
+            self.doc.links.append(self.link)
+        if tag in ("style", "script"):
+            self.skip += 1
+        if tag not in _VOID:
+            self.stack.append((tag, attrs))
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "a":
+            self.link = None
+        if tag in ("style", "script"):
+            self.skip = max(0, self.skip - 1)
+        for i in range(len(self.stack) - 1, -1, -1):
+            if self.stack[i][0] == tag:
+                del self.stack[i:]
+                break
+
+    def handle_data(self, data: str) -> None:
+        if self.skip:
+            return
+        self.doc.text.append(data)
+        if self.link is not None:
+            self.link.text += data
+
+
+def parse_html(html: str) -> Document:
+    p = _Parser()
+    p.feed(html)
+    p.close()
+    return p.doc
+
+
+# --- the context -----------------------------------------------------------------------------
+
+@dataclass
+class RenderContext:
+    """One rendered email and what is needed to explain it."""
+
+    kit: Any
+    info: Any                                # TemplateInfo
+    locale: str
+    sample: str
+    values: dict
+    email: Any                               # RenderedEmail
+    doc: Document
+    locator: Locator
+    translations: Locator                    # catalogs first: for text that comes from a msgstr
+    uses: dict[str, tuple[str, int]]         # placeholder -> first (file, line) in the source
+    render: Callable[[dict], Any]            # render this template/locale with other values
+    first_sample: bool = True
+
+    def part_file(self, part: str) -> str:
+        f = self.info.file(part)
+        return str(f if f.is_file() else self.info.file("html"))
+
+    def at(self, part: str, *needles: str, translated: bool = True) -> dict[str, Any]:
+        """Hit location for text found in the sources (or the part's file when it is not)."""
+        file, line, col = (self.translations if translated else self.locator).find(*needles)
+        if file is None:
+            return {"file": self.part_file(part)}
+        return {"file": file, "line": line, "column": col}
+
+
+def _parts(ctx: RenderContext, html: bool = False) -> list[tuple[str, str]]:
+    out = [("subject", ctx.email.subject), ("preheader", ctx.email.preheader), ("text", ctx.email.text)]
+    if html:
+        out.append(("html", "\n".join([ctx.doc.visible, *ctx.doc.attr_values])))
+    return out
+
+
+# --- rules -----------------------------------------------------------------------------------
+
+_LEFTOVER = re.compile("|".join((
+    r"\{\{.*?\}\}", r"\{%.*?%\}", r"\{\{|\}\}|\{%|%\}",          # Jinja
+    r"%\(\w+\)[sdif]",                                            # Python/gettext
+    r"\*\|[A-Z0-9_:]+\|\*",                                       # Mailchimp merge tags
+    r"\[(?:[A-Z][a-z]+|[A-Z]{2,})(?:[ _][A-Za-z]+)+\]",           # [Customer name], [FIRST_NAME]
+    r"\$\{\w+\}", r"\{\{?\s*[a-z_]+\s*\}?\}",                     # ${name}, {name}
+    r"TPLSLOT\d+X", r"%7[Bb]%7[Bb]", r"%7[Bb]%25",               # tplkit's own, URL-encoded Jinja
+)))
+
+
+def leftover_placeholder(ctx: RenderContext) -> Iterable[Hit]:
+    """Unfilled placeholder syntax in the subject, preheader, text or HTML."""
+    for part, text in _parts(ctx, html=True):
+        for m in _LEFTOVER.finditer(text):
+            token = m.group(0)
+            if part == "html" and token.startswith("{") and not token.startswith(("{{", "{%")):
+                continue  # "{name}"-style only in plain parts (HTML text may hold CSS-like braces)
+            yield Hit(f"leftover placeholder {token!r} in the {part}", **ctx.at(part, token))
+
+
+_PUNCT_AFTER = ",.;:!?)»”"
+_PAIRS = {"(": ")", "[": "]", "«": "»", "“": "”", "„": "“", '"': '"'}
+
+
+def _bad_seam(left: str, right: str) -> bool:
+    if left.endswith((" ", "\t")) and right[:1] in _PUNCT_AFTER and right[:1]:
+        return True
+    if left.endswith(" ") and right.startswith(" "):
+        return True
+    if left[-1:] in _PAIRS and right[:1] == _PAIRS[left[-1:]]:
+        return True
+    return not left.strip() and right.strip()[:1] in tuple(_PUNCT_AFTER)
+
+
+def empty_substitution(ctx: RenderContext) -> Iterable[Hit]:
+    """An optional value left empty leaves a gap: "Hello ,", "()", a line starting with ","."""
+    if not ctx.first_sample:
+        return
+    schema = ctx.kit.compile(ctx.info.name, ctx.locale).schema
+    mark = "QZXEMPTYQZX"
+    for name, ph in ctx.info.placeholders.items():
+        if ph.type != "text" or ph.required or name in schema.defaults:
+            continue
+        marked = ctx.render({**ctx.values, name: mark})
+        empty = ctx.render({k: v for k, v in ctx.values.items() if k != name})
+        for part in ("subject", "preheader", "text"):
+            full, gap = getattr(marked, part), getattr(empty, part)
+            for m in re.finditer(mark, full):
+                left = full[:m.start()].rsplit("\n", 1)[-1][-25:]
+                right = full[m.end():].split("\n", 1)[0][:12]
+                if (left + right) in gap and _bad_seam(left, right):
+                    file, line = ctx.uses.get(name, (ctx.part_file(part), None))
+                    yield Hit(f"with {name!r} empty the {part} reads "
+                              f"{(left + right).strip()!r}; put it in an {{% if {name} %}}",
+                              file, line)
+                    break
+
+
+def subject_missing(ctx: RenderContext) -> Iterable[Hit]:
+    """The subject is empty."""
+    if not ctx.email.subject.strip():
+        yield Hit("the subject is empty", ctx.part_file("subject"), 1)
+
+
+def subject_length(ctx: RenderContext) -> Iterable[Hit]:
+    """The subject is longer than most inboxes show."""
+    n = len(ctx.email.subject)
+    if n > SUBJECT_MAX:
+        yield Hit(f"the subject is {n} characters long (at most {SUBJECT_MAX}): "
+                  f"{ctx.email.subject[:40]!r}…", ctx.part_file("subject"), 1)
+
+
+def preheader_missing(ctx: RenderContext) -> Iterable[Hit]:
+    """The preheader is empty, so inboxes preview the first words of the body instead."""
+    if not ctx.email.preheader.strip():
+        yield Hit("the preheader is empty", ctx.part_file("preheader"), 1)
+
+
+def preheader_length(ctx: RenderContext) -> Iterable[Hit]:
+    """The preheader is longer than inbox previews show."""
+    n = len(ctx.email.preheader)
+    if n > PREHEADER_MAX:
+        yield Hit(f"the preheader is {n} characters long (at most {PREHEADER_MAX})",
+                  ctx.part_file("preheader"), 1)
+
+
+def gmail_clipping(ctx: RenderContext) -> Iterable[Hit]:
+    """HTML over 102 KB is clipped by Gmail (an error); over 90 KB is close to it (a warning)."""
+    size = len(ctx.email.html.encode("utf-8"))
+    if size > GMAIL_WARN:
+        over = size > GMAIL_CLIP
+        yield Hit(f"the HTML is {size / 1024:.1f} KB; Gmail clips messages over 102 KB"
+                  + ("" if over else " (keep a margin)"), ctx.part_file("html"),
+                  severity="error" if over else "warning")
+
+
+_IMAGE_TAG = re.compile(r"<(mj-image|img|mj-social-element|mj-carousel-image)\b(?![^>]*\balt=)")
+
+
+def image_alt(ctx: RenderContext) -> Iterable[Hit]:
+    """An image without an alt attribute (use alt="" for decorative images)."""
+    for img in ctx.doc.images:
+        if "alt" in img:
+            continue
+        src = img.get("src") or ""
+        file, line, col = ctx.locator.find(src)
+        if file is None:
+            for path in ctx.locator.paths:
+                text = ctx.locator.files.get(path)
+                m = _IMAGE_TAG.search(text.text) if text else None
+                if m:
+                    file, (line, col) = str(path), text.position(m.start())
+                    break
+        yield Hit(f"image {src.rsplit('/', 1)[-1][:60]!r} has no alt attribute (alt=\"\" if decorative)",
+                  file or ctx.part_file("html"), line, col)
+
+
+def lang_dir(ctx: RenderContext) -> Iterable[Hit]:
+    """``<html lang dir>`` must match the locale (screen readers and RTL layout depend on it)."""
+    attrs = ctx.doc.html_attrs
+    want_lang, want_dir = i18n.html_lang(ctx.locale), i18n.text_direction(ctx.locale)
+    lang = attrs.get("lang", "")
+    where = ctx.at("html", '<mjml lang="', "<mjml", translated=False)
+    if lang.replace("_", "-").split("-")[0].lower() != want_lang.split("-")[0].lower():
+        yield Hit(f'<html lang="{lang}"> does not match the locale {ctx.locale!r} '
+                  f'(expected lang="{want_lang}")', **where)
+    if attrs.get("dir", "ltr").lower() != want_dir:
+        yield Hit(f'<html dir="{attrs.get("dir", "")}"> does not match the locale {ctx.locale!r} '
+                  f'(expected dir="{want_dir}")', **where)
+
+
+def link_scheme(ctx: RenderContext) -> Iterable[Hit]:
+    """Links to ``javascript:``, ``data:``, empty or ``#`` are errors; plain ``http:`` a warning."""
+    for link in ctx.doc.links:
+        href = link.href.strip()
+        scheme = href.split(":", 1)[0].lower() if ":" in href else ""
+        label = " ".join(link.text.split())
+        if not href or href == "#":
+            msg, sev = f"link {label!r} has an empty href {href!r}", "error"
+        elif scheme in ("javascript", "data", "vbscript"):
+            msg, sev = f"link {label!r} uses the unsafe {scheme}: scheme", "error"
+        elif scheme == "http":
+            msg, sev = f"link {label!r} uses http: ({href[:60]}); use https:", "warning"
+        else:
+            continue
+        yield Hit(msg, severity=sev, **ctx.at("html", f'href="{href}"', href, label))
+
+
+_NAMED = {"white": "#ffffff", "black": "#000000", "red": "#ff0000", "blue": "#0000ff",
+          "green": "#008000", "gray": "#808080", "grey": "#808080", "yellow": "#ffff00",
+          "orange": "#ffa500"}
+
+
+def parse_color(value: str | None) -> tuple[float, float, float] | None:
+    """#rgb, #rrggbb, rgb(r, g, b) or a few colour names as 0..255 floats."""
+    if not value:
+        return None
+    v = value.strip().lower().split()[0] if value.strip() else ""
+    v = _NAMED.get(v, v)
+    m = re.fullmatch(r"#([0-9a-f]{3}|[0-9a-f]{6})", v)
+    if m:
+        h = m.group(1)
+        if len(h) == 3:
+            h = "".join(c * 2 for c in h)
+        return tuple(float(int(h[i:i + 2], 16)) for i in (0, 2, 4))  # type: ignore[return-value]
+    m = re.fullmatch(r"rgba?\(\s*(\d+)\s*,\s*(\d+)\s*,\s*(\d+)\s*(?:,[^)]*)?\)", value.strip().lower())
+    if m:
+        return tuple(float(x) for x in m.groups())  # type: ignore[return-value]
+    return None
+
+
+def contrast_ratio(a: tuple[float, float, float], b: tuple[float, float, float]) -> float:
+    """WCAG 2.x contrast ratio between two sRGB colours."""
+    def lum(c: tuple[float, float, float]) -> float:
+        ch = [x / 255 for x in c]
+        ch = [x / 12.92 if x <= 0.03928 else ((x + 0.055) / 1.055) ** 2.4 for x in ch]
+        return 0.2126 * ch[0] + 0.7152 * ch[1] + 0.0722 * ch[2]
+
+    hi, lo = sorted((lum(a), lum(b)), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
+
+
+def _buttons(ctx: RenderContext) -> list[Link]:
+    return [link for link in ctx.doc.links if link.background]
+
+
+def button_contrast(ctx: RenderContext) -> Iterable[Hit]:
+    """Button text against its background below WCAG AA (4.5:1)."""
+    seen = set()
+    for link in _buttons(ctx):
+        fg, bg = parse_color(link.color), parse_color(link.background)
+        if fg is None or bg is None or (fg, bg) in seen:
+            continue
+        seen.add((fg, bg))
+        ratio = contrast_ratio(fg, bg)
+        if ratio < MIN_CONTRAST:
+            yield Hit(f"button {' '.join(link.text.split())!r}: text {link.color} on {link.background} "
+                      f"has contrast {ratio:.2f}:1 (WCAG AA needs {MIN_CONTRAST}:1)",
+                      **ctx.at("html", link.background.split()[0], link.color.split()[0],
+                               translated=False))
+
+
+GENERIC_LINK_TEXT = {
+    "en": {"click here", "here", "click", "read more", "more", "link", "this link", "learn more"},
+    "de": {"hier klicken", "hier", "klicken sie hier", "mehr", "weiter", "link"},
+    "fr": {"cliquez ici", "ici", "en savoir plus", "plus", "lien"},
+    "es": {"haga clic aquí", "haz clic aquí", "aquí", "más", "enlace"},
+    "it": {"clicca qui", "qui", "di più", "link"},
+    "pt": {"clique aqui", "aqui", "mais", "link"},
+    "nl": {"klik hier", "hier", "meer", "link"},
+    "pl": {"kliknij tutaj", "tutaj", "tu", "więcej", "link"},
+    "ru": {"нажмите здесь", "здесь", "тут", "по ссылке", "ссылка", "подробнее"},
+    "uk": {"натисніть тут", "тут", "тут.", "за посиланням", "посилання", "детальніше"},
+    "tr": {"buraya tıklayın", "burada", "tıklayın", "daha fazla"},
+}
+
+
+def generic_link_text(ctx: RenderContext) -> Iterable[Hit]:
+    """Link text such as "click here" says nothing out of context (and to screen readers)."""
+    lang = ctx.locale.split("_")[0]
+    generic = GENERIC_LINK_TEXT.get(lang, set()) | GENERIC_LINK_TEXT["en"]
+    for link in ctx.doc.links:
+        label = " ".join(link.text.split())
+        if label.lower().strip(" .!:…»›→") in generic:
+            yield Hit(f"link text {label!r} does not say where it leads", **ctx.at("html", label))
+
+
+def text_part(ctx: RenderContext) -> Iterable[Hit]:
+    """The plain-text part is missing, or lacks a call-to-action URL that the HTML has."""
+    text = ctx.email.text
+    if not text.strip():
+        yield Hit("the plain-text part is empty", ctx.part_file("text"))
+        return
+    for link in _buttons(ctx):
+        if link.href.startswith(("http:", "https:")) and link.href not in text:
+            label = " ".join(link.text.split())
+            yield Hit(f"the button {label!r} links to {link.href[:80]} but the text part does not "
+                      f"have that URL", **ctx.at("text", label))
+
+
+def contacts_missing(ctx: RenderContext) -> Iterable[Hit]:
+    """The brand's phone or email is missing from the HTML or the text part."""
+    brand = ctx.kit.brand
+    for attr in ("phone", "email"):
+        value = getattr(brand, attr, "")
+        if not value:
+            continue
+        for part, text in (("html", ctx.doc.visible), ("text", ctx.email.text)):
+            if value not in text:
+                yield Hit(f"the brand {attr} {value!r} is missing from the {part} part",
+                          ctx.part_file(part))
+
+
+_URL = re.compile(r"\b(?:https?|mailto|tel):[^\s<>()\"«»]+")
+_TYPO = [
+    (re.compile(r"(?<=\S) {2,}(?=\S)"), "double space"),
+    (re.compile(r"(?<=[^\W\d_]) +[,.;:!?](?=\s|$)"), "space before punctuation"),
+    (re.compile(r"\b([^\W\d_]{2,})\s+\1\b", re.I), "repeated word"),
+]
+_SPACE_BEFORE_OK = {"fr"}  # French puts a (thin) space before ; : ! ?
+
+
+def typography(ctx: RenderContext) -> Iterable[Hit]:
+    """Double spaces, a space before punctuation, repeated words, unbalanced brackets or quotes."""
+    lang = ctx.locale.split("_")[0]
+    for part, text in _parts(ctx):
+        clean = _URL.sub(lambda m: "x" * len(m.group(0)), text)
+        for rx, what in _TYPO:
+            if what == "space before punctuation" and lang in _SPACE_BEFORE_OK:
+                continue
+            for line in clean.splitlines():
+                for m in rx.finditer(line.strip()):
+                    start = max(0, m.start() - 12)
+                    snippet = line.strip()[start:m.end() + 12]
+                    yield Hit(f"{what} in the {part}: {snippet!r}",
+                              **ctx.at(part, line.strip()[start:m.end()], m.group(0)))
+        pairs = [("(", ")"), ("[", "]"), ("«", "»"), ('"', '"'),
+                 ("„", "“") if "„" in clean else ("“", "”")]   # German quotes open with „
+        for opening, closing in pairs:
+            n_open, n_close = clean.count(opening), clean.count(closing)
+            if (n_open % 2) if opening == closing else n_open != n_close:
+                yield Hit(f"unbalanced {opening}{closing} in the {part}", ctx.part_file(part))

@@ -1,0 +1,329 @@
+"""Source rules: what can be known from a template's files without building it.
+
+Each rule is a small function ``(SourceContext) -> Iterable[Hit]``.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable
+
+from jinja2 import meta, nodes
+
+from ..errors import TplkitError, jinja_error
+from ..store import PART_FILES, TemplateInfo
+from .files import Files, SourceText
+from .model import Hit
+
+
+@dataclass
+class SourceFile:
+    """One source file: its text, its Jinja AST (None when it does not parse) and the error."""
+
+    part: str                      # subject/preheader/html/text, or "shared"
+    src: SourceText
+    ast: nodes.Template | None
+    error: TplkitError | None = None
+
+
+@dataclass
+class SourceContext:
+    """A template's files (or one shared layout/component file when ``info`` is None)."""
+
+    kit: Any
+    name: str | None
+    info: TemplateInfo | None
+    files: list[SourceFile]
+    manifest: SourceText | None = None
+    manifest_error: TplkitError | None = None
+    allowed: set[str] = field(default_factory=set)        # names a part may use besides placeholders
+    uses: dict[str, tuple[str, int]] = field(default_factory=dict)  # name -> first (file, line)
+
+    @property
+    def parsed(self) -> list[SourceFile]:
+        return [f for f in self.files if f.ast is not None]
+
+
+def parse_file(env: Any, path: Path, part: str, files: Files, template: str | None) -> SourceFile | None:
+    """Read and parse one file with the build environment (so custom tags parse as they build)."""
+    src = files.get(path)
+    if src is None:
+        return None
+    try:
+        ast = env.parse(src.text, f"{template or 'shared'}/{path.name}", str(path))
+        return SourceFile(part, src, ast)
+    except Exception as e:  # TemplateSyntaxError, or an extension's own error
+        return SourceFile(part, src, None, jinja_error(e, template=template, locale=None,
+                                                      part=part, files=[str(path)]))
+
+
+def template_context(kit: Any, name: str, files: Files) -> SourceContext:
+    """Read, parse and index a template's files. A broken manifest is kept as ``manifest_error``."""
+    from ..compile import Builder
+
+    env = kit.environment(kit.default_locale)
+    try:
+        info = kit.template(name)
+    except TplkitError as e:
+        folder = kit.store.folder(name)
+        ctx = SourceContext(kit, name, None, [], files.get(folder / "template.toml"), e)
+        for part, fname in PART_FILES.items():
+            sf = parse_file(env, folder / fname, part, files, name)
+            if sf is not None:
+                ctx.files.append(sf)
+        return ctx
+    ctx = SourceContext(kit, name, info, [], files.get(info.manifest))
+    for part in PART_FILES:
+        if info.file(part).is_file():
+            sf = parse_file(env, info.file(part), part, files, name)
+            if sf is not None:
+                ctx.files.append(sf)
+    builder = Builder(env, info, kit.brand, kit.default_locale, None)
+    ctx.allowed = {*builder._globals(), *env.globals, "subject", "preheader"}
+    for sf in ctx.parsed:
+        ctx.allowed |= _inherited_names(env, sf.ast)
+        for node in sf.ast.find_all(nodes.Name):
+            if node.ctx == "load" and node.name not in ctx.uses:
+                ctx.uses[node.name] = (str(sf.src.path), node.lineno)
+    return ctx
+
+
+def _inherited_names(env: Any, ast: nodes.Template, depth: int = 0) -> set[str]:
+    """Names a parent layout defines at top level (imports, macros, sets) for its children."""
+    out: set[str] = set()
+    for ext in ast.find_all(nodes.Extends):
+        if not isinstance(ext.template, nodes.Const) or depth > 5:
+            continue
+        try:
+            source, filename, _ = env.loader.get_source(env, ext.template.value)
+            parent = env.parse(source, ext.template.value, filename)
+        except Exception:  # a missing or broken layout is reported when it is built
+            continue
+        for node in parent.body:
+            if isinstance(node, nodes.Import):
+                out.add(node.target)
+            elif isinstance(node, nodes.FromImport):
+                out |= {n if isinstance(n, str) else n[1] for n in node.names}
+            elif isinstance(node, nodes.Macro):
+                out.add(node.name)
+            elif isinstance(node, nodes.Assign):
+                out |= {n.name for n in node.target.find_all(nodes.Name)} | (
+                    {node.target.name} if isinstance(node.target, nodes.Name) else set())
+        out |= _inherited_names(env, parent, depth + 1)
+    return out
+
+
+def _used_names(ctx: SourceContext, sf: SourceFile) -> set[str]:
+    return meta.find_undeclared_variables(sf.ast)
+
+
+# --- rules -----------------------------------------------------------------------------------
+
+def syntax_error(ctx: SourceContext) -> Iterable[Hit]:
+    """Jinja syntax errors in any source file, and TOML syntax errors in the manifest."""
+    for sf in ctx.files:
+        if sf.error is not None:
+            yield Hit(sf.error.message, str(sf.src.path), sf.error.line)
+    err = ctx.manifest_error
+    if err is not None and err.message.startswith("invalid TOML"):
+        yield Hit(err.message, err.file, err.line, err.column)
+
+
+def undeclared_placeholder(ctx: SourceContext) -> Iterable[Hit]:
+    """A part uses a name that is neither a declared placeholder nor a build-time global."""
+    if ctx.info is None:
+        return
+    declared = set(ctx.info.placeholders)
+    for sf in ctx.parsed:
+        for name in sorted(_used_names(ctx, sf) - declared - ctx.allowed):
+            line = next((n.lineno for n in sf.ast.find_all(nodes.Name) if n.name == name), None)
+            yield Hit(f"{name!r} is not a declared placeholder; declare it in template.toml "
+                      f"[placeholders.{name}]", str(sf.src.path), line)
+
+
+def unused_placeholder(ctx: SourceContext) -> Iterable[Hit]:
+    """A declared placeholder that no part of the template uses."""
+    if ctx.info is None or any(sf.ast is None for sf in ctx.files):
+        return
+    used = set().union(*(_used_names(ctx, sf) for sf in ctx.parsed))
+    for name in ctx.info.placeholders:
+        if name not in used:
+            pos = _manifest_line(ctx.manifest, name)
+            yield Hit(f"placeholder {name!r} is declared but never used",
+                      str(ctx.info.manifest), pos)
+
+
+def _manifest_line(manifest: SourceText | None, name: str) -> int | None:
+    if manifest is None:
+        return None
+    for pattern in (rf"^\s*\[placeholders\.{re.escape(name)}\]", rf"^\s*{re.escape(name)}\s*=",
+                    rf"\b{re.escape(name)}\b"):
+        m = re.search(pattern, manifest.text, re.M)
+        if m:
+            return manifest.position(m.start())[0]
+    return None
+
+
+# Visible text: mask everything that is not (Jinja constructs, marked text, markup), keeping
+# offsets, and look at what is left.
+_JINJA = [re.compile(p, re.S) for p in (
+    r"\{#.*?#\}",
+    r"\{%-?\s*trans\b.*?\{%-?\s*endtrans\s*-?%\}",
+    r"\{%.*?%\}",
+    r"\{\{.*?\}\}",
+)]
+_MARKUP = [re.compile(p, re.S | re.I) for p in (
+    r"<mj-style\b.*?</mj-style>", r"<style\b.*?</style>", r"<!--.*?-->", r"&#?\w+;",
+)]
+_TAG = re.compile(r"<[^>]*>", re.S)
+_VISIBLE_ATTR = re.compile(r"\b(alt|title)\s*=\s*\"([^\"]*)\"")
+_WORD = re.compile(r"[^\W\d_]{2,}")
+
+
+def _blank(m: re.Match) -> str:
+    return re.sub(r"[^\n]", " ", m.group(0))
+
+
+def visible_text(text: str, markup: bool) -> str:
+    """``text`` with everything but literal visible text blanked out (same length)."""
+    for rx in _JINJA:
+        text = rx.sub(_blank, text)
+    if markup:
+        for rx in _MARKUP:
+            text = rx.sub(_blank, text)
+
+        def tag(m: re.Match) -> str:
+            keep = [(a.start(2), a.end(2)) for a in _VISIBLE_ATTR.finditer(m.group(0))]
+            out = list(_blank(m))
+            for s, e in keep:
+                out[s:e] = m.group(0)[s:e]
+            return "".join(out)
+
+        text = _TAG.sub(tag, text)
+    return text
+
+
+def untranslated_text(ctx: SourceContext) -> Iterable[Hit]:
+    """Literal visible text (or alt/title text) not marked for translation."""
+    for sf in ctx.files:
+        masked = visible_text(sf.src.text, markup=sf.src.path.suffix in (".mjml", ".html"))
+        seen = set()
+        for m in _WORD.finditer(masked):
+            line, col = sf.src.position(m.start())
+            if line in seen:
+                continue
+            seen.add(line)
+            snippet = " ".join(masked[m.start():].split("\n", 1)[0].split())[:60]
+            yield Hit(f"visible text {snippet!r} is not marked for translation "
+                      f"(use {{% trans %}}…{{% endtrans %}} or _(\"…\"))", str(sf.src.path), line, col)
+
+
+_QUERY_VALUE = re.compile(r"[?&][\w.\-\[\]]+=\{\{-?\s*(.+?)\s*-?\}\}", re.S)
+
+
+def unencoded_url_value(ctx: SourceContext) -> Iterable[Hit]:
+    """``?key={{ value }}`` in a URL without ``|urlencode`` (use ``url|with_query(key=value)``)."""
+    for sf in ctx.files:
+        for m in _QUERY_VALUE.finditer(sf.src.text):
+            expr = m.group(1)
+            if "urlencode" in expr or "with_query" in expr:
+                continue
+            line, col = sf.src.position(m.start())
+            yield Hit(f"{expr!r} is put into a URL query without URL-encoding; use "
+                      f"|urlencode or url|with_query(...)", str(sf.src.path), line, col)
+
+
+# --- build failures: a template that does not compile in a locale ----------------------------
+
+@dataclass
+class BuildFailure:
+    """A compile (or sample render) that raised; rules turn it into located findings."""
+
+    kit: Any
+    info: TemplateInfo | None
+    locale: str | None
+    error: TplkitError
+    locator: Any = None          # files.Locator over the template's and shared sources
+
+
+_MRML_POS = re.compile(r"at position (\d+):(\d+)")
+_MJ_TAG = re.compile(r"<(/?)(mjml|mj-[\w-]+)\b[^>]*?(/?)>")
+
+
+def _generated_mjml(ctx: BuildFailure) -> str | None:
+    """The MJML the build pass fed to MRML (rebuilt, since the core only keeps the error)."""
+    from .. import i18n
+    from ..compile import Builder, Deferred, Slots
+
+    if ctx.info is None or ctx.locale is None:
+        return None
+    try:
+        slots = Slots()
+        values = {n: Deferred(n, slots, ctx.locale, i18n.TYPE_FORMAT.get(ph.type))
+                  for n, ph in ctx.info.placeholders.items()}
+        env = ctx.kit.environment(ctx.locale)
+        return Builder(env, ctx.info, ctx.kit.brand, ctx.locale,
+                       ctx.kit.schema(ctx.info)).build(values)["mjml"]
+    except Exception:
+        return None
+
+
+def _unbalanced_tag(mjml_src: str) -> int | None:
+    """Offset of the first mj- tag left unclosed or closed out of order (MRML gives none)."""
+    stack: list[tuple[str, int]] = []
+    for m in _MJ_TAG.finditer(mjml_src):
+        closing, name, selfclosing = m.groups()
+        if selfclosing:
+            continue
+        if not closing:
+            stack.append((name, m.start()))
+        elif stack and stack[-1][0] == name:
+            stack.pop()
+        else:
+            return stack[-1][1] if stack else m.start()
+    return stack[-1][1] if stack else None
+
+
+def mjml_invalid(ctx: BuildFailure) -> Iterable[Hit]:
+    """MRML rejects the MJML; its byte span is mapped to the generated line, then to the source."""
+    err = ctx.error
+    if not err.message.startswith("invalid MJML"):
+        return
+    file, line, col = err.file, err.line, err.column
+    message = err.message
+    mjml_src = _generated_mjml(ctx)
+    if mjml_src is not None:
+        data = mjml_src.encode("utf-8")
+        m = _MRML_POS.search(err.message)
+        start = end = None
+        if m:
+            start, end = int(m.group(1)), int(m.group(2))
+        else:
+            off = _unbalanced_tag(mjml_src)
+            if off is not None:
+                start = len(mjml_src[:off].encode("utf-8"))
+                end = start + len(_MJ_TAG.match(mjml_src, off).group(0).encode("utf-8"))
+        if start is not None:
+            gen_line = data[:start].count(b"\n") + 1
+            gen_col = start - (data.rfind(b"\n", 0, start) + 1) + 1
+            text = mjml_src.splitlines()[gen_line - 1].strip() if mjml_src else ""
+            span = data[start:end].decode("utf-8", "replace").strip()
+            message += f" (generated MJML line {gen_line}, column {gen_col}: {text[:70]!r})"
+            found = ctx.locator.find(text, span) if ctx.locator else (None, None, None)
+            if found[0]:
+                file, line, col = found
+    yield Hit(message, file, line, col)
+
+
+def template_error(ctx: BuildFailure) -> Iterable[Hit]:
+    """Any other failure to load, build or render a template (manifest, undefined value, sandbox,
+    a sample that does not fit the placeholders)."""
+    from ..errors import CatalogError
+
+    err = ctx.error
+    if err.message.startswith(("invalid MJML", "invalid TOML")):
+        return  # mjml-invalid / syntax-error report these
+    if isinstance(err, CatalogError):
+        return  # catalog-missing / catalog-syntax report these
+    yield Hit(err.message, err.file, err.line, err.column)
