@@ -23,6 +23,7 @@ from .i18n import DOMAIN, read_po
 SUFFIXES = (".mjml", ".txt")
 OPTIONS = {"trimmed": "true", "silent": "false"}
 POT_NAME = f"{DOMAIN}.pot"
+COMMENT_TAGS = ("Translators:",)   # {# Translators: ... #} before a message reaches the .pot
 
 
 def template_files(template_dirs: Iterable[Path]) -> list[tuple[Path, Path]]:
@@ -49,7 +50,7 @@ def extract(template_dirs: Iterable[Path], *, project: str = "tplkit", version: 
         rel = f.relative_to(d).as_posix()
         try:
             found = list(extract_from_file("jinja2", str(f), options=OPTIONS,
-                                           strip_comment_tags=True))
+                                           comment_tags=COMMENT_TAGS, strip_comment_tags=True))
         except Exception as e:  # Jinja's TemplateSyntaxError, a bad encoding, ...
             err = TemplateSourceError(f"cannot extract messages: {getattr(e, 'message', None) or e}",
                                       template=rel.split("/")[0], file=f,
