@@ -58,7 +58,6 @@ class RenderedEmail:
         _set(msg, "Message-ID", _msgid("Message-ID", message_id) if message_id
              else make_msgid(domain=domain))
         _set(msg, "Date", formatdate(localtime=False, usegmt=True))
-        _set(msg, "Content-Language", self.locale.replace("_", "-"))
         if in_reply_to:
             _set(msg, "In-Reply-To", _msgid("In-Reply-To", in_reply_to))
             refs = [references] if isinstance(references, str) else list(references or ())
@@ -74,6 +73,8 @@ class RenderedEmail:
             _set(msg, k, _header_value(k, v))
         msg.set_content(self.text, subtype="plain", charset="utf-8", cte="quoted-printable")
         msg.add_alternative(self.html, subtype="html", charset="utf-8", cte="quoted-printable")
+        # after set_content(), which clears every Content-* header set before it
+        _set(msg, "Content-Language", self.locale.replace("_", "-"))
         return msg
 
 
