@@ -1,0 +1,195 @@
+"""`tplkit send`: the message that reaches a real SMTP server (aiosmtpd on loopback)."""
+from __future__ import annotations
+
+import email
+import email.policy
+import json
+import socket
+from pathlib import Path
+
+import pytest
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult, LoginPassword
+from click.testing import CliRunner
+
+from tplkit.cli import main
+from tplkit.send import SendError, deliver, parse_hostport
+
+FIXTURES = Path(__file__).parent / "fixtures" / "serve" / "send"
+USER, PASSWORD = "agent", "s3cret-pass"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Inbox:
+    """An aiosmtpd handler that keeps every envelope it receives."""
+
+    def __init__(self) -> None:
+        self.envelopes = []
+
+    async def handle_DATA(self, server, session, envelope):
+        self.envelopes.append(envelope)
+        return "250 OK"
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address.endswith("@refused.example"):
+            return "550 no such user here"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    def message(self, i: int = -1) -> email.message.EmailMessage:
+        return email.message_from_bytes(self.envelopes[i].content, policy=email.policy.default)
+
+
+def _check_login(server, session, envelope, mechanism, auth_data):
+    ok = isinstance(auth_data, LoginPassword) and auth_data == (USER.encode(), PASSWORD.encode())
+    return AuthResult(success=ok, handled=False)  # handled=False: the server answers 535
+
+
+@pytest.fixture(scope="module")
+def smtp():
+    """A real SMTP server on 127.0.0.1 (no STARTTLS), accepting AUTH without TLS."""
+    inbox = Inbox()
+    ctl = Controller(inbox, hostname="127.0.0.1", port=_free_port(), authenticator=_check_login,
+                     auth_require_tls=False)
+    ctl.start()
+    inbox.address = f"127.0.0.1:{ctl.port}"
+    yield inbox
+    ctl.stop()
+
+
+def run(*args: str, env: dict | None = None):
+    return CliRunner().invoke(main, list(args), env=env, catch_exceptions=False)
+
+
+def test_sent_message_equals_rendered_email(smtp, kit):
+    """The received message has the rendered subject, both parts, and the From/To/language headers."""
+    ctx = json.loads((FIXTURES / "context.json").read_text())
+    res = run("send", "acknowledgement", "--to", "Oksana <oksana@example.com>", "--locale", "uk",
+              "--data", str(FIXTURES / "context.json"), "--smtp", smtp.address,
+              "--from", "Help <help@shop.example>")
+    assert res.exit_code == 0, res.output
+    rendered = kit.render("acknowledgement", ctx, locale="uk")
+    msg = smtp.message()
+    assert msg["Subject"] == rendered.subject
+    assert msg["From"] == "Help <help@shop.example>"
+    assert msg["To"] == "Oksana <oksana@example.com>"
+    assert msg["Content-Language"] == "uk"
+    assert msg.get_content_type() == "multipart/alternative"
+    plain, html = msg.get_payload()
+    assert plain.get_content_type() == "text/plain" and html.get_content_type() == "text/html"
+    assert plain.get_content().replace("\r\n", "\n").rstrip("\n") == rendered.text.rstrip("\n")
+    assert html.get_content().replace("\r\n", "\n").rstrip("\n") == rendered.html.rstrip("\n")
+    assert "SR-4242" in rendered.text and "Oksana" in rendered.html
+    assert smtp.envelopes[-1].rcpt_tos == ["oksana@example.com"]
+    assert msg["Message-ID"] in res.output
+
+
+def test_default_sender_is_the_brand_and_sample_is_used(smtp, kit):
+    """Without --from the brand's company and email are the sender; --sample picks a manifest sample."""
+    res = run("send", "acknowledgement", "--to", "marco@example.com", "--sample", "urgent",
+              "--smtp", smtp.address)
+    assert res.exit_code == 0, res.output
+    info = kit.template("acknowledgement")
+    rendered = kit.render("acknowledgement", info.samples["urgent"])
+    msg = smtp.message()
+    assert msg["Subject"] == rendered.subject
+    assert msg["From"].addresses[0].addr_spec == kit.brand.email
+    assert msg["From"].addresses[0].display_name == kit.brand.company_name
+
+
+def test_thread_headers(smtp):
+    """--in-reply-to and --references give In-Reply-To and a References chain ending with it."""
+    res = run("send", "acknowledgement", "--to", "a@example.com", "--smtp", smtp.address,
+              "--in-reply-to", "<m2@shop.example>", "--references", "<m0@shop.example> <m1@shop.example>")
+    assert res.exit_code == 0, res.output
+    msg = smtp.message()
+    assert msg["In-Reply-To"] == "<m2@shop.example>"
+    assert msg["References"].split() == ["<m0@shop.example>", "<m1@shop.example>", "<m2@shop.example>"]
+
+
+def test_login_with_password_from_env(smtp):
+    """--user with --password-env authenticates with the password read from that variable."""
+    n = len(smtp.envelopes)
+    res = run("send", "acknowledgement", "--to", "a@example.com", "--smtp", smtp.address,
+              "--user", USER, "--password-env", "TPLKIT_TEST_PW", env={"TPLKIT_TEST_PW": PASSWORD})
+    assert res.exit_code == 0, res.output
+    assert len(smtp.envelopes) == n + 1
+
+
+@pytest.mark.parametrize("args, env, expected", [
+    (["--user", USER, "--password-env", "TPLKIT_TEST_PW"], {"TPLKIT_TEST_PW": "wrong"},
+     "SMTP login as 'agent' failed"),
+    (["--user", USER, "--password-env", "TPLKIT_UNSET_PW"], {"TPLKIT_UNSET_PW": None},
+     "environment variable TPLKIT_UNSET_PW is not set"),
+    (["--starttls"], {}, "does not support STARTTLS"),
+])
+def test_smtp_problems_are_one_error_line(smtp, args, env, expected):
+    """Bad login, a missing password variable and no STARTTLS each give one clean error line."""
+    n = len(smtp.envelopes)
+    res = run("send", "acknowledgement", "--to", "a@example.com", "--smtp", smtp.address, *args, env=env)
+    assert res.exit_code == 1
+    lines = res.output.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: ") and expected in lines[0], res.output
+    assert "Traceback" not in res.output
+    assert len(smtp.envelopes) == n
+
+
+def test_refused_recipient_and_closed_port(smtp):
+    """A refused recipient and a port nobody listens on are reported as errors, not tracebacks."""
+    res = run("send", "acknowledgement", "--to", "x@refused.example", "--smtp", smtp.address)
+    assert res.exit_code == 1 and "refused recipient(s): x@refused.example (550" in res.output
+    res = run("send", "acknowledgement", "--to", "a@example.com", "--smtp", f"127.0.0.1:{_free_port()}")
+    assert res.exit_code == 1
+    assert res.output.startswith("error: cannot connect to SMTP server 127.0.0.1:")
+
+
+def test_bad_data_files_name_file_and_line(smtp):
+    """A broken --data file is reported with file and line; bad values list every problem; nothing is sent."""
+    n = len(smtp.envelopes)
+    bad = FIXTURES / "bad-json.json"
+    res = run("send", "acknowledgement", "--to", "a@example.com", "--smtp", smtp.address, "--data", str(bad))
+    assert res.exit_code == 1 and f"error: {bad}:5:" in res.output and "invalid JSON" in res.output
+    res = run("send", "acknowledgement", "--to", "a@example.com", "--smtp", smtp.address,
+              "--data", str(FIXTURES / "bad-values.json"))
+    assert res.exit_code == 1
+    assert "request_url: URL scheme javascript:" in res.output
+    assert "custmer_nme: not a placeholder" in res.output and "'customer_name'" in res.output
+    assert len(smtp.envelopes) == n
+
+
+def test_option_misuse_is_a_usage_error():
+    """--user without --password-env, or an unsafe --in-reply-to, is refused before any connection."""
+    res = run("send", "acknowledgement", "--to", "a@example.com", "--user", "u")
+    assert res.exit_code == 2 and "--password-env" in res.output
+    res = run("send", "acknowledgement", "--to", "a@example.com", "--smtp", "127.0.0.1:1",
+              "--in-reply-to", "not a message id")
+    assert res.exit_code == 1 and "In-Reply-To: not a message id" in res.output
+
+
+@pytest.mark.parametrize("value, expected", [
+    ("mail.example", ("mail.example", 25)), ("mail.example:2525", ("mail.example", 2525)),
+    ("[::1]:587", ("::1", 587)), ("::1", ("::1", 25)),
+])
+def test_parse_hostport(value, expected):
+    """HOST, HOST:PORT and [IPv6]:PORT are understood."""
+    assert parse_hostport(value) == expected
+
+
+@pytest.mark.parametrize("value", ["", ":25", "host:99999", "host:x", "[::1"])
+def test_parse_hostport_rejects(value):
+    """Malformed SMTP addresses are a SendError, not a crash."""
+    with pytest.raises(SendError):
+        parse_hostport(value)
+
+
+def test_deliver_library_call(smtp, kit):
+    """deliver() is usable from an app: it sends an EmailMessage built by to_message()."""
+    msg = kit.render("acknowledgement", kit.template("acknowledgement").sample).to_message(
+        sender="help@shop.example", to="lib@example.com")
+    deliver(msg, smtp.address)
+    assert smtp.message()["Message-ID"] == msg["Message-ID"]

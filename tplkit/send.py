@@ -1,0 +1,139 @@
+"""``tplkit send``: render a template and hand it to an SMTP server (a test send).
+
+The message is :meth:`RenderedEmail.to_message` (multipart/alternative); ``--in-reply-to``
+and ``--references`` add thread headers so a follow-up or escalation lands in the
+customer's existing conversation. The SMTP password is read only from an environment
+variable, never from the command line (where ``ps`` and shell history would show it).
+"""
+from __future__ import annotations
+
+import os
+import smtplib
+import ssl
+from email.message import EmailMessage
+from typing import Sequence
+
+import click
+
+from .cli import AppContext, load_context, report_errors
+from .errors import TplkitError
+
+DEFAULT_SMTP = "localhost:25"
+SMTP_TIMEOUT = 30.0
+
+
+class SendError(TplkitError):
+    """The message could not be handed to the SMTP server."""
+
+
+def default_sender(brand) -> str:
+    """``Company <support@company>`` from the brand settings (the From of previews and sends)."""
+    return f"{brand.company_name} <{brand.email}>" if brand.email else brand.company_name
+
+
+def parse_hostport(value: str, default_port: int = 25) -> tuple[str, int]:
+    """``host``, ``host:port`` or ``[v6]:port`` -> ``(host, port)``."""
+    value = value.strip()
+    if value.startswith("["):
+        host, sep, rest = value[1:].partition("]")
+        if not sep or (rest and not rest.startswith(":")):
+            raise SendError(f"invalid SMTP address {value!r} (use HOST:PORT)")
+        port_s = rest[1:]
+    else:
+        host, _, port_s = value.rpartition(":") if value.count(":") == 1 else (value, "", "")
+    if not host:
+        raise SendError(f"invalid SMTP address {value!r} (use HOST:PORT)")
+    if not port_s:
+        return host, default_port
+    if not port_s.isdigit() or not 0 < int(port_s) < 65536:
+        raise SendError(f"invalid SMTP port in {value!r}")
+    return host, int(port_s)
+
+
+def deliver(msg: EmailMessage, smtp: str = DEFAULT_SMTP, *, starttls: bool = False,
+            user: str | None = None, password: str | None = None,
+            timeout: float = SMTP_TIMEOUT) -> None:
+    """Send ``msg`` through the SMTP server at ``smtp`` (``HOST:PORT``).
+
+    Every failure (connection, TLS, authentication, refused recipients) becomes one
+    :class:`SendError` with a readable message.
+    """
+    host, port = parse_hostport(smtp)
+    where = f"{host}:{port}"
+    try:
+        with smtplib.SMTP(host, port, timeout=timeout) as conn:
+            if starttls:
+                conn.starttls(context=ssl.create_default_context())
+            if user is not None:
+                conn.login(user, password or "")
+            conn.send_message(msg)
+    except smtplib.SMTPNotSupportedError as e:
+        what = "STARTTLS" if starttls and "STARTTLS" in str(e) else "a required extension"
+        raise SendError(f"SMTP server {where} does not support {what}: {e}") from None
+    except smtplib.SMTPAuthenticationError as e:
+        raise SendError(f"SMTP login as {user!r} failed at {where}: {_reply(e)}") from None
+    except smtplib.SMTPRecipientsRefused as e:
+        refused = ", ".join(f"{rcpt} ({_reply(err)})" for rcpt, err in e.recipients.items())
+        raise SendError(f"SMTP server {where} refused recipient(s): {refused}") from None
+    except smtplib.SMTPSenderRefused as e:
+        raise SendError(f"SMTP server {where} refused sender {e.sender}: {_reply(e)}") from None
+    except smtplib.SMTPResponseException as e:
+        raise SendError(f"SMTP server {where} said: {_reply(e)}") from None
+    except smtplib.SMTPException as e:
+        raise SendError(f"SMTP error at {where}: {e}") from None
+    except ssl.SSLError as e:
+        raise SendError(f"TLS with {where} failed: {e.reason or e}") from None
+    except OSError as e:
+        raise SendError(f"cannot connect to SMTP server {where}: {e.strerror or e}") from None
+
+
+def _reply(err) -> str:
+    """``535 bad credentials`` from an SMTP exception or an ``(code, msg)`` pair."""
+    code, text = (err.smtp_code, err.smtp_error) if hasattr(err, "smtp_code") else err
+    if isinstance(text, bytes):
+        text = text.decode("utf-8", errors="replace")
+    return f"{code} {text}".strip()
+
+
+def _split_ids(values: Sequence[str]) -> list[str]:
+    """``--references`` may be repeated and each value may hold several space-separated ids."""
+    return [mid for v in values for mid in v.split()]
+
+
+@click.command()
+@click.argument("name")
+@click.option("--to", "to", multiple=True, required=True, help="Recipient address (repeatable).")
+@click.option("--from", "sender", help="Sender address (default: the brand's company and email).")
+@click.option("--locale", "-l", default=None, help="Locale, e.g. uk or uk-UA (default: the project's).")
+@click.option("--data", "-d", type=click.Path(dir_okay=False), help="Context as a JSON file.")
+@click.option("--sample", "-s", help="Use this named sample from the manifest.")
+@click.option("--smtp", default=DEFAULT_SMTP, show_default=True, help="SMTP server as HOST:PORT.")
+@click.option("--starttls", is_flag=True, help="Upgrade the connection with STARTTLS.")
+@click.option("--user", help="SMTP login name (needs --password-env).")
+@click.option("--password-env", metavar="VAR", help="Environment variable holding the SMTP password.")
+@click.option("--in-reply-to", metavar="MSGID",
+              help="Message-ID this email answers (threads follow-ups and escalations).")
+@click.option("--references", multiple=True, metavar="MSGID",
+              help="Earlier Message-IDs of the thread (repeatable).")
+@click.pass_obj
+@report_errors
+def send(app: AppContext, name: str, to: tuple[str, ...], sender: str | None, locale: str | None,
+         data: str | None, sample: str | None, smtp: str, starttls: bool, user: str | None,
+         password_env: str | None, in_reply_to: str | None, references: tuple[str, ...]) -> None:
+    """Render a template and send it to an SMTP server (a test send)."""
+    if user and not password_env:
+        raise click.UsageError("--user needs --password-env VAR (the password is read from $VAR)")
+    if password_env and not user:
+        raise click.UsageError("--password-env needs --user")
+    password = None
+    if password_env:
+        password = os.environ.get(password_env)
+        if password is None:
+            raise SendError(f"environment variable {password_env} is not set")
+    kit = app.kit()
+    email = kit.render(name, load_context(app, name, data, sample), locale=locale)
+    msg = email.to_message(sender=sender or default_sender(kit.brand), to=list(to),
+                           in_reply_to=in_reply_to, references=_split_ids(references) or None)
+    deliver(msg, smtp, starttls=starttls, user=user, password=password)
+    click.echo(f"sent {name} ({email.locale}) to {', '.join(to)} via {smtp}: "
+               f"Message-ID {msg['Message-ID']}")
