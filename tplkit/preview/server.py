@@ -1,0 +1,84 @@
+"""HTTP plumbing for the preview: the standard library's threading server around :class:`PreviewApp`.
+
+Only GET and HEAD are answered. When bound to a loopback address the server also checks
+the ``Host`` header, so a web page elsewhere cannot reach it through DNS rebinding.
+"""
+from __future__ import annotations
+
+import ipaddress
+import socket
+import sys
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from .app import PreviewApp, Response
+
+
+def is_loopback(host: str) -> bool:
+    """True for ``localhost`` and loopback IP addresses."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+class PreviewServer(ThreadingHTTPServer):
+    """A threading HTTP server that knows its :class:`PreviewApp` and its own URL."""
+
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self, app: PreviewApp, host: str, port: int, *, quiet: bool = False) -> None:
+        self.address_family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        super().__init__((host.strip("[]"), port), PreviewHandler)
+        self.app = app
+        self.quiet = quiet
+        self.port = self.server_address[1]
+        shown = f"[{host.strip('[]')}]" if ":" in host else host
+        self.url = f"http://{shown}:{self.port}/"
+        self.allowed_hosts: set[str] | None = None
+        if is_loopback(host.strip("[]")):
+            self.allowed_hosts = {f"{h}:{self.port}" for h in ("localhost", "127.0.0.1", "[::1]", shown)}
+
+
+class PreviewHandler(BaseHTTPRequestHandler):
+    server: PreviewServer
+    server_version = "tplkit-preview"
+    sys_version = ""
+
+    def do_GET(self) -> None:
+        self._answer(head=False)
+
+    def do_HEAD(self) -> None:
+        self._answer(head=True)
+
+    def _answer(self, head: bool) -> None:
+        allowed = self.server.allowed_hosts
+        if allowed is not None and self.headers.get("Host", "").lower() not in allowed:
+            response = Response(400, b"unexpected Host header", "text/plain; charset=utf-8")
+        else:
+            try:
+                response = self.server.app.handle(self.path)
+            except Exception as e:  # a bug must not kill the server or show a traceback
+                sys.stderr.write(f"error: internal error serving {self.path}: "
+                                 f"{type(e).__name__}: {e}\n")
+                response = Response(500, b"internal error (see the server's console)",
+                                    "text/plain; charset=utf-8")
+        self.send_response(response.status)
+        for key, value in response.all_headers().items():
+            self.send_header(key, value)
+        self.send_header("Content-Length", str(len(response.body)))
+        self.end_headers()
+        if not head:
+            self.wfile.write(response.body)
+
+    def log_message(self, format: str, *args) -> None:
+        if not self.server.quiet and not self.path.startswith("/_version"):
+            super().log_message(format, *args)
+
+
+def make_server(app: PreviewApp, host: str = "127.0.0.1", port: int = 0, *,
+                quiet: bool = False) -> PreviewServer:
+    """Bind (``port=0``: an ephemeral port); the caller runs ``serve_forever()``."""
+    return PreviewServer(app, host, port, quiet=quiet)
