@@ -47,7 +47,7 @@ class CatalogContext:
         return str(self.src.path)
 
     def messages(self) -> Iterable[Message]:
-        return (m for m in self.catalog if m.id)
+        return (m for m in self.catalog or () if m.id)
 
 
 def message_key(msg: Message) -> tuple[str, str | None]:
@@ -93,7 +93,7 @@ def catalog_missing(ctx: ProjectContext) -> Iterable[Hit]:
 def catalog_syntax(ctx: CatalogContext) -> Iterable[Hit]:
     """A catalog Babel cannot read (every other catalog rule skips it)."""
     if ctx.error is not None:
-        yield Hit(ctx.error.message, ctx.file, ctx.error.line)
+        yield Hit(re.sub(r" on \d+$", "", ctx.error.message), ctx.file, ctx.error.line)
 
 
 def untranslated(ctx: CatalogContext) -> Iterable[Hit]:
@@ -134,6 +134,8 @@ def plural_forms(ctx: CatalogContext) -> Iterable[Hit]:
     """Wrong number of plural forms, an empty form, or a Plural-Forms header unfit for the language."""
     from babel.messages.plurals import get_plural
 
+    if ctx.catalog is None:
+        return
     header = re.search(r"Plural-Forms:", ctx.src.text)
     header_line = ctx.src.position(header.start())[0] if header else 1
     try:

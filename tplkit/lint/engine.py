@@ -90,7 +90,9 @@ class _Run:
                 shared_broken |= bool(self.emit("source", SourceContext(kit, None, None, [sf])))\
                     and sf.error is not None
         if templates is None:
-            self.catalogs(locs)
+            # every catalog in the linted folders, configured or not (one may be a typo'd locale)
+            present = i18n.available_locales(self.locale_dirs, kit.default_locale)
+            self.catalogs(list(dict.fromkeys([*locs, *([] if locales else present)])), locs)
         usable = self.usable_locales(locs)
         for name in names:
             self.template(name, usable, shared_broken)
@@ -138,16 +140,18 @@ class _Run:
                     self.emit("build", BuildFailure(self.kit, None, loc, e), locale=loc)
         return out
 
-    def catalogs(self, locs: list[str]) -> None:
+    def catalogs(self, locs: list[str], used: list[str]) -> None:
+        """Lint the catalog files of ``locs``; messages missing from a catalog are looked for
+        only in the locales emails are rendered in (``used``)."""
         from ..catalogs import extract
 
         kit = self.kit
-        try:
-            everything = extract(kit.project.template_dirs)
-            ours = extract(self.template_dirs)
-        except Exception:  # a template Babel cannot read is reported as a syntax error
-            everything = ours = None
-        known = {message_key(m) for m in everything if m.id} if everything is not None else set()
+        def skip(err: TplkitError) -> None:
+            pass  # a file Jinja cannot parse is reported by syntax-error
+
+        everything = extract(kit.project.template_dirs, on_error=skip)
+        ours = extract(self.template_dirs, on_error=skip)
+        known = {message_key(m) for m in everything if m.id}
         for loc in locs:
             for path in i18n.catalog_files(loc, self.locale_dirs):
                 src = self.files.get(path)
@@ -159,14 +163,8 @@ class _Run:
                     catalog, error = None, e
                     if e.message.startswith("invalid catalog") and e.line is not None:
                         e.line += 1  # Babel's PoFileError counts lines from 0
-                ctx = CatalogContext(kit, loc, src, catalog, error,
-                                     known if everything is not None else set())
-                if catalog is None:
-                    self.emit("catalog", ctx, locale=loc)
-                    continue
-                if everything is None:
-                    ctx.known = {message_key(m) for m in catalog if m.id}
-                else:
+                ctx = CatalogContext(kit, loc, src, catalog, error, known)
+                if catalog is not None and loc in used:
                     ctx.missing = self.missing_messages(loc, ours)
                 self.emit("catalog", ctx, locale=loc)
 
@@ -204,12 +202,13 @@ class _Run:
         paths = [sf.src.path for sf in ctx.files] + self.shared_files()
         sources = Locator(self.files, paths + [info.manifest])
         for locale in locales:
+            catalogs = i18n.catalog_files(locale, kit.project.locale_dirs)
             try:
                 kit.compile(name, locale)
             except TplkitError as e:
-                self.emit("build", BuildFailure(kit, info, locale, e, sources), name, locale)
+                where = Locator(self.files, [*paths, *reversed(catalogs)])
+                self.emit("build", BuildFailure(kit, info, locale, e, where), name, locale)
                 continue
-            catalogs = i18n.catalog_files(locale, kit.project.locale_dirs)
             config = [p for p in (kit.project.config_file, Path(__file__).parent.parent /
                                   "default_config.toml") if p]
             translations = Locator(self.files, [*reversed(catalogs), *paths, *config])
@@ -281,8 +280,8 @@ def _dedupe(findings: Iterable[Finding]) -> list[Finding]:
     seen: set = set()
     out = []
     for f in findings:
-        key = (f.rule, f.file, f.line, f.column, f.message) if f.file and f.line else \
-            (f.rule, f.file, f.message, f.template, f.locale)
+        key = (f.rule, f.file, f.line, f.column, f.message) if f.file else \
+            (f.rule, f.message, f.template, f.locale)
         if key not in seen:
             seen.add(key)
             out.append(f)

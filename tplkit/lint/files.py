@@ -23,9 +23,29 @@ class SourceText:
         return i + 1, offset - self._starts[i] + 1
 
     def find(self, needle: str) -> tuple[int, int] | None:
-        """(line, column) of the first occurrence of ``needle``, if any."""
-        i = self.text.find(needle)
+        """(line, column) of the first occurrence of ``needle``, if any.
+
+        In a ``.po`` catalog only translations (``msgstr``) are searched: rendered text that
+        matches a msgid came from the template, not from the catalog.
+        """
+        i = self.searchable.find(needle)
         return self.position(i) if i >= 0 else None
+
+    @property
+    def searchable(self) -> str:
+        if self.path.suffix != ".po":
+            return self.text
+        if not hasattr(self, "_searchable"):
+            out, keep = [], False
+            for line in self.text.splitlines(keepends=True):
+                s = line.lstrip()
+                if s.startswith(("msgid", "msgctxt", "#")):
+                    keep = False
+                elif s.startswith("msgstr"):
+                    keep = True
+                out.append(line if keep and s else re.sub(r"[^\n]", " ", line))
+            self._searchable = "".join(out)
+        return self._searchable
 
     @property
     def lines(self) -> list[str]:

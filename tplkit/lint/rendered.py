@@ -428,6 +428,15 @@ def typography(ctx: RenderContext) -> Iterable[Hit]:
         pairs = [("(", ")"), ("[", "]"), ("«", "»"), ('"', '"'),
                  ("„", "“") if "„" in clean else ("“", "”")]   # German quotes open with „
         for opening, closing in pairs:
-            n_open, n_close = clean.count(opening), clean.count(closing)
-            if (n_open % 2) if opening == closing else n_open != n_close:
-                yield Hit(f"unbalanced {opening}{closing} in the {part}", ctx.part_file(part))
+            if not _unbalanced(clean, opening, closing):
+                continue
+            # most likely the first line (a paragraph of the text part) that is unbalanced itself
+            line = next((ln.strip() for ln in clean.splitlines()
+                         if _unbalanced(ln, opening, closing)), "")
+            yield Hit(f"unbalanced {opening}{closing} in the {part}" + (f": {line[:60]!r}" if line else ""),
+                      **ctx.at(part, line))
+
+
+def _unbalanced(text: str, opening: str, closing: str) -> bool:
+    n_open, n_close = text.count(opening), text.count(closing)
+    return bool(n_open % 2) if opening == closing else n_open != n_close

@@ -127,7 +127,10 @@ def syntax_error(ctx: SourceContext) -> Iterable[Hit]:
             yield Hit(sf.error.message, str(sf.src.path), sf.error.line)
     err = ctx.manifest_error
     if err is not None and err.message.startswith("invalid TOML"):
-        yield Hit(err.message, err.file, err.line, err.column)
+        line = err.line
+        if line is None and "end of document" in err.message and ctx.manifest is not None:
+            line = len(ctx.manifest.lines)
+        yield Hit(err.message, err.file, line, err.column)
 
 
 def undeclared_placeholder(ctx: SourceContext) -> Iterable[Hit]:
@@ -248,7 +251,8 @@ class BuildFailure:
 
 
 _MRML_POS = re.compile(r"at position (\d+):(\d+)")
-_MJ_TAG = re.compile(r"<(/?)(mjml|mj-[\w-]+)\b[^>]*?(/?)>")
+_TAG = re.compile(r"<(/?)([a-zA-Z][\w-]*)\b[^>]*?(/?)>")
+_VOID = {"br", "img", "hr", "meta", "link", "input", "col", "source", "area", "base", "wbr"}
 
 
 def _generated_mjml(ctx: BuildFailure) -> str | None:
@@ -270,11 +274,11 @@ def _generated_mjml(ctx: BuildFailure) -> str | None:
 
 
 def _unbalanced_tag(mjml_src: str) -> int | None:
-    """Offset of the first mj- tag left unclosed or closed out of order (MRML gives none)."""
+    """Offset of the first tag left unclosed or closed out of order (MRML gives none)."""
     stack: list[tuple[str, int]] = []
-    for m in _MJ_TAG.finditer(mjml_src):
+    for m in _TAG.finditer(mjml_src):
         closing, name, selfclosing = m.groups()
-        if selfclosing:
+        if selfclosing or name.lower() in _VOID:
             continue
         if not closing:
             stack.append((name, m.start()))
@@ -303,16 +307,26 @@ def mjml_invalid(ctx: BuildFailure) -> Iterable[Hit]:
             off = _unbalanced_tag(mjml_src)
             if off is not None:
                 start = len(mjml_src[:off].encode("utf-8"))
-                end = start + len(_MJ_TAG.match(mjml_src, off).group(0).encode("utf-8"))
+                end = start + len(_TAG.match(mjml_src, off).group(0).encode("utf-8"))
         if start is not None:
             gen_line = data[:start].count(b"\n") + 1
-            gen_col = start - (data.rfind(b"\n", 0, start) + 1) + 1
-            text = mjml_src.splitlines()[gen_line - 1].strip() if mjml_src else ""
+            line_start = data.rfind(b"\n", 0, start) + 1
+            gen_col = len(data[line_start:start].decode("utf-8", "replace")) + 1
+            raw = mjml_src.splitlines()[gen_line - 1]
+            text = raw.strip()
             span = data[start:end].decode("utf-8", "replace").strip()
             message += f" (generated MJML line {gen_line}, column {gen_col}: {text[:70]!r})"
-            found = ctx.locator.find(text, span) if ctx.locator else (None, None, None)
+            # the line itself, else the span, else its longest piece of text (maybe a translation)
+            pieces = sorted((p.strip() for p in re.split(r"<[^>]*>|TPLSLOT\d+X", text)), key=len,
+                            reverse=True)
+            found = ctx.locator.find(text, span, *[p for p in pieces if len(p) >= 8]) \
+                if ctx.locator else (None, None, None)
             if found[0]:
                 file, line, col = found
+                src = ctx.locator.files.get(Path(file))
+                indent = len(raw) - len(raw.lstrip())
+                if text and src is not None and src.lines[line - 1][col - 1:].startswith(text):
+                    col += max(0, gen_col - 1 - indent)  # the whole line matched: point at the span
     yield Hit(message, file, line, col)
 
 
