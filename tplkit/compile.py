@@ -16,6 +16,7 @@ by MJML, premailer and text conversion per message, are the *naive pipeline*
 from __future__ import annotations
 
 import copy
+import functools
 import json
 import logging
 import re
@@ -474,46 +475,78 @@ _BLANK_RUN = re.compile(r"\n[ \t]*\n(?:[ \t]*\n)+")
 
 def _finish_text(s: str) -> str:
     """Wrap long lines; runs of blank lines left by false runtime conditions become one."""
-    return _BLANK_RUN.sub("\n\n", rewrap(s.strip())) + "\n"
+    text = rewrap(s.strip())
+    if "\n\n\n" in text or "\n " in text or "\n\t" in text:  # else the pattern cannot match
+        text = _BLANK_RUN.sub("\n\n", text)
+    return text + "\n"
 
 
 # --- compiled templates ----------------------------------------------------------------------
 
 @dataclass
 class Compiled:
-    """A template compiled for one locale and brand: four small runtime templates."""
+    """A template compiled for one locale and brand: four small runtime templates.
+
+    Rendering runs them through the fast path of :mod:`tplkit.runtime` (static chunks and
+    value slots, one generated function for all four parts); :meth:`render_jinja` renders
+    the same sources with the plain sandboxed Jinja runtime (the reference it must equal).
+    """
 
     template: str
     locale: str
     schema: Schema
     sources: dict[str, str]                     # part -> runtime Jinja source
     headers: Mapping[str, str] = field(default_factory=dict)
-    files: dict[str, int] = field(default_factory=dict)   # path -> mtime_ns at compile time
+    files: dict[str, Any] = field(default_factory=dict)   # path -> fingerprint at compile time
     _templates: dict[str, jinja2.Template] = field(default_factory=dict, repr=False)
     _plural: Callable[[Any], int] | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
-        glb = {"_pf": self._plural or i18n._english_plural, "_pf_en": i18n._english_plural}
+        from .runtime import compile_parts
+
+        self._globals = {"_pf": self._plural or i18n._english_plural, "_pf_en": i18n._english_plural}
+        trees = {}
         for part, src in self.sources.items():
             try:
-                self._templates[part] = _RUNTIME[part == "html"].from_string(src, globals=glb)
+                trees[part] = _RUNTIME[part == "html"].parse(src)
             except jinja2.TemplateSyntaxError as e:
                 raise TemplateSourceError(
                     f"compiled {part} is not valid Jinja ({e.message}); this is a tplkit bug",
                     template=self.template, locale=self.locale, part=part) from None
+        jinja = {part: functools.partial(self._render_jinja_part, part) for part in self.sources}
+        self._fast, self.fallbacks = compile_parts(
+            trees, _RUNTIME, jinja, self._globals, list(self.schema.placeholders),
+            list(RUNTIME_FILTERS), f"{self.template}/{self.locale}")
+        self._names = frozenset(self.schema.placeholders)
+
+    def _render_jinja_part(self, part: str, values: Mapping[str, Any]) -> str:
+        tpl = self._templates.get(part)
+        if tpl is None:  # compiled on first use: the fast path rarely needs it
+            tpl = self._templates[part] = _RUNTIME[part == "html"].from_string(
+                self.sources[part], globals=self._globals)
+        return tpl.render(values)
 
     def render_parts(self, values: Mapping[str, Any]) -> dict[str, str]:
         """Run the runtime templates on already-validated values."""
-        t = self._templates
         try:
-            return {"subject": _collapse(t["subject"].render(values)),
-                    "preheader": _collapse(t["preheader"].render(values)),
-                    "html": t["html"].render(values),
-                    "text": _finish_text(t["text"].render(values))}
+            if self._names <= values.keys():
+                subject, preheader, html, text = self._fast(values)
+            else:  # not a validated context: let Jinja report what is undefined
+                subject, preheader, html, text = (self._render_jinja_part(p, values)
+                                                  for p in ("subject", "preheader", "html", "text"))
+            return {"subject": _collapse(subject), "preheader": _collapse(preheader),
+                    "html": html, "text": _finish_text(text)}
         except TplkitError:
             raise
         except Exception as e:
             raise jinja_error(e, template=self.template, locale=self.locale) from None
+
+    def render_jinja(self, values: Mapping[str, Any]) -> dict[str, str]:
+        """The same parts through the plain sandboxed Jinja runtime (reference and benchmarks)."""
+        r = self._render_jinja_part
+        return {"subject": _collapse(r("subject", values)),
+                "preheader": _collapse(r("preheader", values)),
+                "html": r("html", values), "text": _finish_text(r("text", values))}
 
 
 class Builder:

@@ -34,6 +34,7 @@ class Kit:
         self._envs: dict[str, Any] = {}
         self._lock = threading.RLock()
         self._key_locks: dict[tuple[str, str], threading.Lock] = {}
+        self._negotiated: dict[str | None, i18n.Negotiated] = {}
 
     # --- discovery ---------------------------------------------------------------------------
 
@@ -61,7 +62,16 @@ class Kit:
         return self.store.get(name)
 
     def negotiate(self, locale: str | None) -> i18n.Negotiated:
-        return i18n.negotiate(locale, self.locales(), self.default_locale)
+        """The locale used for a request of ``locale`` (remembered unless ``auto_reload``)."""
+        if self.auto_reload or not (locale is None or isinstance(locale, str)):
+            return i18n.negotiate(locale, self.locales(), self.default_locale)
+        neg = self._negotiated.get(locale)
+        if neg is None:
+            if len(self._negotiated) > 1000:  # arbitrary request strings: keep it bounded
+                self._negotiated.clear()
+            neg = self._negotiated[locale] = i18n.negotiate(locale, self.locales(),
+                                                            self.default_locale)
+        return neg
 
     def schema(self, info: TemplateInfo) -> Schema:
         """The template's schema with ``default_from = "brand.x"`` resolved for this brand."""
@@ -107,6 +117,10 @@ class Kit:
     def compile(self, name: str, locale: str | None = None):
         """The compiled form of a template for a locale (cached; thread-safe)."""
         locale = self.negotiate(locale).locale if locale else self.default_locale
+        return self._compiled_for(name, locale)
+
+    def _compiled_for(self, name: str, locale: str):
+        """The cached compiled template for an already negotiated locale."""
         key = (name, locale)
         compiled = self._compiled.get(key)
         if compiled is not None and not (self.auto_reload and _stale(compiled)):
@@ -143,7 +157,7 @@ class Kit:
         neg = self.negotiate(locale)
         if neg.note:
             warnings.warn(neg.note, LocaleWarning, stacklevel=2)
-        compiled = self.compile(name, neg.locale)
+        compiled = self._compiled_for(name, neg.locale)
         values = compiled.schema.validate(context, strict=self.strict if strict is None else strict,
                                           template=name, locale=neg.locale)
         parts = compiled.render_parts(values)

@@ -25,6 +25,7 @@ MAX_TEXT = 100_000  # characters; a longer value is almost certainly a bug or an
 # C0/C1 control characters other than TAB and LF, plus bidi overrides/isolates, which can
 # disguise text (CVE-2021-42574 "Trojan Source" style) in names that customers supply.
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+_SPACE = re.compile(r"\s")
 _EMAIL = re.compile(r"^[^@\s<>()\[\],;:\"]+@[^@\s<>()\[\],;:\"]+\.[^@\s<>()\[\],;:\"]+$")
 
 
@@ -224,7 +225,7 @@ def _url(ph: Placeholder, v: Any) -> str:
                          f"(use {', '.join(SAFE_URL_SCHEMES)})")
     if scheme in ("http", "https") and not parts.netloc:
         raise ValueError("URL has no host")
-    if any(c.isspace() for c in s):
+    if _SPACE.search(s):  # any Unicode white space, as str.isspace() sees it
         raise ValueError("URL contains white space")
     return s
 

@@ -94,16 +94,31 @@ class _Out:
 
 def rewrap(text: str) -> str:
     """Wrap every line longer than 78 characters (URLs are never broken)."""
-    if all(len(line) <= WIDTH for line in text.split("\n")):
+    lines = text.split("\n")
+    if max(map(len, lines)) <= WIDTH:
         return text
-    return "\n".join(_wrap(line) if len(line) > WIDTH else line for line in text.split("\n"))
+    return "\n".join([_wrap(line) if len(line) > WIDTH else line for line in lines])
 
 
 def _wrap(line: str) -> str:
     line = line.strip()
     if len(line) <= WIDTH:
         return line
+    if line.isprintable() and "  " not in line:  # only single ASCII spaces: no tab, NBSP, ...
+        return _fill_spaced(line)
     return textwrap.fill(line, WIDTH, break_long_words=False, break_on_hyphens=False)
+
+
+def _fill_spaced(line: str) -> str:
+    """``textwrap.fill`` (no broken words) for a line whose only white space is single
+    ASCII spaces: the same lines, found by one regular expression instead of word by word,
+    because the text part is re-wrapped for every message."""
+    return "\n".join(_GREEDY_LINE.findall(line))
+
+
+# the longest run of at most WIDTH characters that ends before a space (or the end), else
+# one long word on its own
+_GREEDY_LINE = re.compile(r"(.{1,%d}|\S+)(?: |$)" % WIDTH)
 
 
 _WS = re.compile(r"[ \t\r\f\v\n]+")  # HTML white space; never NBSP, which CLDR uses on purpose

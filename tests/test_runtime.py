@@ -1,0 +1,160 @@
+"""The per-message fast path (tplkit.runtime): same output as Jinja and the naive pipeline."""
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import tplkit
+from tplkit import compile as tc
+from tplkit.errors import TplkitError
+from tplkit.schema import Placeholder, Schema
+from tplkit.text import WIDTH, _fill_spaced
+
+from test_compile import same_html  # the core's notion of "same HTML" for the naive oracle
+
+HOSTILE_TEXT = [
+    '<script>alert("x")</script>',
+    "Tom & \"Jerry\" O'Neil <b>",
+    "Ольга Шевченко-Іваненко",
+    "שלום עליכם مرحبا بكم",             # right-to-left text
+    "{{ 7*7 }} {% raw %} TPLSLOT0X",       # template syntax and a slot token as plain data
+    "x" * 90,                             # longer than a text line
+]
+# Runs of white space inside a value: the naive pipeline squashes them in the text part
+# (it reads the value out of MJML), the compiled one keeps them; only compared to Jinja.
+WHITESPACE_TEXT = "a  b\tc\nd"
+
+
+def _hostile_variants(info, extra=()):
+    """The sample with each text placeholder set to each hostile value, plus one with every
+    optional value left empty."""
+    base = info.sample
+    texts = [n for n, ph in info.placeholders.items() if ph.type == "text" and n in base]
+    for value in [*HOSTILE_TEXT, *extra]:
+        yield {**base, **{n: value[: info.placeholders[n].max_length or None] for n in texts}}
+    yield {k: v for k, v in base.items() if info.placeholders[k].required}
+
+
+def _compiled_all(kit):
+    for name in kit.template_names():
+        info = kit.template(name)
+        for loc in kit.locales():
+            yield info, loc, kit.compile(name, loc)
+
+
+def test_fast_path_equals_plain_jinja_for_every_template_locale_and_sample(kit):
+    """Every built-in template x locale x sample and hostile variant: fast == Jinja, byte for byte."""
+    checked = 0
+    for info, loc, compiled in _compiled_all(kit):
+        for ctx in [*info.samples.values(), *_hostile_variants(info, [WHITESPACE_TEXT])]:
+            values = compiled.schema.validate(ctx, template=info.name, locale=loc)
+            assert compiled.render_parts(values) == compiled.render_jinja(values), (info.name, loc, ctx)
+            checked += 1
+    assert checked > 100
+
+
+def test_fast_path_needs_no_jinja_fallback_for_builtins(kit):
+    """The built-in templates are expressed entirely by the fast path (no Jinja per message)."""
+    for info, loc, compiled in _compiled_all(kit):
+        assert compiled.fallbacks == 0, (info.name, loc, compiled._fast.source)
+
+
+@pytest.mark.parametrize("loc", ["en", "uk"])
+def test_fast_path_equals_naive_with_hostile_values(kit, loc):
+    """kit.render equals the naive pipeline with hostile values, including empty optionals."""
+    for name in kit.template_names():
+        info = kit.template(name)
+        for ctx in _hostile_variants(info):
+            fast = kit.render(name, ctx, locale=loc)
+            slow = kit.render_naive(name, ctx, locale=loc)
+            for part in ("subject", "preheader", "text"):
+                assert getattr(fast, part) == getattr(slow, part), (name, loc, part, ctx)
+            assert same_html(fast.html) == same_html(slow.html), (name, loc, ctx)
+            assert "<script>" not in fast.html
+
+
+def _compiled(sources: dict[str, str], **placeholders: str) -> tc.Compiled:
+    phs = {n: Placeholder(n, t, required=False) for n, t in placeholders.items()}
+    full = {"subject": "", "preheader": "", "html": "", "text": "", **sources}
+    return tc.Compiled(template="t", locale="en", schema=Schema(phs), sources=full)
+
+
+def test_each_value_is_computed_once_per_message(monkeypatch):
+    """A filtered value shown in several parts and branches is computed once per message."""
+    calls = []
+
+    def counting(value, locale="en"):
+        calls.append(value)
+        return f"<{value}>"
+
+    for env in tc._RUNTIME.values():
+        monkeypatch.setitem(env.filters, "number", counting)
+    show = "{{ n|number(locale='en') }}"
+    c = _compiled({"subject": show, "preheader": f"{{% if n > 1 %}}{show}{{% endif %}}",
+                   "html": f"{show} {{% if n %}}{show}{{% else %}}-{show}{{% endif %}} {show}",
+                   "text": f"{{% if n %}}{show}{{% endif %}} {show}"}, n="int")
+    parts = c.render_parts({"n": 5})
+    assert calls == [5]
+    assert parts["html"] == "&lt;5&gt; &lt;5&gt; &lt;5&gt;" and parts["subject"] == "<5>"
+    assert parts == c.render_jinja({"n": 5})
+
+
+def test_value_in_an_untaken_branch_is_never_computed(monkeypatch):
+    """Like Jinja, a slot inside a false {% if %} is not evaluated (no spurious filter errors)."""
+    def fails(value, locale="en"):
+        raise ValueError("must not run")
+
+    for env in tc._RUNTIME.values():
+        monkeypatch.setitem(env.filters, "number", fails)
+    c = _compiled({"html": "{% if n %}{{ n|number(locale='en') }}{% endif %}ok"}, n="int")
+    assert c.render_parts({"n": None})["html"] == "ok"
+    with pytest.raises(TplkitError):
+        c.render_parts({"n": 3})
+
+
+def test_unsupported_expressions_fall_back_to_the_sandboxed_jinja():
+    """Expressions outside the fast subset are rendered by Jinja, with identical output."""
+    c = _compiled({"html": "{{ name|upper }}|{{ name ~ '!' }}|{% if name is string %}s{% endif %}",
+                   "text": "{% for x in [1, 2] %}{{ x }}{% endfor %}{{ name }}"}, name="text")
+    assert c.fallbacks == 4   # two outputs, one test, and the text part with a loop
+    values = {"name": "<a&b>"}
+    assert c.render_parts(values) == c.render_jinja(values)
+    assert c.render_parts(values)["html"] == "&lt;A&amp;B&gt;|&lt;a&amp;b&gt;!|s"
+
+
+def test_attribute_access_keeps_the_sandbox_rules():
+    """Attribute access goes through the sandbox: an unsafe attribute is refused as in Jinja."""
+    from jinja2.sandbox import SecurityError as JinjaSecurityError
+
+    c = _compiled({"html": "{{ name.__class__.__mro__ }}"}, name="text")
+    with pytest.raises(tplkit.SecurityError, match="'__class__' of 'str' object is unsafe"):
+        c.render_parts({"name": "x"})
+    with pytest.raises(JinjaSecurityError):
+        c.render_jinja({"name": "x"})
+
+
+def test_template_text_never_becomes_code():
+    """Literal text and string constants that look like Python stay inert data."""
+    evil = "'); import os; os.system('false') #\\ \"\"\" {{ '\\'); x = (\\'' }}"
+    c = _compiled({"html": "{% raw %}" + evil + "{% endraw %}{{ name }}", "text": evil}, name="text")
+    assert c.render_parts({"name": "n"}) == c.render_jinja({"name": "n"})
+    assert c.render_parts({"name": "n"})["html"].startswith("'); import os")
+
+
+def test_unvalidated_values_are_reported_like_jinja():
+    """Rendering with a placeholder missing from the values gives an undefined-value error."""
+    c = _compiled({"html": "{{ name }}"}, name="text")
+    with pytest.raises(TplkitError, match="undefined"):
+        c.render_parts({})
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.text(alphabet="ab-.:/é", min_size=1, max_size=WIDTH + 30), min_size=1, max_size=30))
+def test_fast_line_fill_equals_textwrap(words):
+    """The per-message line filler gives exactly textwrap.fill's lines (words never broken)."""
+    line = " ".join(words)
+    assert _fill_spaced(line) == textwrap.fill(line, WIDTH, break_long_words=False,
+                                               break_on_hyphens=False)

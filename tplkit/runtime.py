@@ -1,0 +1,273 @@
+"""The per-message fast path: runtime templates as static chunks plus value slots.
+
+After the build pass a runtime template holds only static text, ``{{ expr }}`` output tags,
+``{% if %}`` chains on placeholders and ``{% raw %}`` blocks. :func:`compile_parts` turns the
+four parts of one compiled template (subject, preheader, HTML, text) into *one* Python
+function: static chunks are constants, each expression is evaluated once per message and
+escaped once per output flavour (markupsafe for HTML, ``str`` for text), and every slot that
+shows it reuses that string.
+
+The generated code only ever does what the sandboxed Jinja runtime would do for the same
+nodes: look up a declared placeholder, access attributes/items through the sandbox's own
+``getattr``/``getitem`` (so its safety rules apply unchanged), call a known runtime filter
+or the plural chooser, and compare/negate values in ``{% if %}`` tests. Every literal
+reaches the generated source through ``repr`` and every callable through the namespace,
+so template text can never become code. A node outside that set is rendered by a tiny
+template compiled by the same :class:`~jinja2.sandbox.ImmutableSandboxedEnvironment`;
+a part holding other statements is rendered by Jinja as a whole.
+"""
+from __future__ import annotations
+
+import copy
+import keyword
+from typing import Any, Callable, Mapping, Sequence
+
+from jinja2 import nodes
+from markupsafe import escape
+
+PARTS = ("subject", "preheader", "html", "text")
+_CONST_TYPES = (str, int, float, bool, type(None))
+_COMPARE = {"eq": "==", "ne": "!=", "lt": "<", "lteq": "<=", "gt": ">", "gteq": ">=",
+            "in": "in", "notin": "not in"}
+
+
+class _Unsupported(Exception):
+    """The node is outside the fast path's subset."""
+
+
+class _Codegen:
+    """Generates the fast render function for the parts of one compiled template."""
+
+    def __init__(self, envs: Mapping[bool, Any], globals_: Mapping[str, Any],
+                 names: Sequence[str], filters: Sequence[str], label: str) -> None:
+        self.envs = envs
+        self.globals = dict(globals_)
+        self.names = frozenset(names)
+        self.filters = frozenset(filters)
+        self.label = label
+        self.lines: list[str] = []
+        self.ns: dict[str, Any] = {"_escape": escape, "_getattr": envs[True].getattr,
+                                   "_getitem": envs[True].getitem}
+        self.avail: dict[tuple, str] = {}   # values computed on every path to this point
+        self.vars: dict[tuple, str] = {}    # every value's local, wherever it is computed
+        self.lazy: list[str] = []           # locals first computed inside a branch
+        self.counter = 0
+        self.fallbacks = 0
+
+    # --- helpers -----------------------------------------------------------------------------
+
+    def var(self, prefix: str) -> str:
+        self.counter += 1
+        return f"{prefix}{self.counter}"
+
+    def bind(self, value: Any, prefix: str) -> str:
+        name = self.var(prefix)
+        self.ns[name] = value
+        return name
+
+    def emit(self, depth: int, line: str) -> None:
+        self.lines.append("    " * depth + line)
+
+    def tiny(self, body: list, autoescape: bool):
+        """A sandboxed Jinja template rendering ``body`` (the fallback for one node)."""
+        self.fallbacks += 1
+        tpl = nodes.Template(copy.deepcopy(body), lineno=1)
+        tpl.set_environment(self.envs[autoescape])
+        return self.envs[autoescape].from_string(tpl, globals=self.globals)
+
+    # --- expressions -------------------------------------------------------------------------
+
+    def expr(self, node: nodes.Node, depth: int, hoist: bool) -> str:
+        """Python source for a raw value; hoisted (memoised) when evaluated unconditionally."""
+        key = ("raw", repr(node))
+        if key in self.avail:
+            return self.avail[key]
+        src = self._expr(node, depth, hoist)
+        if not hoist or isinstance(node, nodes.Const):
+            return src
+        return self.assign(key, "r", src, depth)
+
+    def assign(self, key: tuple, prefix: str, src: str, depth: int) -> str:
+        """Compute ``src`` into the local for ``key``: once per message, even when the
+        value is first needed inside different branches (a lazy local guarded by ``_M``)."""
+        name = self.vars.get(key)
+        if name is None:
+            name = self.vars[key] = self.var(prefix)
+            if depth > 1:
+                self.lazy.append(name)
+            self.emit(depth, f"{name} = {src}")
+        elif name in self.lazy:
+            self.emit(depth, f"if {name} is _M: {name} = {src}")
+        else:  # assigned on a path that does not reach here (e.g. a fallback was undone)
+            self.emit(depth, f"{name} = {src}")
+        self.avail[key] = name
+        return name
+
+    def _expr(self, node: nodes.Node, depth: int, hoist: bool) -> str:
+        if isinstance(node, nodes.Const):
+            if type(node.value) not in _CONST_TYPES:
+                raise _Unsupported(node)
+            return repr(node.value)
+        if isinstance(node, nodes.Name):
+            if node.ctx != "load" or node.name not in self.names:
+                raise _Unsupported(node)
+            return f"_v[{node.name!r}]"
+        if isinstance(node, nodes.Getattr):
+            return f"_getattr({self.expr(node.node, depth, hoist)}, {node.attr!r})"
+        if isinstance(node, nodes.Getitem):
+            if isinstance(node.arg, nodes.Slice):
+                raise _Unsupported(node)
+            return f"_getitem({self.expr(node.node, depth, hoist)}, {self.expr(node.arg, depth, hoist)})"
+        if isinstance(node, nodes.Filter):
+            return self._filter(node, depth, hoist)
+        if isinstance(node, nodes.Call):
+            fn = node.node
+            if (isinstance(fn, nodes.Name) and fn.name in self.globals and fn.name not in self.names
+                    and len(node.args) == 1 and not node.kwargs and node.dyn_args is None
+                    and node.dyn_kwargs is None):
+                f = f"_g_{fn.name}"
+                self.ns[f] = self.globals[fn.name]
+                return f"{f}({self.expr(node.args[0], depth, hoist)})"
+            raise _Unsupported(node)
+        if isinstance(node, nodes.Compare):
+            out = self.expr(node.expr, depth, hoist)
+            if len(node.ops) != 1 or node.ops[0].op not in _COMPARE:
+                raise _Unsupported(node)
+            op = node.ops[0]
+            return f"({out} {_COMPARE[op.op]} {self.expr(op.expr, depth, hoist)})"
+        if isinstance(node, nodes.Not):
+            return f"(not {self.expr(node.node, depth, hoist)})"
+        if isinstance(node, (nodes.And, nodes.Or)):
+            # the right operand is evaluated only when needed: never hoist it
+            word = "and" if isinstance(node, nodes.And) else "or"
+            return f"({self.expr(node.left, depth, hoist)} {word} {self.expr(node.right, depth, False)})"
+        raise _Unsupported(node)
+
+    def _filter(self, node: nodes.Filter, depth: int, hoist: bool) -> str:
+        env = self.envs[True]
+        func = env.filters.get(node.name)
+        if (node.name not in self.filters or func is None or node.node is None
+                or getattr(func, "jinja_pass_arg", None) is not None
+                or node.dyn_args is not None or node.dyn_kwargs is not None):
+            raise _Unsupported(node)
+        args = [self.expr(node.node, depth, hoist)]
+        args += [self.expr(a, depth, hoist) for a in node.args]
+        for kw in node.kwargs:
+            if not kw.key.isidentifier() or keyword.iskeyword(kw.key):
+                raise _Unsupported(node)
+            args.append(f"{kw.key}={self.expr(kw.value, depth, hoist)}")
+        f = self.ns_filter(node.name, func)
+        return f"{f}({', '.join(args)})"
+
+    def ns_filter(self, name: str, func: Callable) -> str:
+        key = f"_f_{name}"
+        self.ns[key] = func
+        return key
+
+    def shown(self, node: nodes.Node, depth: int, autoescape: bool) -> str:
+        """A local holding the value as printed in an HTML or a text part."""
+        key = ("html" if autoescape else "text", repr(node))
+        if key in self.avail:
+            return self.avail[key]
+        mark, avail, nvars, nlazy = len(self.lines), dict(self.avail), dict(self.vars), len(self.lazy)
+        try:
+            raw = self.expr(node, depth, True)
+            src = f"{'_escape' if autoescape else 'str'}(_fin({raw}))"
+        except _Unsupported:
+            del self.lines[mark:], self.lazy[nlazy:]
+            self.avail, self.vars = avail, nvars
+            tpl = self.tiny([nodes.Output([node])], autoescape)
+            src = f"{self.bind(tpl.render, '_j')}(_v)"
+        return self.assign(key, "h" if autoescape else "t", src, depth)
+
+    def test(self, node: nodes.Node, depth: int) -> str:
+        mark, avail, nvars, nlazy = len(self.lines), dict(self.avail), dict(self.vars), len(self.lazy)
+        try:
+            return self.expr(node, depth, True)
+        except _Unsupported:
+            del self.lines[mark:], self.lazy[nlazy:]
+            self.avail, self.vars = avail, nvars
+            tpl = self.tiny([nodes.If(node, [nodes.Output([nodes.TemplateData("1")])], [], [])], False)
+            return f"({self.bind(tpl.render, '_j')}(_v) == '1')"
+
+    # --- statements ----------------------------------------------------------------------------
+
+    def body(self, body: list, depth: int, autoescape: bool) -> None:
+        for node in body:
+            if isinstance(node, nodes.Output):
+                items = []
+                for child in node.nodes:
+                    if isinstance(child, (nodes.TemplateData, nodes.Const)):
+                        text = self.tiny([nodes.Output([child])], autoescape).render()
+                        self.fallbacks -= 1   # evaluated once, now: not a runtime fallback
+                        if text:
+                            items.append(repr(text))
+                    else:
+                        items.append(self.shown(child, depth, autoescape))
+                if items:
+                    self.emit(depth, f"_o += ({', '.join(items)},)")
+            elif isinstance(node, nodes.If):
+                self.if_(node, depth, autoescape)
+            else:
+                raise _Unsupported(node)
+
+    def if_(self, node: nodes.If, depth: int, autoescape: bool) -> None:
+        test = self.test(node.test, depth)
+        saved = dict(self.avail)
+        self.emit(depth, f"if {test}:")
+        self.branch(node.body, depth + 1, autoescape)
+        self.avail = dict(saved)
+        rest: list = []
+        if node.elif_:
+            first, *more = node.elif_
+            rest = [nodes.If(first.test, first.body, more, node.else_, lineno=first.lineno)]
+        elif node.else_:
+            rest = node.else_
+        if rest:
+            self.emit(depth, "else:")
+            self.branch(rest, depth + 1, autoescape)
+        self.avail = saved
+
+    def branch(self, body: list, depth: int, autoescape: bool) -> None:
+        mark = len(self.lines)
+        self.body(body, depth, autoescape)
+        if len(self.lines) == mark:
+            self.emit(depth, "pass")
+
+    # --- the function --------------------------------------------------------------------------
+
+    def part(self, part: str, template: nodes.Template, autoescape: bool, jinja: Callable) -> None:
+        """Emit the code producing ``part`` into the local ``p_<part>``."""
+        start, avail, nvars, nlazy = len(self.lines), dict(self.avail), dict(self.vars), len(self.lazy)
+        try:
+            self.emit(1, "_o = []")
+            self.body(template.body, 1, autoescape)
+            self.emit(1, f"p_{part} = ''.join(_o)")
+        except _Unsupported:
+            del self.lines[start:], self.lazy[nlazy:]
+            self.avail, self.vars = avail, nvars
+            self.fallbacks += 1
+            self.emit(1, f"p_{part} = {self.bind(jinja, '_j')}(_v)")
+
+
+def compile_parts(trees: Mapping[str, nodes.Template], envs: Mapping[bool, Any],
+                  jinja: Mapping[str, Callable[[Mapping[str, Any]], str]],
+                  globals_: Mapping[str, Any], names: Sequence[str], filters: Sequence[str],
+                  label: str) -> tuple[Callable[[Mapping[str, Any]], tuple], int]:
+    """One function ``values -> (subject, preheader, html, text)`` for the parsed parts.
+
+    ``jinja[part]`` renders a part with Jinja (used for a part the fast path cannot
+    express). Returns the function and how many nodes/parts fall back to Jinja.
+    """
+    gen = _Codegen(envs, globals_, names, filters, label)
+    gen.ns["_fin"] = envs[True].finalize
+    gen.ns["_M"] = _M = object()  # "not computed yet" for lazy locals
+    for part in PARTS:
+        gen.part(part, trees[part], part == "html", jinja[part])
+    init = [f"    {' = '.join(gen.lazy)} = _M"] if gen.lazy else []
+    code = "def render(_v):\n" + "\n".join(init + gen.lines) + \
+        f"\n    return ({', '.join('p_' + p for p in PARTS)})\n"
+    exec(compile(code, f"<tplkit runtime {label}>", "exec"), gen.ns)  # noqa: S102 - see module doc
+    fn = gen.ns["render"]
+    fn.source = code  # type: ignore[attr-defined]  # for debugging and tests
+    return fn, gen.fallbacks
