@@ -407,6 +407,8 @@ class BuildEnvironment(ImmutableSandboxedEnvironment):
 
     def _ngettext(self, singular: str, plural: str, n: Any) -> str:
         forms, choose = self.catalog.plural_forms(singular, plural)
+        if len(forms) == 1:  # one form for every number (nplurals=1: tr, ja, ...)
+            return forms[0]
         if not isinstance(n, Deferred):
             return forms[choose(_raw(n))]
         fn = "_pf" if choose == self.catalog.plural_index else "_pf_en"
