@@ -146,6 +146,23 @@ class PreviewApp:
                 self._lint_cache[key] = _run_lint(kit, templates, locales)
             return self._lint_cache[key]
 
+    def warm(self) -> None:
+        """Compile every template x locale and lint them, so the first index load is quick.
+
+        Run in a background thread by ``tplkit serve``; errors are left for the pages to show.
+        """
+        fp, kit, _ = self.state()
+        if kit is None:
+            return
+        names, locales = kit.template_names(), kit.locales()
+        for name in names:
+            for loc in locales:
+                try:
+                    kit.compile(name, loc)
+                except Exception:  # shown (as an error or a 500) when its page is opened
+                    pass
+        self.lint(kit, fp, names, locales)
+
     # --- routing -------------------------------------------------------------------------------
 
     def handle(self, target: str) -> Response:

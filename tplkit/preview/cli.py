@@ -1,6 +1,8 @@
 """``tplkit serve``: the browser preview with live reload."""
 from __future__ import annotations
 
+import threading
+
 import click
 
 from ..cli import AppContext, report_errors
@@ -39,6 +41,7 @@ def serve(app: AppContext, project: str | None, host: str, port: int, open_: boo
     if not is_loopback(host):
         click.echo(f"warning: listening on {host}: anyone who can reach this address can see "
                    f"your templates", err=True)
+    threading.Thread(target=preview.warm, name="tplkit-warm", daemon=True).start()
     if open_:
         click.launch(server.url)
     try:
