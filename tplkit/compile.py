@@ -20,6 +20,7 @@ import functools
 import json
 import logging
 import re
+import secrets
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,11 +30,12 @@ import jinja2
 from jinja2 import nodes
 from jinja2.ext import Extension
 from jinja2.lexer import Token
-from jinja2.sandbox import ImmutableSandboxedEnvironment
+from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 from markupsafe import Markup, escape
 
 from . import i18n
 from .errors import TemplateSourceError, TplkitError, jinja_error
+from .sandbox import LimitedSandbox
 from .schema import Schema
 from .store import TemplateInfo
 from .text import collapse, rewrap
@@ -45,32 +47,48 @@ TAG_SYNTAX = re.compile(r"\{[{%#]")
 # --- slots and deferred values ---------------------------------------------------------------
 
 class Slots:
-    """Registry of runtime tags for one compilation; each gets an opaque token."""
+    """Registry of runtime tags for one compilation; each gets an opaque token.
+
+    Token numbers start at a random base per compilation, so a ``TPLSLOT0X`` written in a
+    template or a translation is plain text, never a forged runtime tag.
+    """
 
     def __init__(self) -> None:
         self.tags: list[str] = []
         self._index: dict[str, int] = {}
+        self.base = 10**8 + secrets.randbelow(9 * 10**8)
 
     def token(self, tag: str) -> str:
         i = self._index.get(tag)
         if i is None:
             i = self._index[tag] = len(self.tags)
             self.tags.append(tag)
-        return f"TPLSLOT{i}X"
+        return f"TPLSLOT{self.base + i}X"
+
+    def _slot(self, number: str) -> int | None:
+        i = int(number) - self.base
+        return i if 0 <= i < len(self.tags) else None
 
     def is_token(self, word: str) -> bool:
         m = TOKEN_RE.fullmatch(word)
-        return bool(m) and int(m.group(1)) < len(self.tags) and self.tags[int(m.group(1))].startswith("{%")
+        i = self._slot(m.group(1)) if m else None
+        return i is not None and self.tags[i].startswith("{%")
 
     def to_jinja(self, tokenized: str) -> str:
         """Replace tokens by their tags; literal chunks that look like Jinja are made raw."""
         parts = TOKEN_RE.split(tokenized)
-        out = []
-        for i, part in enumerate(parts):
-            if i % 2:
-                out.append(self.tags[int(part)])
-            elif part:
-                out.append(_literal(part))
+        out, text = [], ""
+        for n, part in enumerate(parts):
+            slot = self._slot(part) if n % 2 else None
+            if slot is None:
+                text += f"TPLSLOT{part}X" if n % 2 else part
+                continue
+            if text:
+                out.append(_literal(text))
+                text = ""
+            out.append(self.tags[slot])
+        if text:
+            out.append(_literal(text))
         return "".join(out)
 
 
@@ -93,8 +111,15 @@ def _lit(value: Any) -> str:
     if isinstance(value, Deferred):
         return f"({value.expr})"
     raise TemplateSourceError(
-        f"a runtime expression mixes a placeholder with the build-time value {value!r:.60}; "
+        f"a runtime expression mixes a placeholder with the build-time value {_describe(value)}; "
         f"compute it outside the condition or nest the conditions")
+
+
+def _describe(value: Any) -> str:
+    """Plain data by its repr; any other object only by its type (no internals in messages)."""
+    if isinstance(value, (str, int, float, list, tuple, dict)):
+        return f"{value!r:.60}"
+    return f"(a {type(value).__name__})"
 
 
 class Deferred:
@@ -129,6 +154,7 @@ class Deferred:
         return self._derive(f"{self.expr}.{name}")
 
     def __getitem__(self, key: Any) -> "Deferred":
+        _refuse_private(key)
         return self._derive(f"{self.expr}[{_lit(key)}]")
 
     def __call__(self, *args: Any, **kwargs: Any) -> "Deferred":
@@ -224,6 +250,14 @@ def _raw(v: Any) -> Any:
     return v.value if isinstance(v, Shown) else v
 
 
+def _refuse_private(*names: Any) -> None:
+    """Refuse ``_private`` attribute names at build time (with the template's file and line)
+    instead of deferring them to a runtime sandbox error that could only name the template."""
+    for name in names:
+        if isinstance(name, str) and name.startswith("_"):
+            raise SecurityError(f"access to attribute {name!r} is unsafe")
+
+
 def _defer_filter(name: str, func: Callable, locale_kw: str | None) -> Callable:
     """Wrap a filter: on a Deferred argument it becomes a runtime filter expression."""
     pass_arg = getattr(func, "jinja_pass_arg", None)
@@ -232,6 +266,9 @@ def _defer_filter(name: str, func: Callable, locale_kw: str | None) -> Callable:
         vals = args[1:] if pass_arg else args
         deferred = next((v for v in (*vals, *kwargs.values()) if isinstance(v, Deferred)), None)
         if deferred is not None:
+            if name == "attr":
+                _refuse_private(*vals[1:2])
+            _refuse_private(kwargs.get("attribute"))
             if locale_kw:
                 kwargs = {**kwargs, "locale": locale_kw}
             first, rest = vals[0], vals[1:]
@@ -352,6 +389,10 @@ def _runtime_expr(tokens: list, values: Mapping[str, Any]) -> str:
     for i, (typ, value) in enumerate(tokens):
         prev = tokens[i - 1] if i else None
         nxt = tokens[i + 1] if i + 1 < len(tokens) else None
+        if prev and (prev[0] in ("dot", "lbracket") or (prev[0] == "lparen" and i > 1
+                     and tokens[i - 2][1] == "attr") or (prev[0] == "assign" and i > 1
+                     and tokens[i - 2][1] == "attribute")):
+            _refuse_private(value)
         if typ == "name" and value in values and not (
                 prev and (prev[0] in _NOT_A_VARIABLE_AFTER or prev[1] == "is"
                           or (prev[1] == "not" and i > 1 and tokens[i - 2][1] == "is"))) \
@@ -377,16 +418,18 @@ def _none_to_empty(value: Any) -> Any:
 
 def with_query(url: Any, **params: Any) -> str:
     """``url`` with ``params`` URL-encoded and appended to its query string."""
-    from urllib.parse import urlencode
+    from urllib.parse import urlencode, urlsplit, urlunsplit
 
-    sep = "&" if "?" in str(url) else "?"
-    return f"{url}{sep}{urlencode({k: '' if v is None else v for k, v in params.items()})}"
+    parts = urlsplit(str(url))
+    added = urlencode({k: '' if v is None else v for k, v in params.items()})
+    # before any #fragment, after any query the URL already has
+    return urlunsplit(parts._replace(query="&".join(q for q in (parts.query, added) if q)))
 
 
 RUNTIME_FILTERS: dict[str, Callable] = {**i18n.LOCALE_FILTERS, "with_query": with_query}
 
 
-class BuildEnvironment(ImmutableSandboxedEnvironment):
+class BuildEnvironment(LimitedSandbox):
     """Sandboxed Jinja environment for the build pass of one locale."""
 
     def __init__(self, loader: jinja2.BaseLoader, catalog: i18n.Catalog) -> None:
@@ -422,7 +465,7 @@ class BuildEnvironment(ImmutableSandboxedEnvironment):
 
 
 def runtime_environment(autoescape: bool) -> ImmutableSandboxedEnvironment:
-    env = ImmutableSandboxedEnvironment(autoescape=autoescape, undefined=jinja2.StrictUndefined,
+    env = LimitedSandbox(autoescape=autoescape, undefined=jinja2.StrictUndefined,
                                         finalize=_none_to_empty, keep_trailing_newline=True)
     env.filters.update(RUNTIME_FILTERS)
     return env

@@ -150,6 +150,10 @@ def jinja_error(exc: BaseException, *, template: str | None, locale: str | None,
         return TemplateSourceError(f"included template not found: {exc.name}",
                                    template=template, locale=locale, part=part, file=file,
                                    line=line)
+    if isinstance(exc, (RecursionError, MemoryError)):
+        what = ("recursion too deep (a macro or include that calls itself?)"
+                if isinstance(exc, RecursionError) else "the template needs too much memory")
+        return SecurityError(what, template=template, locale=locale, part=part, file=file, line=line)
     return TemplateSourceError(f"{type(exc).__name__}: {exc}", template=template,
                                locale=locale, part=part, file=file, line=line)
 

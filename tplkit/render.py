@@ -11,7 +11,8 @@ from typing import Iterable, Mapping, Sequence
 
 from .errors import HeaderError
 
-_HEADER_BAD = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
+# line breaks (including NEL and the Unicode line/paragraph separators) and control characters
+_HEADER_BAD = re.compile(r"[\x00-\x08\x0a-\x1f\x7f\x85\u2028\u2029]")
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,10 @@ MAX_TEXT = 100_000  # characters; a longer value is almost certainly a bug or an
 # disguise text (CVE-2021-42574 "Trojan Source" style) in names that customers supply.
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 _SPACE = re.compile(r"\s")
-_EMAIL = re.compile(r"^[^@\s<>()\[\],;:\"]+@[^@\s<>()\[\],;:\"]+\.[^@\s<>()\[\],;:\"]+$")
+_URL_BAD = re.compile(r'["<>`\\]')  # never valid unencoded in a URL (RFC 3986); quote breakouts
+# local@domain: no characters that would end an address or start a mailto: query/fragment
+# (``a@b.example?bcc=...``), and a domain made of letters, digits, hyphens and dots.
+_EMAIL = re.compile(r"^[^@\s<>()\[\],;:\"?#&%/\\]+@(?:[^\W_](?:[\w-]*[^\W_])?\.)+[^\W\d_]{2,}$")
 
 
 @dataclass(frozen=True)
@@ -112,6 +115,8 @@ def _text(ph: Placeholder, v: Any) -> str:
     except UnicodeEncodeError:
         raise ValueError("contains an invalid (lone surrogate) character") from None
     s = unicodedata.normalize("NFC", s)
+    if "\u2028" in s or "\u2029" in s:  # Unicode line/paragraph separators: plain line breaks
+        s = s.replace("\u2028", "\n").replace("\u2029", "\n")
     if _CONTROL.search(s):
         raise ValueError("contains control or bidi-override characters")
     limit = ph.max_length or MAX_TEXT
@@ -227,6 +232,9 @@ def _url(ph: Placeholder, v: Any) -> str:
         raise ValueError("URL has no host")
     if _SPACE.search(s):  # any Unicode white space, as str.isspace() sees it
         raise ValueError("URL contains white space")
+    bad = _URL_BAD.findall(s)
+    if bad:
+        raise ValueError(f"URL contains {''.join(sorted(set(bad)))!r}, which must be percent-encoded")
     return s
 
 
