@@ -19,6 +19,7 @@ from .errors import CatalogError
 DOMAIN = "tplkit"
 SOURCE_LOCALE = "en"
 RTL_LANGUAGES = {"ar", "he", "fa", "ur", "ps", "sd", "yi", "dv", "ug", "ckb"}
+ARABIC_SCRIPT = {"ar", "fa", "ur", "ps", "sd", "ug", "ckb"}  # use the Arabic comma "،"
 
 
 def catalog_files(locale: str, dirs: Sequence[Path]) -> list[Path]:
@@ -260,11 +261,12 @@ def fmt_support_hours(hours: Any, locale: str = SOURCE_LOCALE) -> str:
     t_open = _dt.time.fromisoformat(hours.get("open", "09:00"))
     t_close = _dt.time.fromisoformat(hours.get("close", "17:00"))
     span = format_interval(t_open, t_close, "Hm", locale=locale)
+    comma = "، " if locale.split("_")[0] in ARABIC_SCRIPT else ", "
     tz = hours.get("timezone")
     if tz:
         name = get_timezone_name(tz, width="long", locale=locale)
-        return f"{days}, {span} ({name})"
-    return f"{days}, {span}"
+        return f"{days}{comma}{span} ({name})"
+    return f"{days}{comma}{span}"
 
 
 LOCALE_FILTERS: dict[str, Callable[..., str]] = {
