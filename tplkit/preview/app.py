@@ -316,7 +316,8 @@ class PreviewApp:
         return {"title": sel.name, "sel": sel, "info": info, "r": r, "ctx_text": ctx_text,
                 "bad": bad, "locales": kit.locales(), "direction": i18n.text_direction(sel.locale),
                 "lang": i18n.html_lang(sel.locale), "text_direction": i18n.text_direction,
-                "views": VIEWS, "sender": default_sender(kit.brand), "to": PREVIEW_TO,
+                "views": VIEWS, "sender": default_sender(kit.brand), "sender_name": kit.brand.company_name,
+                "to": PREVIEW_TO,
                 "findings": findings, "lint_note": lint_note, "excerpt": self._excerpt(r.error)}
 
     def _excerpt(self, error: TplkitError | None) -> list[tuple[int, str, bool]] | None:
