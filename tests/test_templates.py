@@ -239,3 +239,17 @@ def test_escalation_contact_card_mirrors_in_rtl(kit):
     if "ar" in kit.locales():
         ar = kit.render("escalation", ESCALATION, locale="ar").html
         assert "border-right:4px solid" in ar and 'dir="rtl"' in ar
+
+
+def test_readme_lists_every_template_and_placeholder(kit):
+    """The README 'templates' section names every template, sample and placeholder."""
+    readme = (builtin_root() / "README.md")
+    if not readme.is_file():
+        pytest.skip("README.md is not shipped in the wheel")
+    text = readme.read_text(encoding="utf-8")
+    section = text[text.index("<!-- section:templates -->"):text.index("<!-- /section:templates -->")]
+    for name in kit.template_names():
+        info = kit.template(name)
+        assert f"`{name}`" in section
+        for word in [*info.placeholders, *info.samples]:
+            assert f"`{word}`" in section, f"README templates section lacks `{word}` ({name})"
