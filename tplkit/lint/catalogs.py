@@ -80,7 +80,7 @@ def catalog_missing(ctx: ProjectContext) -> Iterable[Hit]:
     dirs = ctx.kit.project.locale_dirs
     line = None
     if ctx.config is not None:
-        m = re.search(r"^\s*locales\s*=", ctx.config.text, re.M)
+        m = re.search(r"^[ \t]*locales\s*=", ctx.config.text, re.M)
         line = ctx.config.position(m.start())[0] if m else None
     for loc in ctx.configured:
         if loc.split("_")[0] == i18n.SOURCE_LOCALE or i18n.catalog_files(loc, dirs):

@@ -5,6 +5,7 @@ Exit codes: 0 clean, 1 errors (or warnings with ``--strict`` / over ``--max-warn
 """
 from __future__ import annotations
 
+import os
 import sys
 
 import click
@@ -37,9 +38,12 @@ def exit_code(findings, strict: bool = False, max_warnings: int | None = None) -
 @click.option("--strict", is_flag=True, help="Fail (exit 1) on warnings too.")
 @click.option("--max-warnings", type=click.IntRange(min=0), default=None,
               help="Fail (exit 1) when there are more warnings than this.")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
+              help="Processes for building templates (default: the number of CPUs).")
 @click.pass_obj
 def lint(app: AppContext, templates: tuple[str, ...], locales: tuple[str, ...], fmt: str,
-         output: str | None, force: bool, strict: bool, max_warnings: int | None) -> None:
+         output: str | None, force: bool, strict: bool, max_warnings: int | None,
+         jobs: int | None) -> None:
     """Check templates, catalogs and every rendered email (template × locale × sample).
 
     TEMPLATES limits the run to these templates (catalog rules then do not run).
@@ -51,7 +55,8 @@ def lint(app: AppContext, templates: tuple[str, ...], locales: tuple[str, ...], 
     from .formats import format_text, render_findings
 
     try:
-        findings = run_lint(app.kit(), list(templates) or None, list(locales) or None)
+        findings = run_lint(app.kit(), list(templates) or None, list(locales) or None,
+                            jobs=jobs or os.cpu_count() or 1)
         report = render_findings(findings, fmt)
         if output:
             write_output(output, report.encode("utf-8"), force)

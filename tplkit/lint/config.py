@@ -35,7 +35,8 @@ def _line(file: Path | None, key: str) -> int | None:
         text = Path(file).read_text(encoding="utf-8") if file else ""
     except OSError:
         return None
-    m = re.search(rf"^\s*(\[(tool\.tplkit\.)?lint\]|{re.escape(key)}\s*=)", text, re.M)
+    m = (re.search(rf"^[ \t]*{re.escape(key)}\s*=", text, re.M)
+         or re.search(r"^[ \t]*\[(tool\.tplkit\.)?lint\]", text, re.M))
     return text[:m.start()].count("\n") + 1 if m else None
 
 

@@ -6,6 +6,7 @@ and the rest is linted.
 """
 from __future__ import annotations
 
+import dataclasses
 import warnings
 from pathlib import Path
 from typing import Any, Iterable, Sequence
@@ -25,22 +26,40 @@ SOURCE_SUFFIXES = (".mjml", ".txt", ".html")
 
 
 def lint(kit: Any, templates: Sequence[str] | None = None,
-         locales: Sequence[str] | None = None) -> list[Finding]:
+         locales: Sequence[str] | None = None, *, jobs: int = 1) -> list[Finding]:
     """Lint a kit's templates, catalogs and rendered emails; findings sorted by file and line.
 
     ``templates`` / ``locales`` restrict the run (catalog rules run only when ``templates`` is
     None). Without a user project the built-in library is linted, otherwise the project's own
     templates and catalogs. Configuration comes from ``[lint]`` in the project's config file.
     Unknown template or locale names and an invalid ``[lint]`` table raise a TplkitError.
+    ``jobs > 1`` builds (template, locale) pairs in that many processes (the CLI's default).
     """
-    cfg = load_config(kit.project.settings.get("lint", {}), kit.project.config_file)
-    return _Run(kit, cfg).run(templates, locales)
+    return _Run(kit, _config(kit), jobs).run(templates, locales)
+
+
+def _config(kit: Any) -> LintConfig:
+    return load_config(kit.project.settings.get("lint", {}), kit.project.config_file)
+
+
+def _build_pairs(root: str | None, settings: dict, strict: bool,
+                 pairs: list[tuple[str, str]]) -> list[Finding]:
+    """Worker process: build and check some (template, locale) pairs of the same project."""
+    from ..kit import Kit
+
+    kit = Kit(root, strict=strict, settings=settings)
+    run = _Run(kit, _config(kit))
+    for name, loc in pairs:
+        run.build(name, loc)
+    return run.findings
 
 
 class _Run:
-    def __init__(self, kit: Any, cfg: LintConfig) -> None:
+    def __init__(self, kit: Any, cfg: LintConfig, jobs: int = 1) -> None:
         self.kit = kit
         self.cfg = cfg
+        self.jobs = jobs
+        self.contexts: dict[str, SourceContext] = {}
         self.files = Files()
         self.findings: list[Finding] = []
         self.rendered_files: set[str] = set()
@@ -94,9 +113,38 @@ class _Run:
             present = i18n.available_locales(self.locale_dirs, kit.default_locale)
             self.catalogs(list(dict.fromkeys([*locs, *([] if locales else present)])), locs)
         usable = self.usable_locales(locs)
-        for name in names:
-            self.template(name, usable, shared_broken)
+        buildable = [name for name in names if self.source(name, shared_broken)]
+        pairs = [(name, loc) for name in buildable for loc in usable]
+        if self.jobs > 1 and len(pairs) > 1:
+            self.parallel(pairs)
+        else:
+            for name, loc in pairs:
+                self.build(name, loc)
         return self.finish()
+
+    def parallel(self, pairs: list[tuple[str, str]]) -> None:
+        """Build and check (template, locale) pairs in ``jobs`` processes (this one included).
+
+        Compiling is CPU-bound Python, so threads would not help. Workers are spawned (not
+        forked) so that a multi-threaded caller such as the preview server stays safe.
+        """
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        jobs = min(self.jobs, len(pairs))
+        chunks = [pairs[i::jobs] for i in range(jobs)]
+        project = self.kit.project
+        args = (str(project.root) if project.root else None, dict(project.settings), self.kit.strict)
+        with ProcessPoolExecutor(jobs - 1, mp_context=multiprocessing.get_context("spawn")) as pool:
+            futures = [(chunk, pool.submit(_build_pairs, *args, chunk)) for chunk in chunks[1:]]
+            for name, loc in chunks[0]:
+                self.build(name, loc)
+            for chunk, future in futures:
+                try:
+                    self.findings.extend(future.result())
+                except Exception:  # a worker died: do its share here rather than lose it
+                    for name, loc in chunk:
+                        self.build(name, loc)
 
     def template_names(self, wanted: Sequence[str] | None) -> list[str]:
         kit = self.kit
@@ -189,41 +237,51 @@ class _Run:
             out.append((message_key(msg), text, file, line))
         return out
 
-    def template(self, name: str, locales: list[str], shared_broken: bool) -> None:
+    def source(self, name: str, shared_broken: bool) -> bool:
+        """Run the source rules on a template; True if it can be built and rendered."""
         kit = self.kit
         ctx = template_context(kit, name, self.files)
         found = self.emit("source", ctx, template=name)
         if ctx.manifest_error is not None:
             self.emit("build", BuildFailure(kit, None, None, ctx.manifest_error), template=name)
-            return
+            return False
         if shared_broken or any(f.rule in ("syntax-error", "undeclared-placeholder") for f in found):
-            return  # it cannot build; the source findings say why
+            return False  # it cannot build; the source findings say why
+        self.contexts[name] = ctx
+        paths = [sf.src.path for sf in ctx.files] + self.shared_files()
+        self.rendered_files |= {str(p.resolve()) for p in paths}
+        return True
+
+    def build(self, name: str, locale: str) -> None:
+        """Compile a template for a locale, render every sample and run the rendered rules."""
+        kit = self.kit
+        ctx = self.contexts.get(name)
+        if ctx is None:
+            ctx = self.contexts[name] = template_context(kit, name, self.files)
         info = ctx.info
         paths = [sf.src.path for sf in ctx.files] + self.shared_files()
         sources = Locator(self.files, paths + [info.manifest])
-        for locale in locales:
-            catalogs = i18n.catalog_files(locale, kit.project.locale_dirs)
-            try:
-                kit.compile(name, locale)
-            except TplkitError as e:
-                where = Locator(self.files, [*paths, *reversed(catalogs)])
-                self.emit("build", BuildFailure(kit, info, locale, e, where), name, locale)
+        catalogs = i18n.catalog_files(locale, kit.project.locale_dirs)
+        try:
+            kit.compile(name, locale)
+        except TplkitError as e:
+            where = Locator(self.files, [*paths, *reversed(catalogs)])
+            self.emit("build", BuildFailure(kit, info, locale, e, where), name, locale)
+            return
+        config = [p for p in (kit.project.config_file, Path(__file__).parent.parent /
+                              "default_config.toml") if p]
+        translations = Locator(self.files, [*reversed(catalogs), *paths, *config])
+        locator = Locator(self.files, [*paths, *reversed(catalogs), *config])
+        samples = dict(info.samples) or {"default": info.sample}
+        for i, (sample, values) in enumerate(samples.items()):
+            email = self.render(name, values, locale, info, sample, sources)
+            if email is None:
                 continue
-            config = [p for p in (kit.project.config_file, Path(__file__).parent.parent /
-                                  "default_config.toml") if p]
-            translations = Locator(self.files, [*reversed(catalogs), *paths, *config])
-            locator = Locator(self.files, [*paths, *reversed(catalogs), *config])
-            samples = dict(info.samples) or {"default": info.sample}
-            for i, (sample, values) in enumerate(samples.items()):
-                email = self.render(name, values, locale, info, sample, sources)
-                if email is None:
-                    continue
-                rctx = RenderContext(kit, info, locale, sample, dict(values), email,
-                                     parse_html(email.html), locator, translations, ctx.uses,
-                                     lambda v, n=name, lc=locale: kit.render(n, v, locale=lc),
-                                     first_sample=i == 0)
-                self.emit("rendered", rctx, name, locale)
-        self.rendered_files |= {str(p.resolve()) for p in paths}
+            rctx = RenderContext(kit, info, locale, sample, dict(values), email,
+                                 parse_html(email.html), locator, translations, ctx.uses,
+                                 lambda v, n=name, lc=locale: kit.render(n, v, locale=lc),
+                                 first_sample=i == 0)
+            self.emit("rendered", rctx, name, locale)
 
     def render(self, name: str, values: Any, locale: str, info: Any, sample: str,
                sources: Locator) -> Any:
@@ -276,10 +334,15 @@ class _Run:
 
 
 def _dedupe(findings: Iterable[Finding]) -> list[Finding]:
-    """One finding per place: the same layout problem is not repeated per template and locale."""
+    """One finding per place: the same layout problem is not repeated per template and locale.
+
+    Sorted first, so the kept one does not depend on the order the findings arrived in.
+    """
     seen: set = set()
     out = []
-    for f in findings:
+    for f in sorted(findings, key=lambda f: tuple("" if v is None else str(v).zfill(8)
+                                                  if isinstance(v, int) else v
+                                                  for v in dataclasses.astuple(f))):
         key = (f.rule, f.file, f.line, f.column, f.message) if f.file else \
             (f.rule, f.message, f.template, f.locale)
         if key not in seen:

@@ -425,8 +425,8 @@ def typography(ctx: RenderContext) -> Iterable[Hit]:
                     snippet = line.strip()[start:m.end() + 12]
                     yield Hit(f"{what} in the {part}: {snippet!r}",
                               **ctx.at(part, line.strip()[start:m.end()], m.group(0)))
-        pairs = [("(", ")"), ("[", "]"), ("«", "»"), ('"', '"'),
-                 ("„", "“") if "„" in clean else ("“", "”")]   # German quotes open with „
+        # curly quotes pair differently per language (“” en, „“ de, „” pl), so are not counted
+        pairs = [("(", ")"), ("[", "]"), ("«", "»"), ('"', '"')]
         for opening, closing in pairs:
             if not _unbalanced(clean, opening, closing):
                 continue

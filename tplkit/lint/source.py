@@ -160,7 +160,7 @@ def unused_placeholder(ctx: SourceContext) -> Iterable[Hit]:
 def _manifest_line(manifest: SourceText | None, name: str) -> int | None:
     if manifest is None:
         return None
-    for pattern in (rf"^\s*\[placeholders\.{re.escape(name)}\]", rf"^\s*{re.escape(name)}\s*=",
+    for pattern in (rf"^[ \t]*\[placeholders\.{re.escape(name)}\]", rf"^[ \t]*{re.escape(name)}\s*=",
                     rf"\b{re.escape(name)}\b"):
         m = re.search(pattern, manifest.text, re.M)
         if m:

@@ -1,0 +1,219 @@
+"""tplkit lint: every rule on the broken fixture project, configuration, suppressions, the
+built-in library, and the public API the preview server uses."""
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import pytest
+
+import tplkit
+from tplkit.errors import ConfigError, TemplateNotFound, TplkitError
+from tplkit.lint import RULES, Finding, lint
+from tplkit.lint.model import Rule
+
+LINT = Path(__file__).parent / "fixtures" / "lint"
+BROKEN = LINT / "broken"
+CLEAN = LINT / "clean"
+
+# (rule, file relative to the fixture project, line): each place was checked by hand against
+# the fixture files, which carry the deliberate mistakes.
+EXPECTED = {
+    # catalogs (locales/de has one broken entry per rule; es a wrong header; nl does not parse)
+    ("untranslated", "locales/de/LC_MESSAGES/tplkit.po", 13),
+    ("fuzzy", "locales/de/LC_MESSAGES/tplkit.po", 18),
+    ("leftover-placeholder", "locales/de/LC_MESSAGES/tplkit.po", 23),   # the msgstr keeps [Customer name]
+    ("generic-link-text", "locales/de/LC_MESSAGES/tplkit.po", 23),      # "hier klicken"
+    ("markup-mismatch", "locales/de/LC_MESSAGES/tplkit.po", 35),
+    ("plural-forms", "locales/de/LC_MESSAGES/tplkit.po", 39),           # one form for nplurals=2
+    ("placeholder-mismatch", "locales/de/LC_MESSAGES/tplkit.po", 50),
+    ("stale-message", "locales/de/LC_MESSAGES/tplkit.po", 53),          # in no template
+    ("plural-forms", "locales/es/LC_MESSAGES/tplkit.po", 6),            # nplurals=3 for Spanish
+    ("catalog-syntax", "locales/nl/LC_MESSAGES/tplkit.po", 9),
+    ("catalog-missing", "tplkit.toml", 3),                              # "fr" has no catalog
+    # sources
+    ("mjml-invalid", "templates/badmjml/body.mjml", 7),                 # MRML's span: <mj-body>
+    ("stale-message", "templates/badmjml/body.mjml", 8),                # not in the de catalog
+    ("template-error", "templates/badsample/template.toml", 8),         # [samples.default]
+    ("syntax-error", "templates/badsyntax/body.mjml", 3),
+    ("syntax-error", "templates/badtoml/template.toml", 3),
+    ("undeclared-placeholder", "templates/undeclared/body.mjml", 5),
+    ("unused-placeholder", "templates/everything/template.toml", 17),
+    ("untranslated-text", "templates/everything/body.mjml", 9),
+    ("unencoded-url-value", "templates/everything/body.mjml", 10),
+    ("unused-suppression", "templates/everything/body.mjml", 14),
+    # rendered, pointed back to the source line
+    ("lang-dir", "templates/everything/body.mjml", 1),
+    ("empty-substitution", "templates/everything/body.mjml", 6),
+    ("typography", "templates/everything/body.mjml", 7),                # "is is", "(really."
+    ("leftover-placeholder", "templates/everything/body.mjml", 8),
+    ("link-scheme", "templates/everything/body.mjml", 8),               # href="#"
+    ("generic-link-text", "templates/everything/body.mjml", 8),
+    ("link-scheme", "templates/everything/body.mjml", 11),              # http:
+    ("image-alt", "templates/everything/body.mjml", 18),
+    ("button-contrast", "templates/everything/body.mjml", 19),
+    ("preheader-missing", "templates/everything/preheader.txt", 1),
+    ("subject-length", "templates/everything/subject.txt", 1),
+    # rendered, where no single line is to blame
+    ("contacts-missing", "templates/everything/body.mjml", None),
+    ("gmail-clipping", "templates/huge/body.mjml", None),
+    ("preheader-length", "templates/huge/preheader.txt", 1),
+    ("subject-missing", "templates/notext/subject.txt", 1),
+    ("contacts-missing", "templates/notext/body.txt", None),
+    ("text-part", "templates/notext/body.txt", None),
+}
+
+
+def rel(f: Finding) -> str | None:
+    return Path(f.file).relative_to(BROKEN).as_posix() if f.file else None
+
+
+@pytest.fixture(scope="module")
+def broken() -> tplkit.Kit:
+    return tplkit.Kit(BROKEN)
+
+
+@pytest.fixture(scope="module")
+def findings(broken: tplkit.Kit) -> list[Finding]:
+    return lint(broken)
+
+
+def test_findings_are_exactly_the_places_the_fixture_breaks(findings):
+    """Every finding of the broken project has the expected rule, file and line, and no other."""
+    assert {(f.rule, rel(f), f.line) for f in findings} == EXPECTED
+
+
+def test_every_rule_fires_on_the_broken_fixture(findings):
+    """Each registered rule (bar internal-error, a tplkit bug) is triggered by the fixture."""
+    fired = {f.rule for f in findings}
+    assert {r.id for r in RULES} - fired == {"internal-error"}
+
+
+def test_rules_are_registered_once_with_valid_metadata():
+    """Rule ids are unique kebab-case with a default severity, a layer and a description."""
+    ids = [r.id for r in RULES]
+    assert len(ids) == len(set(ids))
+    for r in RULES:
+        assert r.id == r.id.lower() and " " not in r.id and "_" not in r.id
+        assert r.severity in ("error", "warning", "info") and r.description
+        assert (r.check is None) == (r.layer == "meta")
+
+
+def test_findings_carry_template_locale_and_severity(findings):
+    """Rendered findings name template and locale; graded rules use the hit's own severity."""
+    lang = [f for f in findings if f.rule == "lang-dir"]
+    assert {(f.template, f.locale) for f in lang} == {("everything", "en"), ("everything", "de")}
+    schemes = {f.line: f.severity for f in findings if f.rule == "link-scheme"}
+    assert schemes == {8: "error", 11: "warning"}
+    missing = next(f for f in findings if f.rule == "catalog-missing")
+    assert missing.locale == "fr" and "fr" in missing.message
+
+
+def test_mjml_error_is_mapped_from_mrml_byte_span(findings):
+    """mjml-invalid turns MRML's byte span into a generated-MJML line and a source column."""
+    f = next(f for f in findings if f.rule == "mjml-invalid")
+    assert "position" in f.message and "generated MJML line 7" in f.message
+    assert (f.line, f.column) == (7, 4)  # MRML's span starts at the tag name after "<"
+
+
+def test_unclosed_tag_without_mrml_position_is_located():
+    """Without a position from MRML, the first unclosed tag of the generated MJML is found."""
+    from tplkit.lint.source import _unbalanced_tag
+
+    src = "<mjml>\n<mj-body>\n<mj-text><p>a <a href='x'>b</p></mj-text>\n</mj-body>\n</mjml>"
+    off = _unbalanced_tag(src)
+    assert src[off:].startswith("<a href")
+
+
+def test_inline_suppression_silences_its_next_line(findings):
+    """disable-next-line link-scheme hides the javascript: link on the line after it."""
+    assert not any(f.line == 13 and rel(f) == "templates/everything/body.mjml" for f in findings)
+    unused = [f for f in findings if f.rule == "unused-suppression"]
+    assert len(unused) == 1 and "image-alt" in unused[0].message
+
+
+def test_translation_problems_point_at_the_catalog(findings):
+    """Rendered text that comes from a msgstr is located in the catalog, not the template."""
+    f = next(f for f in findings if f.rule == "generic-link-text" and f.locale == "de")
+    assert rel(f) == "locales/de/LC_MESSAGES/tplkit.po" and "hier klicken" in f.message
+
+
+def test_one_broken_template_does_not_stop_the_others(broken):
+    """A syntax error and a broken manifest are reported while the other templates still render."""
+    found = lint(broken, templates=["badsyntax", "badtoml", "everything"], locales=["en"])
+    assert {"syntax-error", "image-alt", "lang-dir"} <= {f.rule for f in found}
+    assert {f.locale for f in found if f.locale} == {"en"}
+
+
+def test_selecting_templates_skips_catalog_rules(broken):
+    """With templates selected only those are linted; catalog files are left alone (only the
+    project-wide catalog-missing still runs)."""
+    found = lint(broken, templates=["notext"])
+    assert {f.template for f in found if f.rule != "catalog-missing"} == {"notext"}
+    assert {f.rule for f in found} == {"text-part", "contacts-missing", "subject-missing",
+                                       "catalog-missing"}
+
+
+def test_unknown_template_and_locale_are_errors(broken):
+    """An unknown template or locale raises (the CLI exits 2) instead of linting nothing."""
+    with pytest.raises(TemplateNotFound, match="did you mean 'everything'"):
+        lint(broken, templates=["everythin"])
+    with pytest.raises(TplkitError, match="unknown locale 'xx'"):
+        lint(broken, locales=["xx"])
+
+
+def test_config_select_ignore_and_severity():
+    """[lint] select/ignore drop rules; severity changes a rule's level or turns it off."""
+    kit = tplkit.Kit(BROKEN, settings={"lint": {"select": ["link-scheme", "fuzzy", "typography"],
+                                                "ignore": ["typography"],
+                                                "severity": {"fuzzy": "info", "link-scheme": "warning"}}})
+    found = lint(kit, templates=None, locales=["de"])
+    assert {f.rule for f in found} == {"link-scheme", "fuzzy"}
+    assert {f.severity for f in found} == {"info", "warning"}
+    off = tplkit.Kit(BROKEN, settings={"lint": {"severity": {"typography": "off"}}})
+    assert "typography" not in {f.rule for f in lint(off, templates=["everything"], locales=["en"])}
+
+
+def test_config_with_unknown_rule_is_a_config_error():
+    """A misspelt rule id in [lint] is a ConfigError naming file and line, with a suggestion."""
+    with pytest.raises(ConfigError) as exc:
+        lint(tplkit.Kit(LINT / "badconfig"))
+    assert exc.value.line == 6 and exc.value.file.endswith("tplkit.toml")
+    assert "did you mean 'typography'" in str(exc.value)
+
+
+def test_crashing_rule_becomes_internal_error(broken, monkeypatch):
+    """A rule that raises yields an internal-error finding; the other rules still run."""
+    import tplkit.lint.engine as engine
+
+    def boom(ctx):
+        raise RuntimeError("kaput")
+        yield  # pragma: no cover
+
+    rules = [dataclasses.replace(r, check=boom) if r.id == "typography" else r for r in engine.RULES]
+    monkeypatch.setattr(engine, "RULES", rules)
+    found = lint(broken, templates=["everything"], locales=["en"])
+    crash = [f for f in found if f.rule == "internal-error"]
+    assert crash and "typography crashed: RuntimeError: kaput" in crash[0].message
+    assert "image-alt" in {f.rule for f in found}
+
+
+def test_clean_project_has_no_findings():
+    """A well-formed project lints clean (only the deliberately long preheader warns)."""
+    found = lint(tplkit.Kit(CLEAN))
+    assert [(f.rule, f.template) for f in found] == [("preheader-length", "wordy")]
+
+
+def test_builtin_library_lints_clean(kit):
+    """The built-in templates and catalogs have no findings at all."""
+    assert lint(kit) == []
+
+
+def test_public_api_shape():
+    """lint(kit, templates=, locales=) -> list[Finding]; Finding is a frozen record of 8 fields."""
+    assert [f.name for f in dataclasses.fields(Finding)] == [
+        "rule", "severity", "message", "file", "line", "column", "template", "locale"]
+    f = Finding("typography", "warning", "m")
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        f.rule = "x"  # type: ignore[misc]
+    assert isinstance(RULES[0], Rule)
