@@ -35,6 +35,30 @@ class Kit:
         self._lock = threading.RLock()
         self._key_locks: dict[tuple[str, str], threading.Lock] = {}
         self._negotiated: dict[str | None, i18n.Negotiated] = {}
+        self._build: tuple[Path, dict] | None = None   # (folder, manifest) for from_build()
+
+    @classmethod
+    def from_build(cls, build_dir: str | os.PathLike, *, strict: bool = True,
+                   check_sources: bool = True) -> "Kit":
+        """A kit that renders from a prebuilt folder (``tplkit build``) instead of sources.
+
+        It needs neither mjml-python nor premailer nor the template files, which makes it the
+        way for worker processes. A build of another format or tplkit version, with edited
+        artefacts, or (when its sources are on this machine and ``check_sources``) older than
+        its sources raises :class:`~tplkit.TplkitError`.
+        """
+        from .build import read_manifest
+
+        manifest = read_manifest(build_dir, check_sources=check_sources)
+        kit = cls(None, strict=strict, settings={"brand": manifest["brand"],
+                                                 "default_locale": manifest["default_locale"],
+                                                 "locales": manifest["locales"]})
+        kit._build = (Path(build_dir), manifest)
+        return kit
+
+    def _from_build_only(self, what: str) -> TplkitError:
+        return TplkitError(f"{what} needs the template sources; this kit was loaded from the "
+                           f"build {self._build[0]}")
 
     # --- discovery ---------------------------------------------------------------------------
 
@@ -48,6 +72,8 @@ class Kit:
 
     def template_names(self) -> list[str]:
         """Names of every template, the project's and the built-in ones."""
+        if self._build is not None:
+            return sorted(self._build[1]["templates"])
         return self.store.names()
 
     def locales(self) -> list[str]:
@@ -59,6 +85,10 @@ class Kit:
 
     def template(self, name: str) -> TemplateInfo:
         """A template's manifest: description, placeholders, samples (``.sample``)."""
+        if self._build is not None:
+            from .build import template_info
+
+            return template_info(*self._build, name)
         return self.store.get(name)
 
     def negotiate(self, locale: str | None) -> i18n.Negotiated:
@@ -98,6 +128,8 @@ class Kit:
 
     def environment(self, locale: str):
         """The sandboxed build-pass environment for ``locale`` (one per kit and locale)."""
+        if self._build is not None:
+            raise self._from_build_only("compiling")
         from jinja2 import ChoiceLoader, FileSystemLoader, PrefixLoader
 
         from .compile import BuildEnvironment
@@ -131,18 +163,40 @@ class Kit:
             compiled = self._compiled.get(key)
             if compiled is not None and not (self.auto_reload and _stale(compiled)):
                 return compiled
-            from .compile import compile_template
+            if self._build is not None:
+                from .build import load_compiled
+
+                if locale not in self._build[1]["templates"].get(name, {}).get("locales", ()):
+                    self.template(name)  # TemplateNotFound for an unknown name
+                    raise TplkitError(f"the build {self._build[0]} has no {name}/{locale}",
+                                      template=name, locale=locale)
+                compiled = self._compiled[key] = load_compiled(self._build[0], name, locale)
+                return compiled
+            from .compile import _dependencies, compile_template
 
             info = self.template(name)
             env = self.environment(locale)
+            # fingerprints taken *before* compiling: a change made meanwhile is seen next time
+            files = _fingerprints([*_dependencies(env, info), *self._watched_dirs(info, locale),
+                                   *i18n.catalog_files(locale, self.project.locale_dirs)])
             try:
                 compiled = compile_template(env, info, self.brand, locale, self.schema(info))
             except TplkitError as e:
                 e.template = e.template or name
                 e.locale = e.locale or locale
                 raise
+            compiled.files = files
             self._compiled[key] = compiled
             return compiled
+
+    def _watched_dirs(self, info: TemplateInfo, locale: str) -> list[Path]:
+        """Folders whose listing matters: a file added there (a project template or layout
+        overriding a built-in one, a new catalog) must invalidate the cache too."""
+        dirs = [*self.project.template_dirs, info.folder]
+        for d in self.project.template_dirs:
+            dirs += [d / info.name, d / "_layouts", d / "_components"]
+        dirs += [d / locale / "LC_MESSAGES" for d in self.project.locale_dirs]
+        return dirs
 
     # --- rendering -----------------------------------------------------------------------------
 
@@ -173,6 +227,8 @@ class Kit:
         """
         from .compile import render_naive
 
+        if self._build is not None:
+            raise self._from_build_only("render_naive")
         neg = self.negotiate(locale)
         info = self.template(name)
         schema = self.schema(info)
@@ -181,11 +237,23 @@ class Kit:
         return RenderedEmail(template=name, locale=neg.locale, requested_locale=locale, **parts)
 
 
+def _fingerprint(path: str | os.PathLike) -> tuple[int, int, int] | None:
+    """What tells a changed file apart: mtime, size and inode (an atomic replace changes the
+    inode even within the file system's timestamp granularity); None for a missing file."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return (st.st_mtime_ns, st.st_size, st.st_ino)
+
+
+def _fingerprints(paths) -> dict[str, tuple[int, int, int] | None]:
+    return {str(p): _fingerprint(p) for p in paths}
+
+
 def _stale(compiled) -> bool:
-    for path, mtime in compiled.files.items():
-        try:
-            if Path(path).stat().st_mtime_ns != mtime:
-                return True
-        except OSError:
+    """Has any file (or watched folder) of a compiled template changed since it was compiled?"""
+    for path, fp in compiled.files.items():
+        if _fingerprint(path) != fp:
             return True
     return False

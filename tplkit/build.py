@@ -1,0 +1,311 @@
+"""Prebuilt artefacts: ``tplkit build`` and :meth:`tplkit.Kit.from_build`.
+
+A build is a folder holding every template x locale compiled once (the four runtime sources,
+the placeholder schema with brand-resolved defaults, headers and the plural rule) plus
+``tplkit-build.json``: format version, tplkit version, a SHA-256 of every input (templates,
+layouts, components, catalogs, configuration) and a SHA-256 of every artefact. Worker
+processes load it with ``Kit.from_build(DIR)`` and render without importing mjml-python or
+premailer, and without the template sources.
+
+Loading refuses, with a :class:`~tplkit.TplkitError` that says why, a build of another
+format or tplkit version, a build whose artefacts do not match their recorded hashes
+(edited or truncated), and a build whose recorded inputs changed since (stale) when those
+inputs are present on this machine. The hashes detect accidents and stale builds; they are
+not a signature (anyone who can write the folder can rewrite the hashes too), and a build
+is rendered in the same sandbox as a source template either way.
+"""
+from __future__ import annotations
+
+import dataclasses
+import datetime as _dt
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Mapping
+
+from . import i18n
+from .config import PACKAGE_DIR, builtin_root
+from .errors import TplkitError
+from .fsutil import atomic_write
+from .schema import Money, Placeholder, Schema, coerce
+
+FORMAT_VERSION = 1
+MANIFEST = "tplkit-build.json"
+
+
+class BuildError(TplkitError):
+    """A build cannot be written, or a build folder cannot be used (foreign, tampered, stale)."""
+
+
+# --- inputs ----------------------------------------------------------------------------------
+
+def input_files(project) -> list[tuple[str, Path]]:
+    """Every file a build depends on, as (stable label, path): templates, layouts, components,
+    catalogs and configuration, the project's and the built-in ones."""
+    builtin = builtin_root()
+    roots = [("builtin", builtin / "templates"), ("builtin", builtin / "locales")]
+    if project.root is not None:
+        roots = [("project", project.root / "templates"), ("project", project.root / "locales"),
+                 *roots]
+    out = []
+    for label, root in roots:
+        if root.is_dir():
+            for path in sorted(root.rglob("*")):
+                if path.is_file() and not any(p.startswith(".") for p in path.relative_to(root).parts):
+                    out.append((f"{label}:{root.name}/{path.relative_to(root).as_posix()}", path))
+    if project.config_file is not None:
+        out.append(("project:config", project.config_file))
+    out.append(("builtin:default_config.toml", PACKAGE_DIR / "default_config.toml"))
+    return out
+
+
+def inputs_hash(project) -> str:
+    """SHA-256 over the labels and contents of :func:`input_files` (paths do not matter)."""
+    h = hashlib.sha256()
+    for label, path in input_files(project):
+        data = path.read_bytes()
+        h.update(f"{label}\0{len(data)}\0".encode())
+        h.update(data)
+    return h.hexdigest()
+
+
+def _version() -> str:
+    from . import __version__
+
+    return __version__
+
+
+# --- serialisation ---------------------------------------------------------------------------
+
+def _jsonable(value: Any) -> Any:
+    """A coerced placeholder value in a JSON form that :func:`~tplkit.schema.coerce` reads back."""
+    if isinstance(value, Money):
+        return {"amount": str(value.amount), "currency": value.currency}
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, (_dt.date, _dt.datetime)):
+        return value.isoformat()
+    if isinstance(value, _dt.timedelta):
+        return value.total_seconds()
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    return value
+
+
+def _schema_to_json(schema: Schema) -> dict:
+    phs = {}
+    for name, ph in schema.placeholders.items():
+        d = dataclasses.asdict(ph)
+        d["choices"] = list(ph.choices)
+        d["default"] = _jsonable(ph.default)
+        d["example"] = _jsonable(ph.example)
+        phs[name] = d
+    return {"placeholders": phs, "defaults": {k: _jsonable(v) for k, v in schema.defaults.items()}}
+
+
+def _schema_from_json(data: Mapping) -> Schema:
+    phs = {name: Placeholder(**{**d, "choices": tuple(d.get("choices", ()))})
+           for name, d in data["placeholders"].items()}
+    return Schema(phs, {k: coerce(phs[k], v) for k, v in data["defaults"].items()})
+
+
+def _entry_name(template: str, locale: str) -> str:
+    return f"compiled/{template}.{locale}.json"
+
+
+# --- writing ---------------------------------------------------------------------------------
+
+def write_build(kit, out_dir: str | os.PathLike, *, force: bool = False) -> dict:
+    """Compile every template x locale of ``kit`` and write a build to ``out_dir``.
+
+    Every compile error is collected (one broken template does not hide the others) and
+    reported together; then nothing is written. The build is assembled in a temporary folder
+    next to ``out_dir`` and renamed into place, so a crash never leaves a half-written build.
+    Returns the manifest.
+    """
+    out = Path(out_dir)
+    if out.exists() and not force:
+        raise BuildError("the output folder exists; use --force to replace it", file=str(out))
+    if out.exists() and not (out / MANIFEST).is_file():
+        raise BuildError(f"{out} exists and is not a tplkit build; refusing to replace it",
+                         file=str(out))
+    digest = inputs_hash(kit.project)
+    locales = kit.locales()
+    entries: dict[str, bytes] = {}
+    templates: dict[str, Any] = {}
+    errors: list[TplkitError] = []
+    for name in kit.template_names():
+        try:
+            info = kit.template(name)
+        except TplkitError as e:
+            errors.append(e)
+            continue
+        templates[name] = {"description": info.description, "category": info.category,
+                           "tags": list(info.tags), "samples": _jsonable_samples(info.samples),
+                           "locales": []}
+        for loc in locales:
+            try:
+                compiled = kit.compile(name, loc)
+                catalog = kit.environment(loc).catalog
+            except TplkitError as e:
+                errors.append(e)
+                continue
+            data = {"template": name, "locale": loc, "sources": compiled.sources,
+                    "schema": _schema_to_json(compiled.schema), "headers": dict(compiled.headers),
+                    "plural": {"expr": catalog.plural_expr, "n": catalog.num_plurals}}
+            entries[_entry_name(name, loc)] = json.dumps(data, ensure_ascii=False, sort_keys=True).encode()
+            templates[name]["locales"].append(loc)
+    if errors:
+        lines = "\n  ".join(str(e) for e in errors)
+        raise BuildError(f"{len(errors)} template(s) failed to compile; no build written:\n  {lines}")
+    manifest = {
+        "format": FORMAT_VERSION, "tplkit": _version(), "inputs_sha256": digest,
+        "project": str(kit.project.root) if kit.project.root is not None else None,
+        "built_at": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+        "default_locale": kit.default_locale, "locales": locales,
+        "brand": dataclasses.asdict(kit.brand), "templates": templates,
+        "artifacts": {path: hashlib.sha256(data).hexdigest() for path, data in sorted(entries.items())},
+    }
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent))
+    try:
+        for path, data in entries.items():
+            atomic_write(tmp / path, data)
+        atomic_write(tmp / MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=1, sort_keys=True))
+        if out.exists():  # --force: swap, then drop the old build
+            old = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".old", dir=out.parent))
+            os.replace(out, old / "build")
+            os.replace(tmp, out)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            os.replace(tmp, out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return manifest
+
+
+def _jsonable_samples(samples: Mapping[str, Mapping[str, Any]]) -> dict:
+    return {k: {n: _jsonable(v) for n, v in s.items()} for k, s in samples.items()}
+
+
+# --- loading ---------------------------------------------------------------------------------
+
+def read_manifest(build_dir: str | os.PathLike, *, check_sources: bool = True) -> dict:
+    """The manifest of a build, after checking format, version, artefact hashes and (when
+    its inputs are on this machine and ``check_sources``) that it is not stale."""
+    root = Path(build_dir)
+    path = root / MANIFEST
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise BuildError(f"not a tplkit build (no {MANIFEST}); create one with "
+                         f"'tplkit build -o {root}'", file=str(root)) from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise BuildError(f"unreadable build manifest: {e}", file=str(path)) from None
+    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT_VERSION:
+        raise BuildError(f"build format {manifest.get('format') if isinstance(manifest, dict) else '?'!r} "
+                         f"is not supported by this tplkit (format {FORMAT_VERSION}); rebuild it",
+                         file=str(path))
+    if manifest.get("tplkit") != _version():
+        raise BuildError(f"build made by tplkit {manifest.get('tplkit')}, this is tplkit "
+                         f"{_version()}; rebuild it", file=str(path))
+    for rel, digest in manifest.get("artifacts", {}).items():
+        entry = root / rel
+        try:
+            actual = hashlib.sha256(entry.read_bytes()).hexdigest()
+        except OSError:
+            actual = None
+        if actual != digest:
+            raise BuildError(f"build artefact {rel} is missing or does not match its recorded "
+                             f"hash (edited or corrupted build); rebuild it", file=str(entry))
+    if check_sources:
+        _check_fresh(manifest, path)
+    return manifest
+
+
+def _check_fresh(manifest: Mapping, path: Path) -> None:
+    from .config import load_project
+
+    recorded = manifest.get("project")
+    if recorded is not None and not Path(recorded).is_dir():
+        return  # built elsewhere: the sources are not here to compare with
+    project = load_project(recorded)
+    if inputs_hash(project) != manifest.get("inputs_sha256"):
+        where = recorded or "the built-in templates"
+        raise BuildError(f"stale build: the templates, catalogs or configuration of {where} "
+                         f"changed since it was built; run 'tplkit build' again", file=str(path))
+
+
+def load_compiled(build_dir: str | os.PathLike, template: str, locale: str):
+    """One compiled template from a build (artefact hashes were checked when it was opened)."""
+    from .compile import Compiled
+
+    path = Path(build_dir) / _entry_name(template, locale)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        schema = _schema_from_json(data["schema"])
+        plural = i18n.Catalog(locale, plural_expr=data["plural"]["expr"],
+                              num_plurals=data["plural"]["n"]).plural_index
+        return Compiled(template=template, locale=locale, schema=schema,
+                        sources=dict(data["sources"]), headers=dict(data["headers"]),
+                        _plural=plural)
+    except TplkitError as e:
+        e.file = e.file or str(path)
+        raise
+    except (OSError, ValueError, KeyError, TypeError) as e:
+        raise BuildError(f"unusable build artefact: {type(e).__name__}: {e}", file=str(path),
+                         template=template, locale=locale) from None
+
+
+def template_info(build_dir: str | os.PathLike, manifest: Mapping, name: str):
+    """A TemplateInfo (description, samples, placeholders, headers) for a built template."""
+    from .errors import TemplateNotFound
+    from .store import TemplateInfo
+
+    t = manifest["templates"].get(name)
+    if t is None:
+        raise TemplateNotFound(f"no template named {name!r} in the build {build_dir}", template=name)
+    placeholders, headers = {}, {}
+    if t["locales"]:
+        entry = Path(build_dir) / _entry_name(name, t["locales"][0])
+        data = json.loads(entry.read_text(encoding="utf-8"))
+        placeholders, headers = _schema_from_json(data["schema"]).placeholders, data["headers"]
+    return TemplateInfo(name=name, folder=Path(build_dir) / "compiled", description=t["description"],
+                        category=t["category"], tags=tuple(t["tags"]), placeholders=placeholders,
+                        samples=t["samples"], headers=headers, builtin=False)
+
+
+# --- the command -----------------------------------------------------------------------------
+
+def _command():
+    import click
+
+    from .cli import AppContext, report_errors
+
+    @click.command("build")
+    @click.argument("project", required=False, type=click.Path(file_okay=False))
+    @click.option("--output", "-o", required=True, type=click.Path(file_okay=False),
+                  help="Folder to write the build to.")
+    @click.option("--force", is_flag=True, help="Replace an existing build in --output.")
+    @click.pass_obj
+    @report_errors
+    def build(app: AppContext, project: str | None, output: str, force: bool) -> None:
+        """Compile every template x locale once, for workers (Kit.from_build(DIR))."""
+        from .kit import Kit
+
+        kit = Kit(project) if project else app.kit()
+        manifest = write_build(kit, output, force=force)
+        n_templates = len(manifest["templates"])
+        click.echo(f"built {len(manifest['artifacts'])} compiled templates ({n_templates} "
+                   f"templates x {len(manifest['locales'])} locales) into {output}", err=True)
+        click.echo(f"inputs sha256 {manifest['inputs_sha256']}", err=True)
+
+    return build
+
+
+build_cmd = _command()
