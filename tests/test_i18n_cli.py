@@ -206,6 +206,14 @@ def test_a_broken_catalog_is_one_error_naming_the_file(tmp_path):
     assert "Traceback" not in res.stderr
 
 
+def test_extract_needs_a_templates_folder(tmp_path):
+    """A project without templates/ is an error, not an empty .pot."""
+    (tmp_path / "tplkit.toml").write_text('default_locale = "en"\n', encoding="utf-8")
+    res = run(tmp_path, "extract")
+    assert res.exit_code == 1 and "no templates folder" in res.stderr
+    assert not (tmp_path / "locales").exists()
+
+
 def test_update_without_catalogs_says_how_to_start_one(project):
     """update with a .pot but no catalog points at 'init'."""
     run(project, "extract")

@@ -40,6 +40,9 @@ def i18n() -> None:
 def extract(app: AppContext) -> None:
     """Extract every message of the templates into locales/tplkit.pot."""
     template_dirs, locales_dir = _folders(app)
+    missing = [d for d in template_dirs if not d.is_dir()]
+    if missing:
+        raise CatalogError(f"no templates folder {missing[0]}; nothing to extract")
     problems = []
     catalog = catalogs.extract(template_dirs, on_error=problems.append)
     if problems:
