@@ -128,13 +128,15 @@ def _text(ph: Placeholder, v: Any) -> str:
 def _int(ph: Placeholder, v: Any) -> int:
     if isinstance(v, bool):
         raise ValueError("expected an integer, got a boolean")
-    if isinstance(v, int):
-        return v
     if isinstance(v, float) and v.is_integer():
-        return int(v)
-    if isinstance(v, str) and re.fullmatch(r"\s*[-+]?\d{1,18}\s*", v):
-        return int(v)
-    raise ValueError(f"expected an integer, got {v!r:.40}")
+        v = int(v)
+    elif isinstance(v, str) and re.fullmatch(r"\s*[-+]?\d{1,18}\s*", v):
+        v = int(v)
+    if not isinstance(v, int):
+        raise ValueError(f"expected an integer, got {v!r:.40}")
+    if abs(v) >= 10 ** 18:
+        raise ValueError("integer out of range")
+    return v
 
 
 def _decimal(ph: Placeholder, v: Any) -> Decimal:
@@ -319,8 +321,9 @@ class Schema:
                 continue
             try:
                 out[name] = coerce(ph, value)
-            except ValueError as e:
-                problems.append(Problem(name, "invalid", str(e)))
+            except (ValueError, ArithmeticError) as e:  # OverflowError: a 1e300-second duration
+                problems.append(Problem(name, "invalid", str(e) if isinstance(e, ValueError)
+                                        else f"value out of range ({e})"))
             except RecursionError:
                 problems.append(Problem(name, "invalid", "value is nested too deeply"))
         if strict:
