@@ -217,3 +217,8 @@ def test_public_api_shape():
     with pytest.raises(dataclasses.FrozenInstanceError):
         f.rule = "x"  # type: ignore[misc]
     assert isinstance(RULES[0], Rule)
+
+
+def test_parallel_run_gives_the_same_findings(findings):
+    """jobs=2 spreads builds over processes and returns exactly the sequential findings."""
+    assert lint(tplkit.Kit(BROKEN), jobs=2) == findings
