@@ -26,8 +26,8 @@ GOLDEN = Path(__file__).parent / "golden"
 UPDATE = os.environ.get("TPLKIT_UPDATE_GOLDEN") == "1"
 HOW = "TPLKIT_UPDATE_GOLDEN=1 python3 -m pytest tests/test_golden.py"
 
-_HEAD = re.compile(r"<head\b.*?</head>", re.S | re.I)
-_COMMENT = re.compile(r"<!--.*?-->", re.S)
+_HEAD = re.compile(r"<head\b.*?</head>", re.DOTALL | re.IGNORECASE)
+_COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
 _SPACE = re.compile(r"[ \t\r\n]+")   # HTML white space only: CLDR's no-break spaces stay
 _BETWEEN_TAGS = re.compile(r">\s*<")
 

@@ -60,7 +60,7 @@ def test_extract_writes_the_projects_messages_only(project):
         pot = read_po(f)
     ids = {m.id if isinstance(m.id, str) else m.id[0] for m in pot if m.id}
     assert ids == set(GERMAN)
-    plural = pot.get(("We are packing %(count)s item for you."))
+    plural = pot.get("We are packing %(count)s item for you.")
     assert plural.pluralizable and ("templates/welcome/body.mjml", 5) in plural.locations
     assert "Help centre" not in ids
 

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import io
 import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterable
 
 from babel.messages.catalog import Catalog
 from babel.messages.extract import extract_from_file
+from jinja2 import TemplateSyntaxError
 
 from .errors import CatalogError, TemplateSourceError, TplkitError
 from .fsutil import atomic_write
@@ -51,7 +52,7 @@ def extract(template_dirs: Iterable[Path], *, project: str = "tplkit", version: 
         try:
             found = list(extract_from_file("jinja2", str(f), options=OPTIONS,
                                            comment_tags=COMMENT_TAGS, strip_comment_tags=True))
-        except Exception as e:  # Jinja's TemplateSyntaxError, a bad encoding, ...
+        except (TemplateSyntaxError, UnicodeDecodeError, OSError) as e:
             err = TemplateSourceError(f"cannot extract messages: {getattr(e, 'message', None) or e}",
                                       template=rel.split("/")[0], file=f,
                                       line=getattr(e, "lineno", None))
@@ -179,7 +180,7 @@ def stats(catalog: Catalog, template: Catalog | None = None) -> Stats:
     return Stats(str(catalog.locale or ""), translated, fuzzy, untranslated)
 
 
-_DATE_LINES = re.compile(rb'^"(?:POT-Creation-Date|PO-Revision-Date): .*\n', re.M)
+_DATE_LINES = re.compile(rb'^"(?:POT-Creation-Date|PO-Revision-Date): .*\n', re.MULTILINE)
 
 
 def write_catalog(path: Path, catalog: Catalog, *, keep_if_unchanged: bool = False) -> bool:
