@@ -1,0 +1,145 @@
+"""Property-based tests over the placeholder schema (issue 7), with hypothesis.
+
+For every built-in template, contexts are drawn from its own ``template.toml`` schema:
+any valid context renders; a text value is never unescaped in the HTML part; and a text
+value that the email shows appears verbatim in the plain-text part.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import string
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from markupsafe import escape
+
+import tplkit
+from tplkit.schema import Placeholder
+
+LOCALES = ("en", "uk", "ar")   # the source language, a three-plural-form one, a right-to-left one
+MARK = "Ω"                      # brackets every generated text value, so it cannot match by chance
+# letters from several scripts, markup and template characters, ordinary punctuation
+ALPHABET = string.ascii_letters + string.digits + " <>&\"'/=!?-{}%#.,;:()[]" + "éїЖمř中"
+
+KIT = tplkit.Kit()
+NAMES = KIT.template_names()
+
+
+def text_values(ph: Placeholder) -> st.SearchStrategy[str]:
+    limit = min(ph.max_length or 60, 60) - 2
+    body = st.text(alphabet=ALPHABET, min_size=1, max_size=limit)
+    return body.map(lambda s: f"{MARK}{s}{MARK}")
+
+
+def values_for(ph: Placeholder) -> st.SearchStrategy[Any]:
+    """Valid values of one placeholder's declared type."""
+    host = st.from_regex(r"[a-z][a-z0-9-]{0,10}\.example", fullmatch=True)
+    path = st.text(alphabet=string.ascii_letters + string.digits + "-._~/", max_size=20)
+    strategies = {
+        "text": text_values(ph),
+        "int": st.integers(min_value=0, max_value=10**6),
+        "decimal": st.decimals(min_value=-10**6, max_value=10**6, places=2, allow_nan=False,
+                               allow_infinity=False),
+        "money": st.builds(lambda a, c: {"amount": str(a), "currency": c},
+                           st.decimals(min_value=0, max_value=10**6, places=2, allow_nan=False,
+                                       allow_infinity=False),
+                           st.sampled_from(["EUR", "USD", "UAH", "JPY", "GBP"])),
+        "date": st.dates(min_value=dt.date(1990, 1, 1), max_value=dt.date(2100, 12, 31)),
+        "datetime": st.datetimes(min_value=dt.datetime(1990, 1, 1), max_value=dt.datetime(2100, 1, 1),
+                                 timezones=st.sampled_from([dt.timezone.utc,
+                                                            dt.timezone(dt.timedelta(hours=5, minutes=30)),
+                                                            dt.timezone(dt.timedelta(hours=-8))])),
+        "duration": st.timedeltas(min_value=dt.timedelta(0), max_value=dt.timedelta(days=400)),
+        "url": st.builds(lambda s, h, p, q: f"{s}://{h}/{p}" + (f"?q={q}" if q else ""),
+                         st.sampled_from(["https", "http"]), host, path,
+                         st.text(alphabet=string.ascii_letters + string.digits, max_size=8)),
+        "email": st.builds(lambda local, h: f"{local}@{h}",
+                           st.from_regex(r"[a-z][a-z0-9._+-]{0,12}", fullmatch=True), host),
+        "choice": st.sampled_from(list(ph.choices) or [None]),
+        "bool": st.booleans(),
+        "list": st.lists(text_values(Placeholder(ph.name)), min_size=1, max_size=4),
+    }
+    return strategies[ph.type]
+
+
+@st.composite
+def contexts(draw, name: str) -> dict[str, Any]:
+    """A valid context for template ``name``: every required value, some optional ones."""
+    ctx = {}
+    for ph in KIT.template(name).placeholders.values():
+        if ph.required or draw(st.booleans()):
+            ctx[ph.name] = draw(values_for(ph))
+    return ctx
+
+
+def _markers(name: str, ctx: dict[str, Any]) -> dict[str, str]:
+    """The same context with each text value replaced by a unique marker."""
+    phs = KIT.template(name).placeholders
+    return {k: f"{MARK}m{i}x{MARK}" for i, k in enumerate(ctx) if phs[k].type == "text"}
+
+
+def _flat(s: str) -> str:
+    return " ".join(s.split())
+
+
+# Compiling a template for a locale the first time takes a second or two (MJML, premailer);
+# after that a render is milliseconds. The first example of each test pays for compilation,
+# which is why the too_slow health check is suppressed; max_examples keeps the suite fast.
+PROPERTY = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+@pytest.mark.parametrize("name", NAMES)
+@PROPERTY
+@given(data=st.data())
+def test_any_valid_context_renders_safely(name, data):
+    """Any context valid for the schema renders in every tested locale; text values are
+    escaped in the HTML and shown verbatim (up to line wrapping) in the text part."""
+    ctx = data.draw(contexts(name))
+    locale = data.draw(st.sampled_from(LOCALES))
+    email = KIT.render(name, ctx, locale=locale)
+    assert email.subject and email.html.startswith("<!doctype html>") and email.text.strip()
+
+    markers = _markers(name, ctx)
+    probe = KIT.render(name, ctx | markers, locale=locale)
+    text = _flat(email.text)
+    for key, marker in markers.items():
+        value = ctx[key]
+        if any(c in value for c in "<>&\"'"):
+            assert value not in email.html, f"{key} appears unescaped in the HTML"
+        if marker in probe.html:
+            assert str(escape(value)) in email.html, f"{key} is not in the HTML, escaped"
+        if marker in probe.text:
+            assert _flat(value) in text, f"{key} is not verbatim in the text part"
+
+
+@PROPERTY
+@given(ph_type=st.sampled_from(["text", "int", "decimal", "money", "date", "datetime", "duration",
+                                "url", "email", "bool", "list"]), data=st.data())
+def test_generated_values_are_valid_and_stable(ph_type, data):
+    """Every value the strategies draw is accepted by the schema, and coercing twice is a no-op."""
+    from tplkit.schema import coerce
+
+    ph = Placeholder("x", ph_type, currency="EUR")
+    value = data.draw(values_for(ph))
+    once = coerce(ph, value)
+    assert coerce(ph, once) == once
+
+
+@PROPERTY
+@given(value=st.text(max_size=60))
+def test_any_text_is_accepted_or_refused_with_a_reason(value):
+    """Arbitrary Unicode (controls, surrogates, bidi) is either valid text or a ValueError."""
+    from tplkit.schema import coerce
+
+    ph = Placeholder("x", "text")
+    try:
+        out = coerce(ph, value)
+    except ValueError as e:
+        assert str(e)
+    else:
+        assert isinstance(out, str)
+        out.encode("utf-8")  # no lone surrogate survives
+        assert not any(c in out for c in "\x00\r\x1b\u202e\u2028")
