@@ -10,13 +10,13 @@ import json
 import os
 import shutil
 import sys
-import threading
 import types
 from pathlib import Path
 
 import pytest
 
-from tplkit.preview import PreviewApp, make_server
+from tplkit.preview import PreviewApp
+from tplkit.preview.server import running
 
 pytestmark = pytest.mark.browser
 
@@ -70,13 +70,8 @@ def server(project):
     fake.lint = lambda kit, templates=None, locales=None: []
     with pytest.MonkeyPatch.context() as mp:
         mp.setitem(sys.modules, "tplkit.lint", fake)
-        srv = make_server(PreviewApp(project), "127.0.0.1", 0, quiet=True)
-        thread = threading.Thread(target=srv.serve_forever, kwargs={"poll_interval": 0.05})
-        thread.start()
-        yield srv
-        srv.shutdown()
-        srv.server_close()
-        thread.join(5)
+        with running(PreviewApp(project)) as srv:
+            yield srv
 
 
 @pytest.fixture

@@ -12,8 +12,6 @@ import signal
 import socket
 import subprocess
 import sys
-import threading
-import time
 import types
 import urllib.request
 from dataclasses import dataclass
@@ -27,7 +25,8 @@ from markupsafe import escape
 import tplkit
 from tplkit.cli import main
 from tplkit.errors import PlaceholderError
-from tplkit.preview import PreviewApp, make_server
+from tplkit.preview import PreviewApp
+from tplkit.preview.server import running
 from tplkit.preview.watch import fingerprint
 
 PROJECT = Path(__file__).parent / "fixtures" / "serve" / "project"
@@ -101,7 +100,7 @@ def text(resp) -> str:
 def grid(body: str) -> dict[tuple[str, str], tuple[str, int]]:
     """``(template, locale) -> (status, lint count)`` from the index page's grid."""
     out = {}
-    for row in re.finditer(r'<tr data-template="([^"]+)">(.*?)</tr>', body, re.S):
+    for row in re.finditer(r'<tr data-template="([^"]+)">(.*?)</tr>', body, re.DOTALL):
         for cell in re.finditer(r'data-locale="([^"]+)" data-status="([^"]+)"\s+data-lint="(\d+)"',
                                 row.group(2)):
             out[(row.group(1), cell.group(1))] = (cell.group(2), int(cell.group(3)))
@@ -207,7 +206,7 @@ def test_sample_switcher_and_placeholder_table(app, fixture_kit):
     assert 'data-sample="default"' in body and 'class="on">big-order</a>' in body
     em = fixture_kit.render("hello", fixture_kit.template("hello").samples["big-order"], locale="en")
     assert "€1,250.00" in em.text and esc(em.text) in body
-    table = re.search(r'<table class="placeholders".*?</table>', body, re.S).group(0)
+    table = re.search(r'<table class="placeholders".*?</table>', body, re.DOTALL).group(0)
     assert "<code>customer_name</code>" in table and "<code>order_total</code>" in table
     assert "<td>money</td>" in table and "Who the email is for." in table
     assert app.handle("/t/hello?sample=nope").status == 404
@@ -238,7 +237,7 @@ def test_context_problems_are_shown_inline_all_of_them(app, fixture_kit):
     resp = app.handle(f"/t/hello?ctx={quote(json.dumps(bad))}")
     body = text(resp)
     assert resp.status == 200 and "<iframe" not in body
-    problems = re.search(r'<div class="error" id="problems">(.*?)</div>', body, re.S).group(1)
+    problems = re.search(r'<div class="error" id="problems">(.*?)</div>', body, re.DOTALL).group(1)
     assert f"{len(exc.value.problems)} problems with this context" in problems
     assert len(exc.value.problems) == 3
     for p in exc.value.problems:
@@ -270,12 +269,29 @@ def test_lint_findings_for_the_combination(app):
 def test_broken_template_shows_its_error_and_the_rest_works(app):
     """A template that does not compile shows file and line on its page; others still render."""
     body = text(app.handle("/t/broken?locale=ar"))
-    err = re.search(r'<section class="error" id="template-error">(.*?)</section>', body, re.S).group(1)
+    err = re.search(r'<section class="error" id="template-error">(.*?)</section>', body, re.DOTALL).group(1)
     assert f'<div class="where">{PROJECT / "templates" / "broken" / "body.mjml"}:5</div>' in err
     assert "template syntax error" in err
     assert '<span class="hit"><span class="ln">5</span>' in err    # the offending line is shown
     assert "<code>customer_name</code>" in body                     # the manifest still is
     assert app.handle("/t/hello").status == 200 and "<iframe" in text(app.handle("/t/hello"))
+
+
+def test_unexpected_exception_in_one_template_is_contained(monkeypatch):
+    """An unexpected exception while rendering one template is shown on its page; others render."""
+    monkeypatch.setitem(sys.modules, "tplkit.lint", None)
+    real = tplkit.Kit.render
+
+    def render(self, name, *args, **kwargs):
+        if name == "hello":
+            raise RuntimeError("boom")
+        return real(self, name, *args, **kwargs)
+
+    monkeypatch.setattr(tplkit.Kit, "render", render)
+    app = PreviewApp(PROJECT)
+    resp = app.handle("/t/hello")
+    assert resp.status == 200 and "internal error: RuntimeError: boom" in text(resp)
+    assert "<iframe" in text(app.handle("/t/acknowledgement"))
 
 
 # --- lint availability -----------------------------------------------------------------------
@@ -332,13 +348,8 @@ def live_server():
     """The real HTTP server on 127.0.0.1, an ephemeral port, in a thread (shut down afterwards)."""
     with pytest.MonkeyPatch.context() as mp:
         mp.setitem(sys.modules, "tplkit.lint", fake_lint_module())
-        server = make_server(PreviewApp(PROJECT), "127.0.0.1", 0, quiet=True)
-        thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
-        thread.start()
-        yield server
-        server.shutdown()
-        server.server_close()
-        thread.join(5)
+        with running(PreviewApp(PROJECT)) as server:
+            yield server
 
 
 def raw_get(server, target: str, host: str | None = None) -> tuple[int, bytes]:

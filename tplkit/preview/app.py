@@ -21,9 +21,10 @@ from __future__ import annotations
 import json
 import threading
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import jinja2
@@ -159,7 +160,7 @@ class PreviewApp:
             for loc in locales:
                 try:
                     kit.compile(name, loc)
-                except Exception:  # shown (as an error or a 500) when its page is opened
+                except Exception:  # noqa: BLE001, S110 -- shown (error or 500) when its page is opened
                     pass
         self.lint(kit, fp, names, locales)
 
@@ -248,6 +249,9 @@ class PreviewApp:
             out.problems.extend(e.problems)
         except TplkitError as e:
             out.error = e
+        except Exception as e:  # noqa: BLE001 -- a tplkit bug in one template must not stop the others
+            out.error = TplkitError(f"internal error: {type(e).__name__}: {e}", template=sel.name,
+                                    locale=sel.locale)
         return out
 
     def _email_html(self, kit: Kit, sel: Selection) -> Response:
@@ -346,5 +350,5 @@ def _run_lint(kit: Kit, templates: list[str], locales: list[str]) -> tuple[list 
         return None, f"lint unavailable ({e})"
     try:
         return list(lint(kit, templates=templates, locales=locales)), None
-    except Exception as e:  # lint is another module's code: report, keep the page working
+    except Exception as e:  # noqa: BLE001 -- another module's code: report it, keep the page
         return None, f"lint failed: {type(e).__name__}: {e}"

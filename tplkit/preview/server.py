@@ -5,9 +5,12 @@ the ``Host`` header, so a web page elsewhere cannot reach it through DNS rebindi
 """
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import socket
 import sys
+import threading
+from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from .app import PreviewApp, Response
@@ -60,7 +63,7 @@ class PreviewHandler(BaseHTTPRequestHandler):
         else:
             try:
                 response = self.server.app.handle(self.path)
-            except Exception as e:  # a bug must not kill the server or show a traceback
+            except Exception as e:  # noqa: BLE001 -- a bug must not kill the server or show a traceback
                 sys.stderr.write(f"error: internal error serving {self.path}: "
                                  f"{type(e).__name__}: {e}\n")
                 response = Response(500, b"internal error (see the server's console)",
@@ -82,3 +85,18 @@ def make_server(app: PreviewApp, host: str = "127.0.0.1", port: int = 0, *,
                 quiet: bool = False) -> PreviewServer:
     """Bind (``port=0``: an ephemeral port); the caller runs ``serve_forever()``."""
     return PreviewServer(app, host, port, quiet=quiet)
+
+
+@contextlib.contextmanager
+def running(app: PreviewApp, host: str = "127.0.0.1", port: int = 0) -> Iterator[PreviewServer]:
+    """Serve ``app`` in a background thread for the ``with`` block (tests, embedding); then stop."""
+    server = make_server(app, host, port, quiet=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
+                              name="tplkit-preview", daemon=True)
+    thread.start()
+    try:
+        yield server
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(5)
