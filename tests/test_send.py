@@ -4,7 +4,10 @@ from __future__ import annotations
 import email
 import email.policy
 import json
+import shutil
 import socket
+import ssl
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -102,12 +105,14 @@ def test_default_sender_is_the_brand_and_sample_is_used(smtp, kit):
     assert msg["From"].addresses[0].display_name == kit.brand.company_name
 
 
-def test_thread_headers(smtp):
-    """--in-reply-to and --references give In-Reply-To and a References chain ending with it."""
-    res = run("send", "acknowledgement", "--to", "a@example.com", "--smtp", smtp.address,
+@pytest.mark.parametrize("name", ["follow-up", "escalation"])
+def test_thread_headers(smtp, kit, name):
+    """--in-reply-to and --references put a follow-up or escalation into the customer's thread."""
+    res = run("send", name, "--to", "a@example.com", "--smtp", smtp.address,
               "--in-reply-to", "<m2@shop.example>", "--references", "<m0@shop.example> <m1@shop.example>")
     assert res.exit_code == 0, res.output
     msg = smtp.message()
+    assert msg["Subject"] == kit.render(name, kit.template(name).sample).subject
     assert msg["In-Reply-To"] == "<m2@shop.example>"
     assert msg["References"].split() == ["<m0@shop.example>", "<m1@shop.example>", "<m2@shop.example>"]
 
@@ -119,6 +124,43 @@ def test_login_with_password_from_env(smtp):
               "--user", USER, "--password-env", "TPLKIT_TEST_PW", env={"TPLKIT_TEST_PW": PASSWORD})
     assert res.exit_code == 0, res.output
     assert len(smtp.envelopes) == n + 1
+
+
+@pytest.fixture(scope="module")
+def tls_smtp(tmp_path_factory):
+    """An SMTP server that requires STARTTLS before AUTH, with a self-signed certificate for 127.0.0.1."""
+    openssl = shutil.which("openssl")
+    if not openssl:
+        pytest.skip("the openssl command is needed to make a test certificate")
+    d = tmp_path_factory.mktemp("tls")
+    cert, key = d / "cert.pem", d / "key.pem"
+    subprocess.run([openssl, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+                    "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+                    "-keyout", str(key), "-out", str(cert)], check=True, capture_output=True)
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+    inbox = Inbox()
+    ctl = Controller(inbox, hostname="127.0.0.1", port=_free_port(), authenticator=_check_login,
+                     tls_context=context, require_starttls=True)
+    ctl.start()
+    inbox.address, inbox.cert = f"127.0.0.1:{ctl.port}", cert
+    yield inbox
+    ctl.stop()
+
+
+def test_starttls_and_login(tls_smtp):
+    """--starttls upgrades the connection (certificate verified) before logging in and sending."""
+    res = run("send", "acknowledgement", "--to", "a@example.com", "--smtp", tls_smtp.address, "--starttls",
+              "--user", USER, "--password-env", "TPLKIT_TEST_PW",
+              env={"TPLKIT_TEST_PW": PASSWORD, "SSL_CERT_FILE": str(tls_smtp.cert)})
+    assert res.exit_code == 0, res.output
+    assert len(tls_smtp.envelopes) == 1
+    res = run("send", "acknowledgement", "--to", "a@example.com", "--smtp", tls_smtp.address, "--starttls")
+    assert res.exit_code == 1 and "TLS with 127.0.0.1:" in res.output and "CERTIFICATE_VERIFY_FAILED" in res.output
+    res = run("send", "acknowledgement", "--to", "a@example.com", "--smtp", tls_smtp.address)
+    assert res.exit_code == 1 and res.output.startswith(f"error: SMTP server {tls_smtp.address} refused")
+    assert "530 Must issue a STARTTLS command first (use --starttls)" in res.output
+    assert len(tls_smtp.envelopes) == 1
 
 
 @pytest.mark.parametrize("args, env, expected", [

@@ -10,8 +10,8 @@ from __future__ import annotations
 import os
 import smtplib
 import ssl
+from collections.abc import Sequence
 from email.message import EmailMessage
-from typing import Sequence
 
 import click
 
@@ -76,9 +76,10 @@ def deliver(msg: EmailMessage, smtp: str = DEFAULT_SMTP, *, starttls: bool = Fal
         refused = ", ".join(f"{rcpt} ({_reply(err)})" for rcpt, err in e.recipients.items())
         raise SendError(f"SMTP server {where} refused recipient(s): {refused}") from None
     except smtplib.SMTPSenderRefused as e:
-        raise SendError(f"SMTP server {where} refused sender {e.sender}: {_reply(e)}") from None
+        raise SendError(f"SMTP server {where} refused sender {e.sender}: {_reply(e)}"
+                        f"{_tls_hint(e, starttls)}") from None
     except smtplib.SMTPResponseException as e:
-        raise SendError(f"SMTP server {where} said: {_reply(e)}") from None
+        raise SendError(f"SMTP server {where} said: {_reply(e)}{_tls_hint(e, starttls)}") from None
     except smtplib.SMTPException as e:
         raise SendError(f"SMTP error at {where}: {e}") from None
     except ssl.SSLError as e:
@@ -93,6 +94,11 @@ def _reply(err) -> str:
     if isinstance(text, bytes):
         text = text.decode("utf-8", errors="replace")
     return f"{code} {text}".strip()
+
+
+def _tls_hint(err: smtplib.SMTPResponseException, starttls: bool) -> str:
+    """530 means "encryption required": say which option gives it."""
+    return " (use --starttls)" if err.smtp_code == 530 and not starttls else ""
 
 
 def _split_ids(values: Sequence[str]) -> list[str]:
