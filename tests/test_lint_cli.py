@@ -98,3 +98,22 @@ def test_locale_selection_limits_rendered_findings():
     rows = json.loads(res.output)
     assert {r["locale"] for r in rows if r["locale"]} <= {"de", "fr"}  # fr: catalog-missing
     assert any(r["rule"] == "subject-length" and r["locale"] == "de" for r in rows)
+
+
+def test_ci_examples_use_real_options(tmp_path, monkeypatch):
+    """The pre-commit hook and the GitHub Actions example run lint with options that exist."""
+    import re
+    import shlex
+
+    root = Path(__file__).parent.parent
+    hook = (root / ".pre-commit-hooks.yaml").read_text(encoding="utf-8")
+    assert re.search(r"^- id: tplkit-lint$", hook, re.M) and "entry: tplkit lint" in hook
+    workflow = (root / "examples" / "github-actions-lint.yml").read_text(encoding="utf-8")
+    commands = re.findall(r"run: (tplkit lint[^|\n]*)", workflow)
+    assert len(commands) == 2 and "upload-sarif" in workflow
+    monkeypatch.chdir(tmp_path)
+    for cmd in commands:
+        args = shlex.split(cmd)[2:]
+        res = run(CLEAN, *args, "hello")
+        assert res.exit_code == 0, (cmd, res.output)
+    assert json.loads((tmp_path / "tplkit-lint.sarif").read_text(encoding="utf-8"))["version"] == "2.1.0"
