@@ -90,12 +90,13 @@ def test_subjects_are_short_in_every_locale(kit):
 
 
 def test_every_email_shows_the_brand_contacts(kit):
-    """Phone, email and help-centre link are in the HTML and text of every email."""
+    """Phone, email, help-centre and social links are in the HTML and text of every email."""
     brand = kit.brand
+    assert brand.social
     for name, locale, sample, email in render_all(kit):
         for part in (email.html, email.text):
-            assert brand.phone in part and brand.email in part and brand.kb_url in part, \
-                (name, locale, sample)
+            for value in (brand.phone, brand.email, brand.kb_url, *brand.social.values()):
+                assert value in part, (name, locale, sample, value)
 
 
 # --- auto-reply -----------------------------------------------------------------------------
