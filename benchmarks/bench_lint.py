@@ -20,9 +20,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import tplkit  # noqa: E402
-from tplkit.config import builtin_root  # noqa: E402
-from tplkit.lint import lint  # noqa: E402
+import tplkit
+from tplkit.config import builtin_root
+from tplkit.lint import lint
 
 
 def timed(fn) -> tuple[float, float, object]:
@@ -78,7 +78,7 @@ def main() -> None:
             pkit = tplkit.Kit(project)
             n_t = len(pkit.template_names()) - len(names)  # the project's own templates
             builds = n_t * len(chosen)
-            wall, _, _ = timed(lambda: lint(pkit, jobs=1))
+            wall, _, _ = timed(lambda k=pkit: lint(k, jobs=1))
         per = 1000 * wall / builds
         base = base or per
         print(f"  {n_t:>9} {len(chosen):>7} {builds:>6} {wall:>7.2f} {per:>8.1f} {per / base:>10.2f}x")

@@ -184,7 +184,7 @@ def test_config_with_unknown_rule_is_a_config_error():
 
 def test_crashing_rule_becomes_internal_error(broken, monkeypatch):
     """A rule that raises yields an internal-error finding; the other rules still run."""
-    import tplkit.lint.engine as engine
+    from tplkit.lint import engine
 
     def boom(ctx):
         raise RuntimeError("kaput")

@@ -67,7 +67,7 @@ def test_internal_error_exits_2(monkeypatch):
     """A crashing rule makes the run exit 2 (the report is incomplete), not 0 or 1."""
     import dataclasses
 
-    import tplkit.lint.engine as engine
+    from tplkit.lint import engine
 
     def boom(ctx):
         raise RuntimeError("kaput")
@@ -107,7 +107,7 @@ def test_ci_examples_use_real_options(tmp_path, monkeypatch):
 
     root = Path(__file__).parent.parent
     hook = (root / ".pre-commit-hooks.yaml").read_text(encoding="utf-8")
-    assert re.search(r"^- id: tplkit-lint$", hook, re.M) and "entry: tplkit lint" in hook
+    assert re.search(r"^- id: tplkit-lint$", hook, re.MULTILINE) and "entry: tplkit lint" in hook
     workflow = (root / "examples" / "github-actions-lint.yml").read_text(encoding="utf-8")
     commands = re.findall(r"run: (tplkit lint[^|\n]*)", workflow)
     assert len(commands) == 2 and "upload-sarif" in workflow

@@ -7,4 +7,4 @@ from .engine import lint
 from .model import Finding, Rule
 from .rules import RULES
 
-__all__ = ["lint", "Finding", "Rule", "RULES"]
+__all__ = ["RULES", "Finding", "Rule", "lint"]

@@ -6,9 +6,10 @@ looks at the project as a whole (``ProjectContext``).
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from babel.messages.catalog import Catalog, Message, TranslationError
 from babel.messages.checkers import num_plurals
@@ -80,7 +81,7 @@ def catalog_missing(ctx: ProjectContext) -> Iterable[Hit]:
     dirs = ctx.kit.project.locale_dirs
     line = None
     if ctx.config is not None:
-        m = re.search(r"^[ \t]*locales\s*=", ctx.config.text, re.M)
+        m = re.search(r"^[ \t]*locales\s*=", ctx.config.text, re.MULTILINE)
         line = ctx.config.position(m.start())[0] if m else None
     for loc in ctx.configured:
         if loc.split("_")[0] == i18n.SOURCE_LOCALE or i18n.catalog_files(loc, dirs):
@@ -153,7 +154,7 @@ def plural_forms(ctx: CatalogContext) -> Iterable[Hit]:
 
         try:
             fn = gettext.c2py(ctx.catalog.plural_expr)
-            used = {fn(n) for n in range(0, 1001)}
+            used = {fn(n) for n in range(1001)}
         except (ValueError, SyntaxError, RecursionError):
             used = None
         if used is None or not used <= set(range(nplurals)):

@@ -10,9 +10,10 @@ Unknown rule ids and severities are a :class:`~tplkit.errors.ConfigError` (exit 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from ..errors import ConfigError
 from .model import SEVERITIES
@@ -35,8 +36,8 @@ def _line(file: Path | None, key: str) -> int | None:
         text = Path(file).read_text(encoding="utf-8") if file else ""
     except OSError:
         return None
-    m = (re.search(rf"^[ \t]*{re.escape(key)}\s*=", text, re.M)
-         or re.search(r"^[ \t]*\[(tool\.tplkit\.)?lint\]", text, re.M))
+    m = (re.search(rf"^[ \t]*{re.escape(key)}\s*=", text, re.MULTILINE)
+         or re.search(r"^[ \t]*\[(tool\.tplkit\.)?lint\]", text, re.MULTILINE))
     return text[:m.start()].count("\n") + 1 if m else None
 
 
@@ -52,7 +53,7 @@ def load_config(raw: Mapping[str, Any] | None, file: Path | None = None) -> Lint
     unknown_keys = set(raw) - {"select", "ignore", "severity"}
     if unknown_keys:
         raise bad(f"unknown keys: {', '.join(sorted(unknown_keys))} (select, ignore, severity)",
-                  sorted(unknown_keys)[0])
+                  min(unknown_keys))
 
     def ids(key: str, default: list[str]) -> set[str]:
         value = raw.get(key, default)

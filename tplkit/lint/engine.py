@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import dataclasses
 import warnings
+from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any
 
 from .. import i18n
 from ..config import builtin_root
@@ -209,8 +210,6 @@ class _Run:
                     catalog, error = i18n.read_po(path, loc), None
                 except CatalogError as e:
                     catalog, error = None, e
-                    if e.message.startswith("invalid catalog") and e.line is not None:
-                        e.line += 1  # Babel's PoFileError counts lines from 0
                 ctx = CatalogContext(kit, loc, src, catalog, error, known)
                 if catalog is not None and loc in used:
                     ctx.missing = self.missing_messages(loc, ours)
@@ -301,8 +300,8 @@ class _Run:
 
     def finish(self) -> list[Finding]:
         sups: list[Suppression] = []
-        for path, src in list(self.files._cache.items()):
-            if src is not None and path.suffix in SOURCE_SUFFIXES:
+        for src in self.files.loaded():
+            if src.path.suffix in SOURCE_SUFFIXES:
                 sups += suppressions(src)
         by_target = {}
         for s in sups:

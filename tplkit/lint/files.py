@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import bisect
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable
 
 
 class SourceText:
@@ -68,6 +68,11 @@ class Files:
         return self._cache[path]
 
 
+    def loaded(self) -> list[SourceText]:
+        """Every file read so far (that could be read)."""
+        return [src for src in self._cache.values() if src is not None]
+
+
 class Locator:
     """Finds where a piece of rendered text comes from: the template's own files first, then
     shared layouts/components, then the locale's catalogs (a translation), then config."""
@@ -94,7 +99,7 @@ class Locator:
 
 # {# tplkit: disable-next-line image-alt, link-scheme -- reason #}
 SUPPRESS_RE = re.compile(r"\{#-?\s*tplkit:\s*disable-next-line\s+(?P<rules>[\w\-,\s]+?)"
-                         r"\s*(?:--\s*(?P<reason>.*?))?\s*-?#\}", re.S)
+                         r"\s*(?:--\s*(?P<reason>.*?))?\s*-?#\}", re.DOTALL)
 
 
 @dataclass

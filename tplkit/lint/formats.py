@@ -8,7 +8,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 from xml.etree import ElementTree as ET
 
 from .model import Finding

@@ -1,8 +1,9 @@
 """Plain records of the linter: a :class:`Finding`, a :class:`Rule`, and a rule's :class:`Hit`."""
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
-from typing import Any, Callable, Iterable
+from typing import Any
 
 SEVERITIES = ("error", "warning", "info")
 

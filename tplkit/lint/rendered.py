@@ -7,9 +7,10 @@ layouts and components, the locale's catalogs and the brand config.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
-from typing import Any, Callable, Iterable
+from typing import Any
 
 from .. import i18n
 from .files import Locator
@@ -406,7 +407,7 @@ _URL = re.compile(r"\b(?:https?|mailto|tel):[^\s<>()\"«»]+")
 _TYPO = [
     (re.compile(r"(?<=\S) {2,}(?=\S)"), "double space"),
     (re.compile(r"(?<=[^\W\d_]) +[,.;:!?](?=\s|$)"), "space before punctuation"),
-    (re.compile(r"\b([^\W\d_]{2,})\s+\1\b", re.I), "repeated word"),
+    (re.compile(r"\b([^\W\d_]{2,})\s+\1\b", re.IGNORECASE), "repeated word"),
 ]
 _SPACE_BEFORE_OK = {"fr"}  # French puts a (thin) space before ; : ! ?
 

@@ -5,9 +5,10 @@ Each rule is a small function ``(SourceContext) -> Iterable[Hit]``.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from jinja2 import meta, nodes
 
@@ -114,10 +115,6 @@ def _inherited_names(env: Any, ast: nodes.Template, depth: int = 0) -> set[str]:
     return out
 
 
-def _used_names(ctx: SourceContext, sf: SourceFile) -> set[str]:
-    return meta.find_undeclared_variables(sf.ast)
-
-
 # --- rules -----------------------------------------------------------------------------------
 
 def syntax_error(ctx: SourceContext) -> Iterable[Hit]:
@@ -139,7 +136,7 @@ def undeclared_placeholder(ctx: SourceContext) -> Iterable[Hit]:
         return
     declared = set(ctx.info.placeholders)
     for sf in ctx.parsed:
-        for name in sorted(_used_names(ctx, sf) - declared - ctx.allowed):
+        for name in sorted(meta.find_undeclared_variables(sf.ast) - declared - ctx.allowed):
             line = next((n.lineno for n in sf.ast.find_all(nodes.Name) if n.name == name), None)
             yield Hit(f"{name!r} is not a declared placeholder; declare it in template.toml "
                       f"[placeholders.{name}]", str(sf.src.path), line)
@@ -149,7 +146,7 @@ def unused_placeholder(ctx: SourceContext) -> Iterable[Hit]:
     """A declared placeholder that no part of the template uses."""
     if ctx.info is None or any(sf.ast is None for sf in ctx.files):
         return
-    used = set().union(*(_used_names(ctx, sf) for sf in ctx.parsed))
+    used = set().union(*(meta.find_undeclared_variables(sf.ast) for sf in ctx.parsed))
     for name in ctx.info.placeholders:
         if name not in used:
             pos = _manifest_line(ctx.manifest, name)
@@ -162,7 +159,7 @@ def _manifest_line(manifest: SourceText | None, name: str) -> int | None:
         return None
     for pattern in (rf"^[ \t]*\[placeholders\.{re.escape(name)}\]", rf"^[ \t]*{re.escape(name)}\s*=",
                     rf"\b{re.escape(name)}\b"):
-        m = re.search(pattern, manifest.text, re.M)
+        m = re.search(pattern, manifest.text, re.MULTILINE)
         if m:
             return manifest.position(m.start())[0]
     return None
@@ -170,16 +167,16 @@ def _manifest_line(manifest: SourceText | None, name: str) -> int | None:
 
 # Visible text: mask everything that is not (Jinja constructs, marked text, markup), keeping
 # offsets, and look at what is left.
-_JINJA = [re.compile(p, re.S) for p in (
+_JINJA = [re.compile(p, re.DOTALL) for p in (
     r"\{#.*?#\}",
     r"\{%-?\s*trans\b.*?\{%-?\s*endtrans\s*-?%\}",
     r"\{%.*?%\}",
     r"\{\{.*?\}\}",
 )]
-_MARKUP = [re.compile(p, re.S | re.I) for p in (
+_MARKUP = [re.compile(p, re.DOTALL | re.IGNORECASE) for p in (
     r"<mj-style\b.*?</mj-style>", r"<style\b.*?</style>", r"<!--.*?-->", r"&#?\w+;",
 )]
-_TAG = re.compile(r"<[^>]*>", re.S)
+_TAG = re.compile(r"<[^>]*>", re.DOTALL)
 _VISIBLE_ATTR = re.compile(r"\b(alt|title)\s*=\s*\"([^\"]*)\"")
 _WORD = re.compile(r"[^\W\d_]{2,}")
 
@@ -222,7 +219,7 @@ def untranslated_text(ctx: SourceContext) -> Iterable[Hit]:
                       f"(use {{% trans %}}…{{% endtrans %}} or _(\"…\"))", str(sf.src.path), line, col)
 
 
-_QUERY_VALUE = re.compile(r"[?&][\w.\-\[\]]+=\{\{-?\s*(.+?)\s*-?\}\}", re.S)
+_QUERY_VALUE = re.compile(r"[?&][\w.\-\[\]]+=\{\{-?\s*(.+?)\s*-?\}\}", re.DOTALL)
 
 
 def unencoded_url_value(ctx: SourceContext) -> Iterable[Hit]:
