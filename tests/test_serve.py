@@ -122,8 +122,10 @@ def test_index_lists_every_template_with_category_and_description(app, fixture_k
     body = text(app.handle("/"))
     assert {"hello", "broken", "acknowledgement", "feedback-request"} <= set(fixture_kit.template_names())
     for name in fixture_kit.template_names():
-        info = fixture_kit.template(name)
         assert f'<a href="/t/{name}">{name}</a>' in body
+        if name == "bad-manifest":
+            continue   # see test_broken_manifest_is_shown_on_index_and_page
+        info = fixture_kit.template(name)
         assert esc(info.description) in body and f"<td>{esc(info.category)}</td>" in body
     assert re.search(r'href="/t/hello">hello</a>\s*<span class="badge">project</span>', body)
 
@@ -136,6 +138,7 @@ def test_index_grid_shows_render_status_and_lint_counts(app, fixture_kit):
     assert cells[("hello", "en")] == ("ok", 1)
     assert cells[("broken", "en")][0] == "error" and cells[("broken", "ar")][0] == "error"
     assert cells[("acknowledgement", "ar")] == ("ok", 0)
+    assert cells[("bad-manifest", "en")][0] == "error"
     body = text(app.handle("/"))
     assert re.search(r'data-status="error"\s+data-lint="0" title="[^"]*broken/body\.mjml:5: template syntax',
                      body)
@@ -275,6 +278,17 @@ def test_broken_template_shows_its_error_and_the_rest_works(app):
     assert '<span class="hit"><span class="ln">5</span>' in err    # the offending line is shown
     assert "<code>customer_name</code>" in body                     # the manifest still is
     assert app.handle("/t/hello").status == 200 and "<iframe" in text(app.handle("/t/hello"))
+
+
+def test_broken_manifest_is_shown_on_index_and_page(app):
+    """A manifest with a TOML error is marked broken on the index and its page names file and line."""
+    manifest = PROJECT / "templates" / "bad-manifest" / "template.toml"
+    index = text(app.handle("/"))
+    row = re.search(r'<tr data-template="bad-manifest">(.*?)</tr>', index, re.DOTALL).group(1)
+    assert '<td class="bad">broken</td>' in row and f"{manifest}:2:12: invalid TOML" in row
+    body = text(app.handle("/t/bad-manifest?locale=ar"))
+    assert f'<div class="where">{manifest}:2:12</div>' in body
+    assert '<span class="hit"><span class="ln">2</span>category = test' in body
 
 
 def test_unexpected_exception_in_one_template_is_contained(monkeypatch):
