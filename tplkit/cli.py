@@ -19,6 +19,7 @@ import click
 # name -> "module:attribute" of a click command defined elsewhere (imported lazily)
 LAZY_COMMANDS: dict[str, str] = {
     "build": "tplkit.build:build_cmd",
+    "batch": "tplkit.batch:batch",
     "i18n": "tplkit.i18n_cli:i18n",
     "lint": "tplkit.lint.cli:lint",
     "send": "tplkit.send:send",

@@ -1,0 +1,313 @@
+"""``tplkit batch``: one message per record of a JSONL or CSV file, on every core.
+
+Records are cut into chunks; worker processes (``--jobs``) each load a build (``--build``)
+or compile the template once, render their chunks and write the output themselves:
+
+* ``eml``: ``DIR/messages/<line>.eml``, one file per record, named by its line number;
+* ``mbox`` / ``jsonl``: ``DIR/part-<chunk>.mbox|jsonl``, one file per chunk.
+
+A record that fails (invalid JSON, placeholder problems, no recipient) goes to
+``DIR/errors.jsonl`` with its line number and the batch goes on. ``DIR/.tplkit-batch.json``
+records the batch (template, data file hash, format, options) and the finished chunks, so
+running the same command again resumes: finished chunks are skipped and no existing output
+file is ever rewritten. Every file is written atomically (:func:`tplkit.fsutil.atomic_write`).
+"""
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import os
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterator
+
+import click
+
+from .cli import AppContext, report_errors
+from .errors import PlaceholderError, TplkitError
+from .fsutil import atomic_write
+
+STATE = ".tplkit-batch.json"
+ERRORS = "errors.jsonl"
+FORMATS = ("eml", "mbox", "jsonl")
+
+
+@dataclass
+class Job:
+    """What every worker needs to know (picklable: sent once to each worker)."""
+
+    template: str
+    fmt: str
+    out: str
+    project: str | None = None
+    build: str | None = None
+    locale_field: str | None = None
+    to_field: str = "email"
+    sender: str | None = None
+    data_kind: str = "jsonl"      # how records arrive: raw JSONL lines or CSV dicts
+    options: dict = field(default_factory=dict)
+
+
+# --- reading ---------------------------------------------------------------------------------
+
+def read_records(path: Path) -> tuple[str, list[tuple[int, Any]]]:
+    """(kind, [(line number, raw record)]): JSONL lines stay text (workers parse them);
+    CSV rows become dicts, an empty cell meaning "not given"."""
+    if path.suffix.lower() == ".csv":
+        rows = []
+        with open(path, newline="", encoding="utf-8-sig") as f:
+            reader = csv.DictReader(f)
+            start = 2
+            try:
+                for row in reader:
+                    rows.append((start, row))
+                    start = reader.line_num + 1
+            except csv.Error as e:
+                raise TplkitError(f"unreadable CSV: {e}", file=str(path), line=reader.line_num) from None
+        return "csv", rows
+    if path.suffix.lower() not in (".jsonl", ".ndjson"):
+        raise TplkitError("--data must be a .jsonl or .csv file", file=str(path))
+    with open(path, encoding="utf-8") as f:
+        return "jsonl", [(n, line) for n, line in enumerate(f, 1) if line.strip()]
+
+
+def _record(kind: str, raw: Any) -> dict:
+    if kind == "csv":
+        if None in raw:
+            raise ValueError("the row has more fields than the header")
+        return {k: v for k, v in raw.items() if v not in (None, "")}
+    try:
+        rec = json.loads(raw)
+    except json.JSONDecodeError as e:
+        raise ValueError(f"invalid JSON: {e.msg} (column {e.colno})") from None
+    if not isinstance(rec, dict):
+        raise ValueError("the record must be a JSON object")
+    return rec
+
+
+# --- rendering (in the workers) --------------------------------------------------------------
+
+_kits: dict = {}
+
+
+def _load_kit(job: Job):
+    """The worker's kit: loaded (build) or created (sources) once per process."""
+    key = (job.build, job.project)
+    kit = _kits.get(key)
+    if kit is None:
+        from .kit import Kit
+
+        kit = _kits[key] = Kit.from_build(job.build) if job.build else Kit(job.project)
+    return kit
+
+
+def _render(kit, job: Job, placeholders: frozenset, rec: dict):
+    locale = rec.get(job.locale_field) if job.locale_field else None
+    to = rec.get(job.to_field)
+    drop = {f for f in (job.locale_field, job.to_field) if f and f not in placeholders}
+    ctx = {k: v for k, v in rec.items() if k not in drop}
+    # negotiated here: a fallback is no warning per record, the output shows the locale used
+    neg = kit.negotiate(None if locale is None else str(locale))
+    return kit.render(job.template, ctx, locale=neg.locale), to
+
+
+def _message(email, job: Job, to: Any) -> bytes:
+    if not to:
+        raise ValueError(f"no recipient (field {job.to_field!r})")
+    return bytes(email.to_message(sender=job.sender, to=to))
+
+
+def _mbox_entry(msg_bytes: bytes) -> bytes:
+    """One mbox entry: a From_ line, the message with LF line ends and '>From ' quoting."""
+    body = msg_bytes.replace(b"\r\n", b"\n")
+    lines = [b">" + line if line.startswith((b"From ", b">From ")) else line
+             for line in body.split(b"\n")]
+    stamp = time.asctime(time.gmtime()).encode()
+    return b"From tplkit@localhost " + stamp + b"\n" + b"\n".join(lines).rstrip(b"\n") + b"\n\n"
+
+
+def render_chunk(job: Job, index: int, records: list[tuple[int, Any]]) -> tuple[int, int, list[dict]]:
+    """Render and write one chunk; returns (chunk index, messages written, errors)."""
+    kit = _load_kit(job)
+    out = Path(job.out)
+    part = out / f"part-{index:05d}.{job.fmt}"
+    if job.fmt != "eml" and part.exists():   # written by an interrupted run: keep it
+        return index, 0, _errors_only(kit, job, records)
+    placeholders = frozenset(kit.template(job.template).placeholders)
+    errors: list[dict] = []
+    pieces: list[bytes] = []
+    written = 0
+    for line, raw in records:
+        try:
+            rec = _record(job.data_kind, raw)
+            email, to = _render(kit, job, placeholders, rec)
+            if job.fmt == "jsonl":
+                row = {"line": line, **email.as_dict(), "to": to}
+                pieces.append(json.dumps(row, ensure_ascii=False).encode() + b"\n")
+            elif job.fmt == "mbox":
+                pieces.append(_mbox_entry(_message(email, job, to)))
+            else:
+                target = out / "messages" / f"{line:08d}.eml"
+                if not target.exists():
+                    atomic_write(target, _message(email, job, to))
+                    written += 1
+                continue
+            written += 1
+        except (TplkitError, ValueError, TypeError) as e:
+            errors.append(_error(line, e))
+    if job.fmt != "eml" and pieces:
+        atomic_write(part, b"".join(pieces))
+    return index, written, errors
+
+
+def _errors_only(kit, job: Job, records) -> list[dict]:
+    """The errors of a chunk whose output file already exists (validation only)."""
+    errors = []
+    placeholders = frozenset(kit.template(job.template).placeholders)
+    for line, raw in records:
+        try:
+            _render(kit, job, placeholders, _record(job.data_kind, raw))
+        except (TplkitError, ValueError, TypeError) as e:
+            errors.append(_error(line, e))
+    return errors
+
+
+def _error(line: int, e: Exception) -> dict:
+    entry: dict[str, Any] = {"line": line, "error": getattr(e, "message", None) or str(e)}
+    if isinstance(e, PlaceholderError):
+        entry["problems"] = [str(p) for p in e.problems]
+    if isinstance(e, TplkitError) and e.locale:
+        entry["locale"] = e.locale
+    return entry
+
+
+# --- the driver (parent process) -------------------------------------------------------------
+
+def _state_key(job: Job, data: Path, chunk_size: int) -> dict:
+    return {"template": job.template, "data": str(data.resolve()),
+            "data_sha256": hashlib.sha256(data.read_bytes()).hexdigest(), "format": job.fmt,
+            "chunk_size": chunk_size, "locale_field": job.locale_field, "to_field": job.to_field,
+            "project": job.project, "build": job.build}
+
+
+def _open_state(out: Path, key: dict) -> dict:
+    path = out / STATE
+    if path.is_file():
+        state = json.loads(path.read_text(encoding="utf-8"))
+        if state.get("key") != key:
+            raise TplkitError("the output folder holds a different batch (template, data, format "
+                              "or options differ); use another folder", file=str(out))
+        return state
+    if out.exists() and any(out.iterdir()):
+        raise TplkitError("the output folder is not empty and holds no batch; use another folder",
+                          file=str(out))
+    return {"key": key, "done": []}
+
+
+def run_batch(job: Job, data: Path, *, jobs: int, chunk_size: int = 256,
+              progress: bool = True) -> dict:
+    """Render every record of ``data``; resume an interrupted run. Returns a summary."""
+    out = Path(job.out)
+    key = _state_key(job, data, chunk_size)
+    state = _open_state(out, key)
+    kind, records = read_records(data)
+    job.data_kind = kind
+    done = set(state["done"])
+    chunks = [(i, records[s:s + chunk_size]) for i, s in enumerate(range(0, len(records), chunk_size))]
+    todo = [(i, c) for i, c in chunks if i not in done]
+    old_errors = []
+    if (out / ERRORS).is_file():
+        old_errors = [json.loads(x) for x in (out / ERRORS).read_text(encoding="utf-8").splitlines() if x]
+    finished_lines = {line for i, c in chunks if i in done for line, _ in c}
+    errors = {e["line"]: e for e in old_errors if e["line"] in finished_lines}
+    out.mkdir(parents=True, exist_ok=True)
+    written = 0
+
+    def finish(index: int, n: int, errs: list[dict]) -> None:
+        nonlocal written
+        written += n
+        for e in errs:
+            errors[e["line"]] = e
+        done.add(index)
+        lines = "".join(json.dumps(errors[k], ensure_ascii=False) + "\n" for k in sorted(errors))
+        if lines or (out / ERRORS).exists():
+            atomic_write(out / ERRORS, lines)
+        atomic_write(out / STATE, json.dumps({**state, "done": sorted(done)}, indent=1))
+
+    total = sum(len(c) for _, c in todo)
+    bar = click.progressbar(length=total, label=f"rendering {job.template}", file=sys.stderr,
+                            show_pos=True) if progress else _NoBar()
+    with bar:
+        if jobs <= 1 or len(todo) <= 1:
+            for i, c in todo:
+                finish(*render_chunk(job, i, c))
+                bar.update(len(c))
+        else:
+            import multiprocessing
+
+            sizes = dict((i, len(c)) for i, c in todo)
+            with multiprocessing.get_context().Pool(jobs) as pool:
+                for result in pool.imap_unordered(_render_chunk_star, ((job, i, c) for i, c in todo)):
+                    finish(*result)
+                    bar.update(sizes[result[0]])
+    return {"records": len(records), "chunks": len(chunks), "resumed": len(chunks) - len(todo),
+            "written": written, "errors": len(errors)}
+
+
+def _render_chunk_star(args):
+    return render_chunk(*args)
+
+
+class _NoBar:
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+    def update(self, n: int) -> None:
+        pass
+
+
+@click.command("batch")
+@click.argument("name")
+@click.option("--data", "-d", required=True, type=click.Path(dir_okay=False, exists=True),
+              help="Records: a .jsonl file (one JSON object per line) or a .csv file with a header.")
+@click.option("--output", "-o", required=True, type=click.Path(file_okay=False),
+              help="Output folder (created; re-running the same command resumes there).")
+@click.option("--locale-field", default=None, help="Record field holding each recipient's locale.")
+@click.option("--to-field", default="email", show_default=True,
+              help="Record field holding the recipient address (eml and mbox).")
+@click.option("--format", "-f", "fmt", type=click.Choice(FORMATS), default="eml", show_default=True)
+@click.option("--jobs", "-j", type=click.IntRange(min=0), default=0,
+              help="Worker processes (default: one per core).")
+@click.option("--build", "build_dir", type=click.Path(file_okay=False, exists=True), default=None,
+              help="Render from a prebuilt folder (tplkit build) instead of the sources.")
+@click.option("--sender", default=None, help="From address (default: the brand's).")
+@click.option("--chunk-size", type=click.IntRange(min=1), default=256, show_default=True,
+              help="Records per unit of work and per mbox/jsonl part file.")
+@click.pass_obj
+@report_errors
+def batch(app: AppContext, name: str, data: str, output: str, locale_field: str | None,
+          to_field: str, fmt: str, jobs: int, build_dir: str | None, sender: str | None,
+          chunk_size: int) -> None:
+    """Render one message per record of a JSONL or CSV file, on all cores."""
+    from .kit import Kit
+
+    kit = Kit.from_build(build_dir) if build_dir else app.kit()
+    kit.template(name)  # an unknown template fails now, not once per record
+    brand = kit.brand
+    job = Job(template=name, fmt=fmt, out=output, project=app.project,
+              build=str(Path(build_dir).resolve()) if build_dir else None,
+              locale_field=locale_field, to_field=to_field,
+              sender=sender or f"{brand.company_name} <{brand.email}>")
+    summary = run_batch(job, Path(data), jobs=jobs or os.cpu_count() or 1, chunk_size=chunk_size)
+    click.echo(f"{summary['written']} message(s) written to {output}, {summary['errors']} "
+               f"record(s) failed" + (f" (see {Path(output) / ERRORS})" if summary["errors"] else "")
+               + (f"; resumed after {summary['resumed']} finished chunk(s)" if summary["resumed"] else ""),
+               err=True)
+    if summary["errors"]:
+        sys.exit(1)
