@@ -6,8 +6,8 @@ and the rest is linted.
 """
 from __future__ import annotations
 
+import contextlib
 import dataclasses
-import warnings
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -41,6 +41,14 @@ def lint(kit: Any, templates: Sequence[str] | None = None,
 
 def _config(kit: Any) -> LintConfig:
     return load_config(kit.project.settings.get("lint", {}), kit.project.config_file)
+
+
+def _warm_up() -> None:
+    """Import what a worker needs while the parent process is still busy."""
+    import mjml  # noqa: F401
+    import premailer  # noqa: F401
+
+    from .. import compile, kit  # noqa: F401
 
 
 def _build_pairs(root: str | None, settings: dict, strict: bool,
@@ -95,6 +103,26 @@ class _Run:
     # --- the layers ----------------------------------------------------------------------------
 
     def run(self, templates: Sequence[str] | None, locales: Sequence[str] | None) -> list[Finding]:
+        with contextlib.ExitStack() as stack:
+            pool = stack.enter_context(self.pool()) if self.jobs > 1 else None
+            return self._run(templates, locales, pool)
+
+    def pool(self):
+        """Worker processes, started now so they boot while the sources and catalogs are linted.
+
+        Workers are spawned (not forked) so that a multi-threaded caller such as the preview
+        server stays safe; compiling is CPU-bound Python, so threads would not help.
+        """
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        pool = ProcessPoolExecutor(self.jobs - 1, mp_context=multiprocessing.get_context("spawn"))
+        for _ in range(self.jobs - 1):
+            pool.submit(_warm_up)
+        return pool
+
+    def _run(self, templates: Sequence[str] | None, locales: Sequence[str] | None,
+             pool: Any) -> list[Finding]:
         kit = self.kit
         names = self.template_names(templates)
         locs = self.locales(locales)
@@ -116,36 +144,28 @@ class _Run:
         usable = self.usable_locales(locs)
         buildable = [name for name in names if self.source(name, shared_broken)]
         pairs = [(name, loc) for name in buildable for loc in usable]
-        if self.jobs > 1 and len(pairs) > 1:
-            self.parallel(pairs)
+        if pool is not None and len(pairs) > 1:
+            self.parallel(pool, pairs)
         else:
             for name, loc in pairs:
                 self.build(name, loc)
         return self.finish()
 
-    def parallel(self, pairs: list[tuple[str, str]]) -> None:
-        """Build and check (template, locale) pairs in ``jobs`` processes (this one included).
-
-        Compiling is CPU-bound Python, so threads would not help. Workers are spawned (not
-        forked) so that a multi-threaded caller such as the preview server stays safe.
-        """
-        import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor
-
+    def parallel(self, pool: Any, pairs: list[tuple[str, str]]) -> None:
+        """Build and check (template, locale) pairs in the pool's processes and this one."""
         jobs = min(self.jobs, len(pairs))
         chunks = [pairs[i::jobs] for i in range(jobs)]
         project = self.kit.project
         args = (str(project.root) if project.root else None, dict(project.settings), self.kit.strict)
-        with ProcessPoolExecutor(jobs - 1, mp_context=multiprocessing.get_context("spawn")) as pool:
-            futures = [(chunk, pool.submit(_build_pairs, *args, chunk)) for chunk in chunks[1:]]
-            for name, loc in chunks[0]:
-                self.build(name, loc)
-            for chunk, future in futures:
-                try:
-                    self.findings.extend(future.result())
-                except Exception:  # a worker died: do its share here rather than lose it
-                    for name, loc in chunk:
-                        self.build(name, loc)
+        futures = [(chunk, pool.submit(_build_pairs, *args, chunk)) for chunk in chunks[1:]]
+        for name, loc in chunks[0]:
+            self.build(name, loc)
+        for chunk, future in futures:
+            try:
+                self.findings.extend(future.result())
+            except Exception:  # a worker died: do its share here rather than lose it
+                for name, loc in chunk:
+                    self.build(name, loc)
 
     def template_names(self, wanted: Sequence[str] | None) -> list[str]:
         kit = self.kit
@@ -285,9 +305,7 @@ class _Run:
     def render(self, name: str, values: Any, locale: str, info: Any, sample: str,
                sources: Locator) -> Any:
         try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                return self.kit.render(name, values, locale=locale)
+            return self.kit.render(name, values, locale=locale)  # an available locale: no warning
         except TplkitError as e:
             manifest = self.files.get(info.manifest)
             pos = manifest.find(f"[samples.{sample}]") if manifest else None

@@ -208,32 +208,36 @@ def empty_substitution(ctx: RenderContext) -> Iterable[Hit]:
                     break
 
 
+def _missing(ctx: RenderContext, part: str, why: str = "") -> Iterable[Hit]:
+    if not getattr(ctx.email, part).strip():
+        yield Hit(f"the {part} is empty{why}", ctx.part_file(part), 1)
+
+
+def _too_long(ctx: RenderContext, part: str, limit: int) -> Iterable[Hit]:
+    text = getattr(ctx.email, part)
+    if len(text) > limit:
+        yield Hit(f"the {part} is {len(text)} characters long (at most {limit}): {text[:40]!r}…",
+                  ctx.part_file(part), 1)
+
+
 def subject_missing(ctx: RenderContext) -> Iterable[Hit]:
     """The subject is empty."""
-    if not ctx.email.subject.strip():
-        yield Hit("the subject is empty", ctx.part_file("subject"), 1)
+    return _missing(ctx, "subject")
 
 
 def subject_length(ctx: RenderContext) -> Iterable[Hit]:
     """The subject is longer than most inboxes show."""
-    n = len(ctx.email.subject)
-    if n > SUBJECT_MAX:
-        yield Hit(f"the subject is {n} characters long (at most {SUBJECT_MAX}): "
-                  f"{ctx.email.subject[:40]!r}…", ctx.part_file("subject"), 1)
+    return _too_long(ctx, "subject", SUBJECT_MAX)
 
 
 def preheader_missing(ctx: RenderContext) -> Iterable[Hit]:
     """The preheader is empty, so inboxes preview the first words of the body instead."""
-    if not ctx.email.preheader.strip():
-        yield Hit("the preheader is empty", ctx.part_file("preheader"), 1)
+    return _missing(ctx, "preheader", " (inboxes will preview the first words of the body)")
 
 
 def preheader_length(ctx: RenderContext) -> Iterable[Hit]:
     """The preheader is longer than inbox previews show."""
-    n = len(ctx.email.preheader)
-    if n > PREHEADER_MAX:
-        yield Hit(f"the preheader is {n} characters long (at most {PREHEADER_MAX})",
-                  ctx.part_file("preheader"), 1)
+    return _too_long(ctx, "preheader", PREHEADER_MAX)
 
 
 def gmail_clipping(ctx: RenderContext) -> Iterable[Hit]:
