@@ -51,7 +51,8 @@ def main() -> None:
     kit = tplkit.Kit()
     names, locs = kit.template_names(), kit.locales()
     print(f"built-in library: {len(names)} templates x {len(locs)} locales "
-          f"({len(names) * len(locs)} builds), {os.cpu_count()} CPUs")
+          f"({len(names) * len(locs)} builds), {os.cpu_count()} CPUs, load average "
+          f"{os.getloadavg()[0]:.1f} (wall times mean little when the machine is busy)")
 
     wall1, cpu1, found = timed(lambda: lint(tplkit.Kit(), jobs=1))
     print(f"  lint, 1 process      : {wall1:6.2f} s wall  {cpu1:6.2f} s CPU  ({len(found)} findings)")
