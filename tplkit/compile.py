@@ -483,8 +483,42 @@ def mjml_to_html(mjml_src: str, *, template: str, locale: str, file: str | None)
     try:
         return mjml.mjml2html(mjml_src, disable_comments=True)
     except Exception as e:  # mjml-python raises ValueError / RuntimeError with MRML's text
-        raise TemplateSourceError(f"invalid MJML: {e}", template=template, locale=locale,
-                                  file=file, part="html") from None
+        found = _unbalanced_mjml(file)
+        line, hint = found if found else (None, "")
+        raise TemplateSourceError(f"invalid MJML: {e}{hint}", template=template, locale=locale,
+                                  file=file, line=line, part="html") from None
+
+
+_MJ_TAG = re.compile(r"<(/?)(mj-[a-z-]+|mjml)\b(?:[^>\"']|\"[^\"]*\"|'[^']*')*?(/?)>")
+_JINJA_COMMENT = re.compile(r"\{#.*?#\}", re.S)
+
+
+def _unbalanced_mjml(file: str | None) -> tuple[int, str] | None:
+    """Line of the first unbalanced MJML tag in a template file, and what is wrong there.
+
+    MRML's errors carry no position; this points at the likely line in the author's file.
+    """
+    try:
+        source = Path(file).read_text(encoding="utf-8") if file else ""
+    except (OSError, UnicodeDecodeError):
+        return None
+    source = _JINJA_COMMENT.sub(lambda m: "\n" * m.group().count("\n"), source)
+    stack: list[tuple[str, int]] = []
+    for m in _MJ_TAG.finditer(source):
+        line = source.count("\n", 0, m.start()) + 1
+        closing, name, self_closing = m.groups()
+        if self_closing:
+            continue
+        if not closing:
+            stack.append((name, line))
+        elif stack and stack[-1][0] == name:
+            stack.pop()
+        else:
+            want = f"</{stack[-1][0]}> for line {stack[-1][1]}" if stack else "no closing tag"
+            return line, f" (</{name}> here, expected {want})"
+    if stack:
+        return stack[-1][1], f" (<{stack[-1][0]}> is never closed)"
+    return None
 
 
 _DOCTYPE = re.compile(r"^\s*<!doctype", re.I)

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
 
-from .errors import ConfigError, toml_error
+from .errors import ConfigError, toml_error, toml_line
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 
@@ -47,6 +47,14 @@ def _read_toml(path: Path) -> dict:
         raise ConfigError(f"cannot read config: {e.strerror}", file=path) from None
 
 
+def _brand_line(file: str | None, key: str) -> int | None:
+    """Line of a brand setting in the config file, for errors found after parsing."""
+    if not file:
+        return None
+    table = "tool.tplkit.brand" if Path(file).name == "pyproject.toml" else "brand"
+    return toml_line(file, table, key)
+
+
 @dataclass(frozen=True)
 class Brand:
     """Brand settings: identity, colours, contacts, support hours and the response-time SLA."""
@@ -74,19 +82,22 @@ class Brand:
         known = set(cls.__dataclass_fields__)
         unknown = set(raw) - known
         if unknown:
-            raise ConfigError(f"unknown brand settings: {', '.join(sorted(unknown))}", file=file)
+            raise ConfigError(f"unknown brand settings: {', '.join(sorted(unknown))}", file=file,
+                              line=_brand_line(file, min(unknown)))
         if not raw.get("company_name"):
             raise ConfigError("brand.company_name is required", file=file)
         try:
             sla = int(raw.get("sla_hours", 24))
         except (TypeError, ValueError):
-            raise ConfigError("brand.sla_hours must be a whole number of hours", file=file) from None
+            raise ConfigError("brand.sla_hours must be a whole number of hours", file=file,
+                              line=_brand_line(file, "sla_hours")) from None
         if not 1 <= sla <= 24 * 30:
-            raise ConfigError("brand.sla_hours must be between 1 and 720", file=file)
+            raise ConfigError("brand.sla_hours must be between 1 and 720", file=file,
+                              line=_brand_line(file, "sla_hours"))
         data = dict(raw, sla_hours=sla)
         for key in ("support_hours", "social"):
             if not isinstance(data.get(key, {}), Mapping):
-                raise ConfigError(f"brand.{key} must be a table", file=file)
+                raise ConfigError(f"brand.{key} must be a table", file=file, line=_brand_line(file, key))
         return cls(**data)
 
 

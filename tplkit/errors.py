@@ -116,6 +116,32 @@ def toml_error(exc: Exception, file: str | os.PathLike, cls=TemplateSourceError,
     return cls(f"invalid TOML: {msg}", file=file, line=line, column=col, template=template)
 
 
+def toml_line(file: str | os.PathLike, table: str | None, key: str | None = None) -> int | None:
+    """Line of ``[table]`` (or of ``key =`` in it; ``table=None`` is the top level) in a TOML
+    file, to locate problems found after parsing. None when it cannot be found."""
+    try:
+        with open(file, encoding="utf-8") as f:
+            lines = f.read().splitlines()
+    except (OSError, UnicodeDecodeError):
+        return None
+    header = None if table is None else re.compile(
+        r"^\s*\[\s*" + r"\s*\.\s*".join(re.escape(p) for p in table.split(".")) + r"\s*\]")
+    in_table = table is None
+    found = None
+    for n, line in enumerate(lines, 1):
+        if not in_table:
+            if header is not None and header.match(line):
+                in_table, found = True, n
+                if key is None:
+                    return n
+            continue
+        if re.match(r"^\s*\[", line):
+            break
+        if key is not None and re.match(rf"^\s*{re.escape(key)}\s*=", line):
+            return n
+    return found
+
+
 def jinja_error(exc: BaseException, *, template: str | None, locale: str | None,
                 part: str | None = None, files: Iterable[str] = ()) -> TplkitError:
     """Wrap an exception raised while compiling or rendering a Jinja template.

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import gettext as _gettext
+import re
 import threading
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -93,14 +94,33 @@ def read_po(path: Path, locale: str):
     from babel.messages.pofile import PoFileError
     from babel.messages import pofile
 
+    import io
+
     try:
-        with open(path, "rb") as f:
-            return pofile.read_po(f, locale=locale, abort_invalid=True)
+        data = path.read_bytes()
+        catalog = pofile.read_po(io.BytesIO(data), locale=locale, abort_invalid=True)
+        _check_po_lines(path, data, locale)   # what Babel accepted but would mangle
+        return catalog
     except PoFileError as e:
-        line = getattr(e, "lineno", None)
-        raise CatalogError(f"invalid catalog: {e}", file=path, line=line, locale=locale) from None
+        line = getattr(e, "lineno", None)  # Babel counts lines from 0
+        raise CatalogError(f"invalid catalog: {str(e).rsplit(' on ', 1)[0]}", file=path,
+                           line=None if line is None else line + 1, locale=locale) from None
     except (OSError, UnicodeDecodeError, ValueError) as e:
         raise CatalogError(f"cannot read catalog: {e}", file=path, locale=locale) from None
+
+
+# a keyword with a complete "string", or a "string" continuation line
+_PO_LINE = re.compile(r'^(?:(?:msgctxt|msgid|msgid_plural|msgstr(?:\[\d+\])?)\s+)?"(?:[^"\\]|\\.)*"$')
+
+
+def _check_po_lines(path: Path, data: bytes, locale: str) -> None:
+    """Refuse lines Babel would silently mangle (``msgstr "unterminated``, a missing quote)."""
+    for n, raw in enumerate(data.decode("utf-8", errors="replace").splitlines(), 1):
+        line = raw.strip()
+        if line and not line.startswith("#") and not _PO_LINE.match(line):
+            raise CatalogError(f"invalid catalog line {line[:60]!r}: expected msgid/msgstr and a "
+                               f"quoted string, or a quoted continuation", file=path, line=n,
+                               locale=locale)
 
 
 def load_catalog(locale: str, dirs: Sequence[Path]) -> Catalog:

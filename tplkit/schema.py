@@ -15,7 +15,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any, Callable, Mapping
 from urllib.parse import urlsplit
 
-from .errors import PlaceholderError, Problem, TemplateSourceError
+from .errors import PlaceholderError, Problem, TemplateSourceError, toml_line
 
 TYPES = ("text", "int", "decimal", "money", "date", "datetime", "duration", "url", "email",
          "choice", "bool", "list")
@@ -68,8 +68,9 @@ def parse_placeholders(raw: Mapping[str, Any], *, file: str, template: str) -> d
     """Build the placeholder table from the ``[placeholders]`` table of a manifest."""
     out: dict[str, Placeholder] = {}
     for name, spec in raw.items():
-        def bad(msg: str) -> TemplateSourceError:
-            return TemplateSourceError(f"placeholder {name!r}: {msg}", file=file, template=template)
+        def bad(msg: str, key: str | None = None) -> TemplateSourceError:
+            return TemplateSourceError(f"placeholder {name!r}: {msg}", file=file, template=template,
+                                       line=toml_line(file, f"placeholders.{name}", key))
 
         if not re.fullmatch(r"[a-z_][a-z0-9_]*", name):
             raise bad("names are lower_snake_case identifiers")
@@ -81,13 +82,13 @@ def parse_placeholders(raw: Mapping[str, Any], *, file: str, template: str) -> d
             raise bad(f"unknown keys {sorted(unknown)}")
         typ = spec.get("type", "text")
         if typ not in TYPES:
-            raise bad(f"unknown type {typ!r} (one of {', '.join(TYPES)})")
+            raise bad(f"unknown type {typ!r} (one of {', '.join(TYPES)})", "type")
         has_default = "default" in spec or "default_from" in spec
         required = bool(spec.get("required", not has_default))
         if typ == "choice" and not spec.get("choices"):
-            raise bad("type 'choice' needs a list of choices")
+            raise bad("type 'choice' needs a list of choices", "choices")
         if spec.get("default_from") and not str(spec["default_from"]).startswith("brand."):
-            raise bad("default_from must name a brand setting, e.g. 'brand.sla_hours'")
+            raise bad("default_from must name a brand setting, e.g. 'brand.sla_hours'", "default_from")
         ph = Placeholder(name=name, type=typ, required=required, default=spec.get("default"),
                          example=spec.get("example"), description=spec.get("description", ""),
                          choices=tuple(spec.get("choices", ())), item_type=spec.get("items", "text"),
@@ -97,7 +98,7 @@ def parse_placeholders(raw: Mapping[str, Any], *, file: str, template: str) -> d
             try:
                 coerce(ph, ph.default)
             except ValueError as e:
-                raise bad(f"default does not fit the type: {e}") from None
+                raise bad(f"default does not fit the type: {e}", "default") from None
         out[name] = ph
     return out
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
 
-from .errors import TemplateNotFound, TemplateSourceError, toml_error
+from .errors import TemplateNotFound, TemplateSourceError, toml_error, toml_line
 from .schema import Placeholder, parse_placeholders
 
 PARTS = ("subject", "preheader", "html", "text")
@@ -104,7 +104,9 @@ def read_manifest(name: str, folder: Path, *, builtin: bool = False) -> Template
 
     unknown = set(raw) - {"description", "category", "tags", "placeholders", "samples", "headers"}
     if unknown:
-        raise bad(f"unknown manifest keys: {', '.join(sorted(unknown))}")
+        err = bad(f"unknown manifest keys: {', '.join(sorted(unknown))}")
+        err.line = min((n for k in unknown if (n := toml_line(path, None, k))), default=None)
+        raise err
     for part in ("subject", "preheader", "html"):
         if not (folder / PART_FILES[part]).is_file():
             raise bad(f"missing {PART_FILES[part]}")
