@@ -470,8 +470,9 @@ def test_broken_config_is_shown_until_fixed(project, monkeypatch):
 # --- the command -----------------------------------------------------------------------------
 
 
-def test_serve_command_prints_url_and_stops_on_ctrl_c():
-    """`tplkit serve PROJECT --port 0` prints its loopback URL, serves, and exits 0 on Ctrl-C."""
+@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM])
+def test_serve_command_prints_url_and_stops_on_ctrl_c(stop):
+    """`tplkit serve PROJECT --port 0` prints its loopback URL, serves, and exits 0 on Ctrl-C or SIGTERM."""
     proc = subprocess.Popen([sys.executable, "-m", "tplkit", "serve", str(PROJECT), "--port", "0", "-q"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=REPO,
                             env={**os.environ, "PYTHONPATH": str(REPO)})
@@ -480,7 +481,7 @@ def test_serve_command_prints_url_and_stops_on_ctrl_c():
         url = re.search(r"at (http://127\.0\.0\.1:\d+/)", line).group(1)
         with urllib.request.urlopen(url + "_version", timeout=10) as r:
             assert "version" in json.loads(r.read())
-        proc.send_signal(signal.SIGINT)
+        proc.send_signal(stop)
         out, err = proc.communicate(timeout=10)
     finally:
         if proc.poll() is None:

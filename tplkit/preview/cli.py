@@ -1,6 +1,7 @@
 """``tplkit serve``: the browser preview with live reload."""
 from __future__ import annotations
 
+import signal
 import threading
 
 import click
@@ -44,9 +45,15 @@ def serve(app: AppContext, project: str | None, host: str, port: int, open_: boo
     threading.Thread(target=preview.warm, name="tplkit-warm", daemon=True).start()
     if open_:
         click.launch(server.url)
+    signal.signal(signal.SIGTERM, _stop)
     try:
         server.serve_forever(poll_interval=0.2)
     except KeyboardInterrupt:
         click.echo("stopped")
     finally:
         server.server_close()
+
+
+def _stop(signum, frame) -> None:
+    """SIGTERM (``kill``, service managers) stops the server like Ctrl-C does."""
+    raise KeyboardInterrupt
