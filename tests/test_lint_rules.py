@@ -1,0 +1,119 @@
+"""tplkit lint rule functions in isolation: thresholds, severities and the text helpers."""
+from __future__ import annotations
+
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+
+from tplkit.lint.files import Files, Locator, SourceText, suppressions
+from tplkit.lint.rendered import (_LEFTOVER, _bad_seam, contrast_ratio, gmail_clipping,
+                                  link_scheme, parse_color, parse_html, text_part, typography)
+from tplkit.lint.source import visible_text
+
+
+def ctx(html: str = "<html></html>", text: str = "x", subject: str = "s", preheader: str = "p",
+        locale: str = "en") -> SimpleNamespace:
+    """A stand-in RenderContext: just what the rendered rules read."""
+    email = SimpleNamespace(html=html, text=text, subject=subject, preheader=preheader)
+    info = SimpleNamespace(file=lambda part: Path(f"/nowhere/{part}"))
+    return SimpleNamespace(email=email, doc=parse_html(html), locale=locale,
+                           part_file=lambda part: f"/nowhere/{part}",
+                           at=lambda part, *needles, translated=True: {"file": f"/nowhere/{part}"},
+                           info=info)
+
+
+def test_contrast_ratio_matches_wcag_examples():
+    """White on black is 21:1; #767676 on white just passes AA, #777777 just fails."""
+    white, black = parse_color("#fff"), parse_color("black")
+    assert contrast_ratio(white, black) == pytest.approx(21.0)
+    assert contrast_ratio(parse_color("#767676"), white) >= 4.5 > contrast_ratio(parse_color("#777777"), white)
+    assert parse_color("rgb(29, 78, 216)") == (29.0, 78.0, 216.0)
+    assert parse_color("var(--x)") is None
+
+
+def test_gmail_clipping_thresholds():
+    """Under 90 KB nothing; 90-102 KB a warning; over 102 KB an error."""
+    assert list(gmail_clipping(ctx("a" * 80_000))) == []
+    (warn,) = gmail_clipping(ctx("a" * 95 * 1024))
+    (err,) = gmail_clipping(ctx("a" * 103 * 1024))
+    assert (warn.severity, err.severity) == ("warning", "error")
+
+
+def test_link_scheme_severities():
+    """javascript:, data:, empty and # hrefs are errors, http: a warning, https/mailto fine."""
+    html = ('<a href="javascript:alert(1)">a</a><a href="data:text/html,x">b</a><a href="">c</a>'
+            '<a href="#">d</a><a href="http://x.example">e</a><a href="https://x.example">f</a>'
+            '<a href="mailto:a@x.example">g</a>')
+    hits = list(link_scheme(ctx(html)))
+    assert [h.severity for h in hits] == ["error", "error", "error", "error", "warning"]
+
+
+def test_text_part_wants_every_button_url():
+    """A button URL missing from the text part is reported; plain links are not buttons."""
+    html = ('<td bgcolor="#0f766e"><a href="https://x.example/go" style="color:#fff">Go</a></td>'
+            '<a href="https://x.example/other">other</a>')
+    (hit,) = text_part(ctx(html, text="Go somewhere\n"))
+    assert "https://x.example/go" in hit.message
+    assert list(text_part(ctx(html, text="Go: https://x.example/go\n"))) == []
+
+
+def test_typography_per_language():
+    """A space before "!" is wrong in English but French usage; repeated words are caught."""
+    en = [h.message for h in typography(ctx(text="Merci ! Thanks the the team\n"))]
+    fr = [h.message for h in typography(ctx(text="Merci ! Bonne journée\n", locale="fr"))]
+    assert any("space before punctuation" in m for m in en)
+    assert any("repeated word" in m and "the the" in m for m in en)
+    assert fr == []
+
+
+def test_typography_ignores_urls_and_balanced_text():
+    """Brackets around a URL and URLs themselves are not typography problems."""
+    text = "Help centre (https://help.example/a_(b)?x=1&&y=2)\nKind regards,\n"
+    assert list(typography(ctx(text=text))) == []
+
+
+@pytest.mark.parametrize("text, hit", [
+    ("Hi {{ name }}", "{{ name }}"), ("Hi %(name)s", "%(name)s"), ("Hi *|FNAME|*", "*|FNAME|*"),
+    ("Dear [Customer name],", "[Customer name]"), ("Dear [FIRST_NAME]", "[FIRST_NAME]"),
+    ("Hi ${name}", "${name}"), ("Ticket [SR-10482] received", None), ("Total: 5 [2 items]", None),
+])
+def test_leftover_patterns(text, hit):
+    """Placeholder syntax of Jinja, gettext, Mailchimp and bracket stand-ins is found; ids are not."""
+    m = _LEFTOVER.search(text)
+    assert (m.group(0) if m else None) == hit
+
+
+def test_empty_value_seams():
+    """A gap before punctuation, inside brackets or at a line start is bad; a clean join is not."""
+    assert _bad_seam("Hello ", ", thanks")
+    assert _bad_seam("order (", ") arrived")
+    assert _bad_seam("", ", thanks")
+    assert not _bad_seam("Hello", ", thanks")
+
+
+def test_visible_text_masks_jinja_markup_and_translations():
+    """Only literal visible text (and alt/title) survives; offsets are kept."""
+    src = ('<mj-text css-class="x">{% trans %}Marked{% endtrans %} {{ _("also") }}\n'
+           '<img alt="Logo"> Literal {# note #}<mj-style>a { color: red }</mj-style></mj-text>')
+    masked = visible_text(src, markup=True)
+    assert len(masked) == len(src)
+    assert masked.split() == ["Logo", "Literal"]
+
+
+def test_suppression_comments_parse_rules_and_reason(tmp_path):
+    """{# tplkit: disable-next-line a, b -- why #} silences both rules on the next line."""
+    path = tmp_path / "body.mjml"
+    path.write_text("x\n{#- tplkit: disable-next-line image-alt, link-scheme -- spacer -#}\n<img>\n",
+                    encoding="utf-8")
+    (s,) = suppressions(SourceText(path, path.read_text(encoding="utf-8")))
+    assert (s.line, s.target, s.rules, s.reason) == (2, 3, ("image-alt", "link-scheme"), "spacer")
+
+
+def test_locator_searches_translations_not_msgids(tmp_path):
+    """In a .po file only msgstr text is found: a msgid match belongs to the template."""
+    po = tmp_path / "de.po"
+    po.write_text('msgid "Hello there"\nmsgstr "Hallo zusammen"\n', encoding="utf-8")
+    loc = Locator(Files(), [po])
+    assert loc.find("Hello there") == (None, None, None)
+    assert loc.find("Hallo zusammen") == (str(po), 2, 9)
