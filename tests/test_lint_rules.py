@@ -27,7 +27,8 @@ def test_contrast_ratio_matches_wcag_examples():
     """White on black is 21:1; #767676 on white just passes AA, #777777 just fails."""
     white, black = parse_color("#fff"), parse_color("black")
     assert contrast_ratio(white, black) == pytest.approx(21.0)
-    assert contrast_ratio(parse_color("#767676"), white) >= 4.5 > contrast_ratio(parse_color("#777777"), white)
+    grey, lighter = parse_color("#767676"), parse_color("#777777")
+    assert contrast_ratio(grey, white) >= 4.5 > contrast_ratio(lighter, white)
     assert parse_color("rgb(29, 78, 216)") == (29.0, 78.0, 216.0)
     assert parse_color("var(--x)") is None
 
