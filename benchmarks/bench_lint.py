@@ -68,7 +68,8 @@ def main() -> None:
           f"({1000 * wl / (len(names) * len(locs)):.1f} ms per template x locale)")
 
     print("\nscaling (synthesised projects, 1 process):")
-    print(f"  {'templates':>9} {'locales':>7} {'builds':>6} {'wall s':>7} {'ms/build':>8} {'vs smallest':>11}")
+    head = ("templates", "locales", "builds", "wall s", "ms/build", "vs smallest")
+    print("  " + " ".join(f"{h:>{w}}" for h, w in zip(head, (9, 7, 6, 7, 8, 11))))
     sizes = [(1, 2), (1, 4), (2, 4)] if args.quick else [(1, 2), (1, 4), (1, 8), (2, 8), (4, 8)]
     base = None
     per_locale = [lc for lc in locs if lc != kit.default_locale]

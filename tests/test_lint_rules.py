@@ -7,8 +7,17 @@ from types import SimpleNamespace
 import pytest
 
 from tplkit.lint.files import Files, Locator, SourceText, suppressions
-from tplkit.lint.rendered import (_LEFTOVER, _bad_seam, contrast_ratio, gmail_clipping,
-                                  link_scheme, parse_color, parse_html, text_part, typography)
+from tplkit.lint.rendered import (
+    _LEFTOVER,
+    _bad_seam,
+    contrast_ratio,
+    gmail_clipping,
+    link_scheme,
+    parse_color,
+    parse_html,
+    text_part,
+    typography,
+)
 from tplkit.lint.source import visible_text
 
 
