@@ -15,7 +15,6 @@ from .model import Finding
 from .rules import RULES
 
 FORMATS = ("text", "json", "github", "sarif", "junit")
-TOOL_URI = "https://github.com/tplkit/tplkit"
 
 
 def relpath(file: str | None, base: str | None = None) -> str | None:
@@ -127,7 +126,7 @@ def format_sarif(findings: Sequence[Finding], base: str | None = None) -> str:
         results.append(result)
     doc = {"$schema": "https://json.schemastore.org/sarif-2.1.0.json", "version": "2.1.0",
            "runs": [{"tool": {"driver": {"name": "tplkit", "version": tool_version,
-                                         "informationUri": TOOL_URI, "rules": rules}},
+                                         "rules": rules}},
                      "results": results}]}
     return json.dumps(doc, ensure_ascii=False, indent=2) + "\n"
 
