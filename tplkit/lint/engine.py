@@ -132,7 +132,7 @@ class _Run:
                                              if not locales or str(x) in locs]))
         shared_broken = False
         for path in self.shared_files():
-            env = kit.environment(kit.default_locale)
+            env = kit.environment(i18n.SOURCE_LOCALE)  # parsing needs no catalog
             sf = parse_file(env, path, "shared", self.files, None)
             if sf is not None:
                 shared_broken |= bool(self.emit("source", SourceContext(kit, None, None, [sf])))\

@@ -12,6 +12,7 @@ from typing import Any
 
 from jinja2 import meta, nodes
 
+from .. import i18n
 from ..errors import TplkitError, jinja_error
 from ..store import PART_FILES, TemplateInfo
 from .files import Files, SourceText
@@ -63,7 +64,7 @@ def template_context(kit: Any, name: str, files: Files) -> SourceContext:
     """Read, parse and index a template's files. A broken manifest is kept as ``manifest_error``."""
     from ..compile import Builder
 
-    env = kit.environment(kit.default_locale)
+    env = kit.environment(i18n.SOURCE_LOCALE)  # parsing needs no catalog
     try:
         info = kit.template(name)
     except TplkitError as e:
@@ -80,7 +81,7 @@ def template_context(kit: Any, name: str, files: Files) -> SourceContext:
             sf = parse_file(env, info.file(part), part, files, name)
             if sf is not None:
                 ctx.files.append(sf)
-    builder = Builder(env, info, kit.brand, kit.default_locale, None)
+    builder = Builder(env, info, kit.brand, i18n.SOURCE_LOCALE, None)
     ctx.allowed = {*builder._globals(), *env.globals, "subject", "preheader"}
     for sf in ctx.parsed:
         ctx.allowed |= _inherited_names(env, sf.ast)
@@ -254,7 +255,6 @@ _VOID = {"br", "img", "hr", "meta", "link", "input", "col", "source", "area", "b
 
 def _generated_mjml(ctx: BuildFailure) -> str | None:
     """The MJML the build pass fed to MRML (rebuilt, since the core only keeps the error)."""
-    from .. import i18n
     from ..compile import Builder, Deferred, Slots
 
     if ctx.info is None or ctx.locale is None:
