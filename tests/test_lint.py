@@ -222,3 +222,14 @@ def test_public_api_shape():
 def test_parallel_run_gives_the_same_findings(findings):
     """jobs=2 spreads builds over processes and returns exactly the sequential findings."""
     assert lint(tplkit.Kit(BROKEN), jobs=2) == findings
+
+
+def test_unreadable_files_and_missing_default_catalog_are_findings():
+    """Non-UTF-8 template and catalog files, and a default locale without a catalog, are
+    reported as findings rather than stopping the run."""
+    root = LINT / "unreadable"
+    found = lint(tplkit.Kit(root))
+    got = {(f.rule, Path(f.file).relative_to(root).as_posix(), f.line) for f in found}
+    assert got == {("syntax-error", "templates/latin1/body.mjml", None),
+                   ("catalog-syntax", "locales/it/LC_MESSAGES/tplkit.po", None),
+                   ("catalog-missing", "tplkit.toml", 4)}

@@ -17,7 +17,7 @@ from ..config import builtin_root
 from ..errors import CatalogError, TplkitError
 from .catalogs import CatalogContext, ProjectContext, message_key
 from .config import LintConfig, load_config
-from .files import Files, Locator, Suppression, suppressions
+from .files import Files, Locator, SourceText, Suppression, suppressions
 from .model import Finding, Hit, Rule
 from .rendered import RenderContext, parse_html
 from .rules import RULES, RULES_BY_ID
@@ -223,9 +223,7 @@ class _Run:
         known = {message_key(m) for m in everything if m.id}
         for loc in locs:
             for path in i18n.catalog_files(loc, self.locale_dirs):
-                src = self.files.get(path)
-                if src is None:
-                    continue
+                src = self.files.get(path) or SourceText(path, "")  # unreadable: read_po says why
                 try:
                     catalog, error = i18n.read_po(path, loc), None
                 except CatalogError as e:

@@ -13,7 +13,7 @@ from typing import Any
 from jinja2 import meta, nodes
 
 from .. import i18n
-from ..errors import TplkitError, jinja_error
+from ..errors import TemplateSourceError, TplkitError, jinja_error
 from ..store import PART_FILES, TemplateInfo
 from .files import Files, SourceText
 from .model import Hit
@@ -51,7 +51,10 @@ def parse_file(env: Any, path: Path, part: str, files: Files, template: str | No
     """Read and parse one file with the build environment (so custom tags parse as they build)."""
     src = files.get(path)
     if src is None:
-        return None
+        if not path.is_file():
+            return None
+        return SourceFile(part, SourceText(path, ""), None, TemplateSourceError(
+            "cannot read the file as UTF-8 text", template=template, file=path, part=part))
     try:
         ast = env.parse(src.text, f"{template or 'shared'}/{path.name}", str(path))
         return SourceFile(part, src, ast)
