@@ -33,6 +33,7 @@ EXPECTED = {
     ("catalog-missing", "tplkit.toml", 3),                              # "fr" has no catalog
     # sources
     ("mjml-invalid", "templates/badmjml/body.mjml", 7),                 # MRML's span: <mj-body>
+    ("mjml-invalid", "templates/unclosed/body.mjml", 5),                # no span: </mj-column> vs <mj-text>
     ("stale-message", "templates/badmjml/body.mjml", 8),                # not in the de catalog
     ("template-error", "templates/badsample/template.toml", 8),         # [samples.default]
     ("syntax-error", "templates/badsyntax/body.mjml", 3),
@@ -116,13 +117,11 @@ def test_mjml_error_is_mapped_from_mrml_byte_span(findings):
     assert (f.line, f.column) == (7, 4)  # MRML's span starts at the tag name after "<"
 
 
-def test_unclosed_tag_without_mrml_position_is_located():
-    """Without a position from MRML, the first unclosed tag of the generated MJML is found."""
-    from tplkit.lint.source import _unbalanced_tag
-
-    src = "<mjml>\n<mj-body>\n<mj-text><p>a <a href='x'>b</p></mj-text>\n</mj-body>\n</mjml>"
-    off = _unbalanced_tag(src)
-    assert src[off:].startswith("<a href")
+def test_mjml_error_without_position_keeps_the_core_line(findings):
+    """MRML's "unexpected end of stream" has no span: the core's line of the first unbalanced
+    tag in the template file is kept (the closing tag that does not match the open mj-text)."""
+    f = next(f for f in findings if f.rule == "mjml-invalid" and f.template == "unclosed")
+    assert f.line == 5 and "expected </mj-text> for line 4" in f.message
 
 
 def test_inline_suppression_silences_its_next_line(findings):

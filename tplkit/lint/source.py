@@ -252,8 +252,6 @@ class BuildFailure:
 
 
 _MRML_POS = re.compile(r"at position (\d+):(\d+)")
-_TAG = re.compile(r"<(/?)([a-zA-Z][\w-]*)\b[^>]*?(/?)>")
-_VOID = {"br", "img", "hr", "meta", "link", "input", "col", "source", "area", "base", "wbr"}
 
 
 def _generated_mjml(ctx: BuildFailure) -> str | None:
@@ -269,64 +267,44 @@ def _generated_mjml(ctx: BuildFailure) -> str | None:
         env = ctx.kit.environment(ctx.locale)
         return Builder(env, ctx.info, ctx.kit.brand, ctx.locale,
                        ctx.kit.schema(ctx.info)).build(values)["mjml"]
-    except Exception:
+    except Exception:  # it built far enough to fail in MRML before; if not, keep the core's line
         return None
 
 
-def _unbalanced_tag(mjml_src: str) -> int | None:
-    """Offset of the first tag left unclosed or closed out of order (MRML gives none)."""
-    stack: list[tuple[str, int]] = []
-    for m in _TAG.finditer(mjml_src):
-        closing, name, selfclosing = m.groups()
-        if selfclosing or name.lower() in _VOID:
-            continue
-        if not closing:
-            stack.append((name, m.start()))
-        elif stack and stack[-1][0] == name:
-            stack.pop()
-        else:
-            return stack[-1][1] if stack else m.start()
-    return stack[-1][1] if stack else None
-
-
 def mjml_invalid(ctx: BuildFailure) -> Iterable[Hit]:
-    """MRML rejects the MJML; its byte span is mapped to the generated line, then to the source."""
+    """MRML rejects the MJML. Its byte span is mapped to a line of the generated MJML and that
+    line is looked up in the template's files (then layouts and catalogs). Without a span, or
+    when the span lies outside the template's own files, the core's line (the first unbalanced
+    tag of the template file) is kept."""
     err = ctx.error
     if not err.message.startswith("invalid MJML"):
         return
     file, line, col = err.file, err.line, err.column
     message = err.message
-    mjml_src = _generated_mjml(ctx)
+    m = _MRML_POS.search(err.message)
+    mjml_src = _generated_mjml(ctx) if m else None
     if mjml_src is not None:
         data = mjml_src.encode("utf-8")
-        m = _MRML_POS.search(err.message)
-        start = end = None
-        if m:
-            start, end = int(m.group(1)), int(m.group(2))
-        else:
-            off = _unbalanced_tag(mjml_src)
-            if off is not None:
-                start = len(mjml_src[:off].encode("utf-8"))
-                end = start + len(_TAG.match(mjml_src, off).group(0).encode("utf-8"))
-        if start is not None:
-            gen_line = data[:start].count(b"\n") + 1
-            line_start = data.rfind(b"\n", 0, start) + 1
-            gen_col = len(data[line_start:start].decode("utf-8", "replace")) + 1
-            raw = mjml_src.splitlines()[gen_line - 1]
-            text = raw.strip()
-            span = data[start:end].decode("utf-8", "replace").strip()
-            message += f" (generated MJML line {gen_line}, column {gen_col}: {text[:70]!r})"
-            # the line itself, else the span, else its longest piece of text (maybe a translation)
-            pieces = sorted((p.strip() for p in re.split(r"<[^>]*>|TPLSLOT\d+X", text)), key=len,
-                            reverse=True)
-            found = ctx.locator.find(text, span, *[p for p in pieces if len(p) >= 8]) \
-                if ctx.locator else (None, None, None)
-            if found[0]:
-                file, line, col = found
-                src = ctx.locator.files.get(Path(file))
-                indent = len(raw) - len(raw.lstrip())
-                if text and src is not None and src.lines[line - 1][col - 1:].startswith(text):
-                    col += max(0, gen_col - 1 - indent)  # the whole line matched: point at the span
+        start, end = int(m.group(1)), int(m.group(2))
+        gen_line = data[:start].count(b"\n") + 1
+        line_start = data.rfind(b"\n", 0, start) + 1
+        gen_col = len(data[line_start:start].decode("utf-8", "replace")) + 1
+        raw = mjml_src.splitlines()[gen_line - 1] if gen_line <= len(mjml_src.splitlines()) else ""
+        text = raw.strip()
+        span = data[start:end].decode("utf-8", "replace").strip()
+        message += f" (generated MJML line {gen_line}, column {gen_col}: {text[:70]!r})"
+        # the line itself, else the span, else its longest piece of text (maybe a translation)
+        pieces = sorted((p.strip() for p in re.split(r"<[^>]*>|TPLSLOT\d+X", text)), key=len,
+                        reverse=True)
+        found = ctx.locator.find(text, span, *[p for p in pieces if len(p) >= 8]) \
+            if ctx.locator else (None, None, None)
+        own = {str(p) for p in ctx.info.source_files()}
+        if found[0] and (line is None or found[0] in own):
+            file, line, col = found
+            src = ctx.locator.files.get(Path(file))
+            indent = len(raw) - len(raw.lstrip())
+            if text and src is not None and src.lines[line - 1][col - 1:].startswith(text):
+                col += max(0, gen_col - 1 - indent)  # the whole line matched: point at the span
     yield Hit(message, file, line, col)
 
 
