@@ -122,7 +122,7 @@ def test_preview_output_is_never_overwritten_without_force(tmp_path):
     """`preview -o` refuses an existing file without --force and leaves it untouched."""
     target = tmp_path / "out.html"
     target.write_text("keep me")
-    code, out, err = _cli("preview", "good", "-f", "html", "-o", str(target))
+    code, _, err = _cli("preview", "good", "-f", "html", "-o", str(target))
     assert code == 1 and "--force" in err
     assert target.read_text() == "keep me"
     assert os.listdir(tmp_path) == ["out.html"]

@@ -83,7 +83,7 @@ def test_warm_cache_concurrent_renders_with_distinct_values(kit):
 def test_sandbox_budgets_are_per_thread():
     """The sandbox's loop budget belongs to each render: threads rendering loops at the same
     time never exhaust each other's budget."""
-    from tplkit.sandbox import LimitedSandbox, MAX_ITERATIONS
+    from tplkit.sandbox import MAX_ITERATIONS, LimitedSandbox
 
     env = LimitedSandbox()
     tpl = env.from_string("{% for i in range(n) %}x{% endfor %}")

@@ -23,7 +23,8 @@ import functools
 import math
 import re
 import time
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from jinja2 import nodes
 from jinja2.environment import Template
@@ -42,7 +43,7 @@ _BIG_SPEC = re.compile(r"%(?:\([^)]*\))?[-#0 +]*(?:\*|\d{7,}|\d*\.(?:\*|\d{7,}))
 
 
 class _Budget:
-    __slots__ = ("left", "deadline")
+    __slots__ = ("deadline", "left")
 
     def __init__(self) -> None:
         self.left = MAX_ITERATIONS
@@ -145,8 +146,21 @@ def _bounded_concat(parts: Any) -> str:
     return "".join(out)
 
 
+def _filter_growth(name: str, vals: tuple, kwargs: dict) -> int:
+    """Worst-case size of the result of the few built-in filters that can amplify their input."""
+    value = vals[0] if vals else None
+    if name == "do_indent" and isinstance(value, str):
+        width = vals[1] if len(vals) > 1 else kwargs.get("width", 4)
+        return len(value) + value.count("\n") * (width if isinstance(width, int) else len(str(width)))
+    if name == "do_join" and len(vals) >= 2 and hasattr(value, "__len__"):
+        return len(value) * len(str(vals[1]))
+    if name == "do_replace" and isinstance(value, str) and len(vals) >= 3:
+        return _growth(value.replace, tuple(vals[1:3]))
+    return 0
+
+
 def _limited_filter(func: Callable) -> Callable:
-    """Check a filter's arguments and result against the size bounds."""
+    """Check a filter's arguments, its likely growth and its result against the bounds."""
     pass_arg = getattr(func, "jinja_pass_arg", None)
 
     @functools.wraps(func)
@@ -155,17 +169,8 @@ def _limited_filter(func: Callable) -> Callable:
         _check_args(vals, kwargs)
         if func.__name__ == "do_format" and vals:
             _check_format(vals[0])
-        if func.__name__ == "do_indent" and vals and isinstance(vals[0], str):
-            width = vals[1] if len(vals) > 1 else kwargs.get("width", 4)
-            per_line = width if isinstance(width, int) else len(str(width))
-            if vals[0].count("\n") * per_line > MAX_SIZE:
-                raise _refuse("indent would build a value larger than the limit")
-        if func.__name__ == "do_join" and len(vals) >= 2 and hasattr(vals[0], "__len__") \
-                and len(vals[0]) * len(str(vals[1])) > MAX_SIZE:
-            raise _refuse("join would build a value larger than the limit")
-        if func.__name__ == "do_replace" and len(vals) >= 3:
-            if _growth(vals[0].replace if isinstance(vals[0], str) else None, tuple(vals[1:3])) > MAX_SIZE:
-                raise _refuse("replace would build a value larger than the limit")
+        if _filter_growth(func.__name__, vals, kwargs) > MAX_SIZE:
+            raise _refuse(f"the {func.__name__[3:]} filter would build a value larger than the limit")
         return _check_size(func(*args, **kwargs), "a filter result")
 
     return wrapper
@@ -201,13 +206,13 @@ class LimitedSandbox(ImmutableSandboxedEnvironment):
             _check_format(left)
         return _check_size(super().call_binop(context, operator_, left, right), "a result")
 
-    def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N805
+    def call(self, context: Any, obj: Any, /, *args: Any, **kwargs: Any) -> Any:
         """Calls (methods, macros, globals) refuse huge arguments and amplifying str methods."""
         _check_args(args, kwargs)
-        if _growth(__obj, args) > MAX_SIZE:
-            raise _refuse(f"{getattr(__obj, '__name__', 'the call')} would build a value larger "
+        if _growth(obj, args) > MAX_SIZE:
+            raise _refuse(f"{getattr(obj, '__name__', 'the call')} would build a value larger "
                           f"than {MAX_SIZE:,} characters")
-        return _check_size(super().call(__context, __obj, *args, **kwargs), "a call result")
+        return _check_size(super().call(context, obj, *args, **kwargs), "a call result")
 
     def wrap_str_format(self, value: Any) -> Callable[..., str] | None:
         """``'{:>99999999}'.format(x)``: refuse huge widths before formatting."""
@@ -223,5 +228,12 @@ class LimitedSandbox(ImmutableSandboxedEnvironment):
         return super()._generate(source, *args, **kwargs)
 
 
-__all__ = ["LimitedSandbox", "LimitedNamespace", "MAX_ITERATIONS", "MAX_SECONDS", "MAX_SIZE",
-           "MAX_INT_BITS", "MAX_OUTPUT"]
+__all__ = [
+    "MAX_INT_BITS",
+    "MAX_ITERATIONS",
+    "MAX_OUTPUT",
+    "MAX_SECONDS",
+    "MAX_SIZE",
+    "LimitedNamespace",
+    "LimitedSandbox",
+]
