@@ -127,3 +127,14 @@ def test_locator_searches_translations_not_msgids(tmp_path):
     loc = Locator(Files(), [po])
     assert loc.find("Hello there") == (None, None, None)
     assert loc.find("Hallo zusammen") == (str(po), 2, 9)
+
+
+@pytest.mark.parametrize("locale, label", [("en", "Click here"), ("de", "hier klicken"),
+                                           ("uk", "Натисніть тут"), ("ar", "انقر هنا")])
+def test_generic_link_text_per_language(locale, label):
+    """"Click here" and its equivalents are caught in the email's language."""
+    from tplkit.lint.rendered import generic_link_text
+
+    html = f'<a href="https://x.example">{label}</a><a href="https://x.example/o">Track your order</a>'
+    (hit,) = generic_link_text(ctx(html, locale=locale))
+    assert label in hit.message
