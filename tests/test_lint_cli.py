@@ -117,3 +117,12 @@ def test_ci_examples_use_real_options(tmp_path, monkeypatch):
         res = run(CLEAN, *args, "hello")
         assert res.exit_code == 0, (cmd, res.output)
     assert json.loads((tmp_path / "tplkit-lint.sarif").read_text(encoding="utf-8"))["version"] == "2.1.0"
+
+
+def test_list_rules_prints_every_rule():
+    """--list-rules prints one line per registered rule, id first, and exits 0."""
+    from tplkit.lint import RULES
+
+    res = run(CLEAN, "--list-rules")
+    assert res.exit_code == 0
+    assert [line.split()[0] for line in res.output.splitlines()] == [r.id for r in RULES]

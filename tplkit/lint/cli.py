@@ -40,10 +40,11 @@ def exit_code(findings, strict: bool = False, max_warnings: int | None = None) -
               help="Fail (exit 1) when there are more warnings than this.")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
               help="Processes for building templates (default: the number of CPUs).")
+@click.option("--list-rules", is_flag=True, help="List the rules (id, default severity, what) and exit.")
 @click.pass_obj
 def lint(app: AppContext, templates: tuple[str, ...], locales: tuple[str, ...], fmt: str,
          output: str | None, force: bool, strict: bool, max_warnings: int | None,
-         jobs: int | None) -> None:
+         jobs: int | None, list_rules: bool) -> None:
     """Check templates, catalogs and every rendered email (template × locale × sample).
 
     TEMPLATES limits the run to these templates (catalog rules then do not run).
@@ -51,7 +52,14 @@ def lint(app: AppContext, templates: tuple[str, ...], locales: tuple[str, ...], 
     silence one line with {# tplkit: disable-next-line RULE -- reason #} above it.
     """
     from ..errors import TplkitError
+    from . import RULES
     from . import lint as run_lint
+
+    if list_rules:
+        width = max(len(r.id) for r in RULES)
+        for r in RULES:
+            click.echo(f"{r.id:<{width}}  {r.severity:<7}  {r.layer:<8}  {r.description}")
+        return
     from .formats import format_text, render_findings
 
     try:
