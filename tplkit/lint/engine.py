@@ -35,8 +35,9 @@ def lint(kit: Any, templates: Sequence[str] | None = None,
     templates and catalogs. Configuration comes from ``[lint]`` in the project's config file.
     Unknown template or locale names and an invalid ``[lint]`` table raise a TplkitError.
     ``jobs > 1`` builds (template, locale) pairs in that many processes (the CLI's default).
+    An empty list means the same as None.
     """
-    return _Run(kit, _config(kit), jobs).run(templates, locales)
+    return _Run(kit, _config(kit), jobs).run(list(templates or []) or None, list(locales or []) or None)
 
 
 def _config(kit: Any) -> LintConfig:
