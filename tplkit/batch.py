@@ -100,7 +100,9 @@ def _load_kit(job: Job):
     if kit is None:
         from .kit import Kit
 
-        kit = _kits[key] = Kit.from_build(job.build) if job.build else Kit(job.project)
+        # the parent process already checked the build (format, hashes, freshness)
+        kit = _kits[key] = (Kit.from_build(job.build, check_sources=False) if job.build
+                            else Kit(job.project))
     return kit
 
 
@@ -226,33 +228,48 @@ def run_batch(job: Job, data: Path, *, jobs: int, chunk_size: int = 256,
     out.mkdir(parents=True, exist_ok=True)
     written = 0
 
+    saved = [time.monotonic()]
+
+    def save() -> None:
+        """Errors first, then the finished chunks: a chunk is never recorded as done before
+        its errors are on disk."""
+        lines = "".join(json.dumps(errors[k], ensure_ascii=False) + "\n" for k in sorted(errors))
+        if lines or (out / ERRORS).exists():
+            atomic_write(out / ERRORS, lines)
+        atomic_write(out / STATE, json.dumps({**state, "done": sorted(done)}, indent=1))
+        saved[0] = time.monotonic()
+
     def finish(index: int, n: int, errs: list[dict]) -> None:
         nonlocal written
         written += n
         for e in errs:
             errors[e["line"]] = e
         done.add(index)
-        lines = "".join(json.dumps(errors[k], ensure_ascii=False) + "\n" for k in sorted(errors))
-        if lines or (out / ERRORS).exists():
-            atomic_write(out / ERRORS, lines)
-        atomic_write(out / STATE, json.dumps({**state, "done": sorted(done)}, indent=1))
+        # at most once a second (each save is two fsynced writes): a chunk finished but not
+        # yet recorded is redone on resume, without rewriting its existing output files
+        if time.monotonic() - saved[0] >= 1.0:
+            save()
 
     total = sum(len(c) for _, c in todo)
     bar = click.progressbar(length=total, label=f"rendering {job.template}", file=sys.stderr,
                             show_pos=True) if progress else _NoBar()
     with bar:
-        if jobs <= 1 or len(todo) <= 1:
-            for i, c in todo:
-                finish(*render_chunk(job, i, c))
-                bar.update(len(c))
-        else:
-            import multiprocessing
+        try:
+            if jobs <= 1 or len(todo) <= 1:
+                for i, c in todo:
+                    finish(*render_chunk(job, i, c))
+                    bar.update(len(c))
+            else:
+                import multiprocessing
 
-            sizes = dict((i, len(c)) for i, c in todo)
-            with multiprocessing.get_context().Pool(jobs) as pool:
-                for result in pool.imap_unordered(_render_chunk_star, ((job, i, c) for i, c in todo)):
-                    finish(*result)
-                    bar.update(sizes[result[0]])
+                sizes = dict((i, len(c)) for i, c in todo)
+                with multiprocessing.get_context().Pool(jobs) as pool:
+                    for result in pool.imap_unordered(_render_chunk_star,
+                                                      ((job, i, c) for i, c in todo)):
+                        finish(*result)
+                        bar.update(sizes[result[0]])
+        finally:  # interrupted too: record what is finished
+            save()
     return {"records": len(records), "chunks": len(chunks), "resumed": len(chunks) - len(todo),
             "written": written, "errors": len(errors)}
 

@@ -1,0 +1,219 @@
+#!/usr/bin/env python3
+"""tplkit's own benchmarks: figures and ratios, never pass/fail.
+
+    python3 benchmarks/run.py            # everything (about a minute on 2 cores)
+    python3 benchmarks/run.py --quick    # shorter timing loops
+    python3 benchmarks/run.py --only render,batch
+
+Sections: ``render`` (per-template throughput of kit.render, the plain-Jinja runtime and
+the naive pipeline), ``compile`` (first render cost per template x locale), ``lint``
+(``tplkit lint`` on the built-in library, if tplkit.lint exists), ``startup`` (``tplkit
+--help`` wall time and what it imports), ``memory`` (peak RSS of a kit with everything
+compiled), ``batch`` (``tplkit batch --jobs 1`` vs ``--jobs 2`` from a prebuilt folder).
+"""
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+PY = sys.executable
+# batch output goes to RAM when possible: the benchmark measures rendering, not the disk
+OUT_DIR = "/dev/shm" if os.path.isdir("/dev/shm") and os.access("/dev/shm", os.W_OK) else None
+HEAVY = ("jinja2", "babel", "mjml", "premailer", "lxml", "cssutils")
+
+
+def throughput(fn, seconds: float) -> float:
+    """Calls per second of ``fn`` over about ``seconds`` (after one warm-up call)."""
+    fn()
+    n, t0 = 0, time.perf_counter()
+    while True:
+        for _ in range(50):
+            fn()
+        n += 50
+        elapsed = time.perf_counter() - t0
+        if elapsed >= seconds:
+            return n / elapsed
+
+
+def table(rows: list[tuple], head: tuple) -> None:
+    widths = [max(len(str(r[i])) for r in [head, *rows]) for i in range(len(head))]
+    for r in [head, tuple("-" * w for w in widths), *rows]:
+        print("  " + "  ".join(str(c).rjust(w) if i else str(c).ljust(w)
+                               for i, (c, w) in enumerate(zip(r, widths))))
+
+
+def bench_render(seconds: float) -> None:
+    import tplkit
+
+    kit = tplkit.Kit()
+    print("\n## render: msgs/s for the default sample (validation + subject, preheader, HTML, text)")
+    rows = []
+    for name in kit.template_names():
+        ctx = kit.template(name).sample
+        for loc in ("en", "uk"):
+            compiled = kit.compile(name, loc)
+            fast = throughput(lambda: kit.render(name, ctx, locale=loc), seconds)
+            values = compiled.schema.validate(ctx)
+            jinja = throughput(lambda: compiled.render_jinja(values), seconds)
+            parts = throughput(lambda: compiled.render_parts(values), seconds)
+            rows.append((f"{name}/{loc}", f"{fast:,.0f}", f"{parts:,.0f}", f"{jinja:,.0f}",
+                         f"{parts / jinja:.1f}x"))
+    table(rows, ("template", "kit.render", "fast parts", "Jinja parts", "fast/Jinja"))
+    name = "acknowledgement"
+    ctx = kit.template(name).sample
+    naive = throughput(lambda: kit.render_naive(name, ctx, locale="en"), seconds)
+    fast = throughput(lambda: kit.render(name, ctx, locale="en"), seconds)
+    print(f"  naive pipeline {name}/en: {naive:,.1f} msgs/s; kit.render is {fast / naive:,.0f}x faster")
+
+
+def bench_compile() -> None:
+    print("\n## compile: first render cost per template x locale (fresh kit; ms)")
+    code = ("import json, time, tplkit\nkit = tplkit.Kit()\nout = {}\n"
+            "for loc in kit.locales():\n    kit.environment(loc)\n"
+            "for name in kit.template_names():\n    for loc in kit.locales():\n"
+            "        t = time.perf_counter(); kit.compile(name, loc)\n"
+            "        out[f'{name}/{loc}'] = (time.perf_counter() - t) * 1000\n"
+            "print(json.dumps(out))\n")
+    res = json.loads(subprocess.run([PY, "-c", code], capture_output=True, text=True, check=True).stdout)
+    names = sorted({k.split("/")[0] for k in res})
+    locs = sorted({k.split("/")[1] for k in res})
+    table([(n, *(f"{res[f'{n}/{loc}']:.0f}" for loc in locs)) for n in names], ("template", *locs))
+    vals = list(res.values())
+    print(f"  median {statistics.median(vals):.0f} ms, max {max(vals):.0f} ms, "
+          f"all {len(vals)} in {sum(vals) / 1000:.1f} s (catalogs loaded beforehand)")
+
+
+def bench_lint() -> None:
+    print("\n## lint: `tplkit lint` on the built-in library")
+    if importlib.util.find_spec("tplkit.lint") is None:
+        print("  tplkit.lint does not exist here: skipped")
+        return
+    with tempfile.TemporaryDirectory() as cwd:
+        t = time.perf_counter()
+        res = subprocess.run([PY, "-m", "tplkit", "lint"], capture_output=True, text=True, cwd=cwd)
+        print(f"  {time.perf_counter() - t:.2f} s wall (exit {res.returncode})")
+
+
+def bench_startup(runs: int = 7) -> None:
+    print("\n## startup: `tplkit --help`")
+    times = []
+    for _ in range(runs):
+        t = time.perf_counter()
+        subprocess.run([PY, "-m", "tplkit", "--help"], capture_output=True, check=True)
+        times.append((time.perf_counter() - t) * 1000)
+    bare = []
+    for _ in range(runs):
+        t = time.perf_counter()
+        subprocess.run([PY, "-c", "pass"], capture_output=True, check=True)
+        bare.append((time.perf_counter() - t) * 1000)
+    res = subprocess.run([PY, "-X", "importtime", "-m", "tplkit", "--help"], capture_output=True, text=True)
+    imported = {line.split("|")[-1].strip().split(".")[0] for line in res.stderr.splitlines()
+                 if line.startswith("import time:") and "|" in line}
+    heavy = [m for m in HEAVY if m in imported]
+    print(f"  median {statistics.median(times):.0f} ms wall over {runs} runs "
+          f"(bare python3: {statistics.median(bare):.0f} ms); heavy modules imported: "
+          f"{', '.join(heavy) or 'none'}")
+
+
+def bench_memory() -> None:
+    print("\n## memory: peak RSS of a kit with every template x locale compiled")
+    code = ("import resource, tplkit\nkit = tplkit.Kit()\n"
+            "base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
+            "n = 0\nfor name in kit.template_names():\n    for loc in kit.locales():\n"
+            "        kit.render(name, kit.template(name).sample, locale=loc); n += 1\n"
+            "print(n, base // 1024, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)\n")
+    n, base, peak = subprocess.run([PY, "-c", code], capture_output=True, text=True,
+                                   check=True).stdout.split()
+    print(f"  {n} compiled templates: peak RSS {peak} MB (after import: {base} MB)")
+    code = code.replace("tplkit.Kit()", f"tplkit.Kit.from_build({{build!r}}, check_sources=False)")
+    with tempfile.TemporaryDirectory() as tmp:
+        subprocess.run([PY, "-m", "tplkit", "build", "-o", f"{tmp}/b"], capture_output=True, check=True)
+        n, base, peak = subprocess.run([PY, "-c", code.replace("{build!r}", repr(f"{tmp}/b"))],
+                                       capture_output=True, text=True, check=True).stdout.split()
+    print(f"  the same from a build (no mjml/premailer): peak RSS {peak} MB")
+
+
+def _spin(n: int) -> int:
+    total = 0
+    for i in range(n):
+        total += i
+    return total
+
+
+def parallel_headroom(n: int = 10_000_000) -> float:
+    """How much faster two processes finish two pure-CPU loops than one process: what the
+    machine can give right now (2.0 on two idle cores; less when others use them)."""
+    import multiprocessing
+
+    t = time.perf_counter()
+    _spin(n), _spin(n)
+    serial = time.perf_counter() - t
+    with multiprocessing.Pool(2) as pool:
+        t = time.perf_counter()
+        pool.map(_spin, [n, n])
+        parallel = time.perf_counter() - t
+    return serial / parallel
+
+
+def bench_batch(records: int) -> None:
+    print(f"\n## batch: {records:,} acknowledgement records from a build, --jobs 1 vs --jobs 2 "
+          f"({os.cpu_count()} cores), output on {OUT_DIR or 'the temp folder'}")
+    print(f"  calibration: 2 processes vs 1 on a pure CPU loop: {parallel_headroom():.2f}x "
+          f"(the most --jobs 2 can reach right now)")
+    with tempfile.TemporaryDirectory() as tmp:
+        data = Path(tmp) / "records.jsonl"
+        locs = ["en", "uk", "de", "ru"]
+        with open(data, "w", encoding="utf-8") as f:
+            for i in range(records):
+                f.write(json.dumps({"customer_name": f"Customer {i}", "ticket_id": f"SR-{i}",
+                                    "request_url": f"https://help.example/r/{i}",
+                                    "email": f"c{i}@example.com", "lang": locs[i % len(locs)]}) + "\n")
+        subprocess.run([PY, "-m", "tplkit", "build", "-o", f"{tmp}/b"], capture_output=True, check=True)
+        for fmt in ("jsonl", "eml"):
+            walls = {}
+            for jobs in (1, 2):
+                out = tempfile.mkdtemp(dir=OUT_DIR) + "/out"
+                t = time.perf_counter()
+                subprocess.run([PY, "-m", "tplkit", "batch", "acknowledgement", "--data", str(data),
+                                "-o", out, "--build", f"{tmp}/b", "--format", fmt, "--jobs", str(jobs),
+                                "--locale-field", "lang"], capture_output=True, check=True)
+                walls[jobs] = time.perf_counter() - t
+                shutil.rmtree(Path(out).parent, ignore_errors=True)
+            print(f"  {fmt:5s}: --jobs 1 {walls[1]:.2f} s ({records / walls[1]:,.0f} msgs/s), "
+                  f"--jobs 2 {walls[2]:.2f} s ({records / walls[2]:,.0f} msgs/s): "
+                  f"{walls[1] / walls[2]:.2f}x")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--quick", action="store_true", help="shorter loops and a smaller batch")
+    ap.add_argument("--only", default="render,compile,lint,startup,memory,batch")
+    args = ap.parse_args()
+    only = set(args.only.split(","))
+    print(f"tplkit benchmarks: python {sys.version.split()[0]}, {os.cpu_count()} cores, "
+          f"load average {os.getloadavg()[0]:.1f}")
+    if "render" in only:
+        bench_render(0.2 if args.quick else 1.0)
+    if "compile" in only:
+        bench_compile()
+    if "lint" in only:
+        bench_lint()
+    if "startup" in only:
+        bench_startup()
+    if "memory" in only:
+        bench_memory()
+    if "batch" in only:
+        bench_batch(4000 if args.quick else 20000)
+
+
+if __name__ == "__main__":
+    main()
