@@ -158,3 +158,27 @@ def test_fast_line_fill_equals_textwrap(words):
     line = " ".join(words)
     assert _fill_spaced(line) == textwrap.fill(line, WIDTH, break_long_words=False,
                                                break_on_hyphens=False)
+
+
+def test_auto_reload_recompiles_only_when_sources_change(tmp_path):
+    """With auto_reload a changed file or a newly added override is picked up; otherwise the
+    compiled template is reused (and a kit without auto_reload keeps its cache)."""
+    import shutil
+    from pathlib import Path
+
+    project = Path(shutil.copytree(Path(__file__).parent / "fixtures" / "build" / "project",
+                                   tmp_path / "project"))
+    live, frozen = tplkit.Kit(project, auto_reload=True), tplkit.Kit(project)
+    ctx = {"customer_name": "Ann"}
+    assert live.render("welcome", ctx).subject == frozen.render("welcome", ctx).subject == "Welcome, Ann"
+    assert live.compile("welcome") is live.compile("welcome")
+    (project / "templates" / "welcome" / "subject.txt").write_text("Hi, {{ customer_name }}\n")
+    assert live.render("welcome", ctx).subject == "Hi, Ann"
+    assert frozen.render("welcome", ctx).subject == "Welcome, Ann"
+    layouts = project / "templates" / "_layouts"
+    layouts.mkdir()
+    (layouts / "base.mjml").write_text(
+        "<mjml><mj-body><mj-section><mj-column><mj-text>OVERRIDDEN LAYOUT</mj-text>"
+        "{% block content %}{% endblock %}</mj-column></mj-section></mj-body></mjml>\n")
+    assert "OVERRIDDEN LAYOUT" in live.render("welcome", ctx).html
+    assert "OVERRIDDEN LAYOUT" not in frozen.render("welcome", ctx).html

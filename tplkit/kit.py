@@ -176,6 +176,10 @@ class Kit:
 
             info = self.template(name)
             env = self.environment(locale)
+            if compiled is not None and env.cache is not None:
+                # stale: Jinja's own cache checks only the files it loaded, not a new
+                # override that now shadows one of them
+                env.cache.clear()
             # fingerprints taken *before* compiling: a change made meanwhile is seen next time
             files = _fingerprints([*_dependencies(env, info), *self._watched_dirs(info, locale),
                                    *i18n.catalog_files(locale, self.project.locale_dirs)])
