@@ -138,3 +138,21 @@ def test_generic_link_text_per_language(locale, label):
     html = f'<a href="https://x.example">{label}</a><a href="https://x.example/o">Track your order</a>'
     (hit,) = generic_link_text(ctx(html, locale=locale))
     assert label in hit.message
+
+
+def test_plural_forms_counts_written_forms_and_empty_ones(tmp_path):
+    """Too few msgstr[n] lines (Babel pads them) and an empty written form are both reported."""
+    from babel.messages.pofile import read_po
+
+    from tplkit.lint.catalogs import CatalogContext, plural_forms
+
+    po = tmp_path / "de.po"
+    po.write_text('msgid ""\nmsgstr ""\n"Plural-Forms: nplurals=2; plural=(n != 1);\\n"\n\n'
+                  'msgid "a"\nmsgid_plural "as"\nmsgstr[0] "x"\n\n'
+                  'msgid "b"\nmsgid_plural "bs"\nmsgstr[0] "y"\nmsgstr[1] ""\n', encoding="utf-8")
+    with open(po, "rb") as f:
+        catalog = read_po(f, locale="de")
+    ctx = CatalogContext(None, "de", SourceText(po, po.read_text(encoding="utf-8")), catalog)
+    hits = [(h.line, h.message) for h in plural_forms(ctx)]
+    assert hits == [(5, "'a' has 1 plural form; the Plural-Forms header says nplurals=2"),
+                    (9, "'b': plural form(s) 1 are empty")]

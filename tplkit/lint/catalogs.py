@@ -11,8 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from babel.messages.catalog import Catalog, Message, TranslationError
-from babel.messages.checkers import num_plurals
+from babel.messages.catalog import Catalog, Message
 
 from .. import i18n
 from .files import SourceText
@@ -160,18 +159,32 @@ def plural_forms(ctx: CatalogContext) -> Iterable[Hit]:
         if used is None or not used <= set(range(nplurals)):
             yield Hit(f"Plural-Forms expression {ctx.catalog.plural_expr!r} is invalid or picks a "
                       f"form outside 0..{nplurals - 1}", ctx.file, header_line)
+    lines = ctx.src.lines
     for msg in ctx.messages():
         if not msg.pluralizable or not any(_forms(msg)) or msg.fuzzy:
             continue
-        try:
-            num_plurals(ctx.catalog, msg)
-        except TranslationError as e:
-            yield Hit(f"{_short(msg)}: {e}", ctx.file, msg.lineno)
+        written = _written_forms(lines, msg.lineno)  # Babel pads missing forms with ""
+        if written is not None and written != nplurals:
+            yield Hit(f"{_short(msg)} has {written} plural form{'s' if written != 1 else ''}; "
+                      f"the Plural-Forms header says nplurals={nplurals}", ctx.file, msg.lineno)
             continue
         empty = [i for i, f in enumerate(_forms(msg)) if not f]
         if empty:
             yield Hit(f"{_short(msg)}: plural form(s) {', '.join(map(str, empty))} are empty",
                       ctx.file, msg.lineno)
+
+
+def _written_forms(lines: list[str], lineno: int | None) -> int | None:
+    """How many ``msgstr[n]`` lines the entry starting at ``lineno`` really has."""
+    if not lineno:
+        return None
+    n = 0
+    for line in lines[lineno - 1:]:
+        s = line.strip()
+        if not s or (s.startswith("#") and n):
+            break
+        n += s.startswith("msgstr[")
+    return n
 
 
 def _tags(text: str) -> list[str]:
