@@ -67,7 +67,12 @@ PAYLOADS = {
     "macro-doubling": ("body.mjml", 3, BOUNDED),
     "int-squaring": ("body.mjml", 3, BOUNDED),
     "recursion": ("body.mjml", 3, "recursion too deep"),
+    # a function, macro or class printed by mistake would put its repr (addresses) in the email
+    "print-method": ("body.mjml", 3, "prints a function instead of a value"),
+    "print-macro": ("body.mjml", 3, "prints a macro instead of a value"),
+    "print-class": ("body.mjml", 3, "prints a class instead of a value"),
 }
+RUNTIME_ONLY = {"runtime-if-repeat", "runtime-print-method"}   # decided per message: no line
 
 
 def assert_only_problem(kit: tplkit.Kit, template: str, name: str, value: str) -> None:
@@ -86,7 +91,7 @@ def ssti_kit() -> tplkit.Kit:
 def test_every_hostile_template_has_an_expectation(ssti_kit):
     """The fixture project and the expectation table list the same payload templates."""
     hostile = {n for n in ssti_kit.template_names() if ssti_kit.template(n).category == "hostile"}
-    assert hostile - {"runtime-if-repeat"} == set(PAYLOADS)
+    assert hostile - RUNTIME_ONLY == set(PAYLOADS)
 
 
 @pytest.mark.parametrize("name", sorted(PAYLOADS))
@@ -112,6 +117,15 @@ def test_runtime_condition_is_bounded_per_message(ssti_kit):
     with pytest.raises(tplkit.SecurityError, match=BOUNDED) as info:
         ssti_kit.render("runtime-if-repeat", {"customer_name": "Olena"})
     assert info.value.template == "runtime-if-repeat"
+
+
+def test_printing_a_method_of_a_value_is_refused_per_message(ssti_kit):
+    """``{{ customer_name.upper }}`` (no parentheses) is an error naming the template, never
+    a ``<built-in method … at 0x…>`` in the email; the runtime fast path refuses it too."""
+    with pytest.raises(tplkit.TemplateSourceError, match="prints a function") as info:
+        ssti_kit.render("runtime-print-method", {"customer_name": "Olena"})
+    assert info.value.template == "runtime-print-method"
+    assert not any(leak in str(info.value) for leak in LEAKS)
 
 
 def test_hostile_templates_do_not_stop_the_others(ssti_kit):

@@ -22,6 +22,7 @@ import logging
 import re
 import secrets
 import threading
+import types
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Mapping
@@ -412,8 +413,21 @@ def _autoescape(name: str | None) -> bool:
     return bool(name) and name.endswith((".mjml", ".html"))
 
 
+_CODE_TYPES = (types.FunctionType, types.BuiltinFunctionType, types.MethodType,
+               types.MethodWrapperType, type, jinja2.runtime.Macro)
+
+
 def _none_to_empty(value: Any) -> Any:
-    return "" if value is None else value
+    """None prints as nothing; a function or class printed by mistake is an error (its repr
+    would put Python internals, such as memory addresses, into the email)."""
+    if value is None:
+        return ""
+    if isinstance(value, _CODE_TYPES):
+        kind = "class" if isinstance(value, type) else "macro" if isinstance(
+            value, jinja2.runtime.Macro) else "function"
+        raise TemplateSourceError(f"prints a {kind} instead of a value: call it (add "
+                                  f"parentheses) or remove it")
+    return value
 
 
 def with_query(url: Any, **params: Any) -> str:
@@ -615,9 +629,7 @@ class Compiled:
                                                   for p in ("subject", "preheader", "html", "text"))
             return {"subject": _collapse(subject), "preheader": _collapse(preheader),
                     "html": html, "text": _finish_text(text)}
-        except TplkitError:
-            raise
-        except Exception as e:
+        except Exception as e:  # a TplkitError gets the template and locale it may lack
             raise jinja_error(e, template=self.template, locale=self.locale) from None
 
     def render_jinja(self, values: Mapping[str, Any]) -> dict[str, str]:
