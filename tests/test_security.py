@@ -285,3 +285,17 @@ def test_to_message_accepts_unicode_display_names(kit):
     parsed = message_from_bytes(bytes(msg), policy=default_policy)
     assert parsed["To"].addresses[0].display_name == "Олена"
     assert parsed["To"].addresses[0].addr_spec == "olena@example.com"
+
+
+def test_builtin_templates_never_concatenate_values_into_urls():
+    """No built-in template builds a URL query by pasting a value (``{{ url }}?x={{ v }}``):
+    values reach queries only through ``with_query``, which encodes them."""
+    root = Path(tplkit.__file__).resolve().parent.parent / "templates"
+    if not root.is_dir():   # installed wheel: the templates live inside the package
+        root = Path(tplkit.__file__).resolve().parent / "templates"
+    pasted = re.compile(r"""(?:href|src)="[^"]*\{\{[^"]*[?&][^"]*\{\{|[?&][\w-]+=\{\{""")
+    files = sorted(root.rglob("*.mjml")) + sorted(root.rglob("*.txt"))
+    assert files
+    for f in files:
+        for n, line in enumerate(f.read_text(encoding="utf-8").splitlines(), 1):
+            assert not pasted.search(line), f"{f}:{n}: {line.strip()}"
