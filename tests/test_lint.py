@@ -232,3 +232,13 @@ def test_unreadable_files_and_missing_default_catalog_are_findings():
     assert got == {("syntax-error", "templates/latin1/body.mjml", None),
                    ("catalog-syntax", "locales/it/LC_MESSAGES/tplkit.po", None),
                    ("catalog-missing", "tplkit.toml", 4)}
+
+
+def test_concurrent_lint_calls_on_one_kit_agree(kit):
+    """The preview server lints from several threads at once: same kit, same findings."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    names = kit.template_names()[:3]
+    with ThreadPoolExecutor(4) as pool:
+        results = list(pool.map(lambda n: lint(kit, templates=[n]), names * 2))
+    assert results[:3] == results[3:]
