@@ -234,11 +234,13 @@ def test_unreadable_files_and_missing_default_catalog_are_findings():
                    ("catalog-missing", "tplkit.toml", 4)}
 
 
-def test_concurrent_lint_calls_on_one_kit_agree(kit):
+def test_concurrent_lint_calls_on_one_kit_agree(broken):
     """The preview server lints from several threads at once: same kit, same findings."""
     from concurrent.futures import ThreadPoolExecutor
 
-    names = kit.template_names()[:3]
+    names = ["everything", "notext", "badsample"]
     with ThreadPoolExecutor(4) as pool:
-        results = list(pool.map(lambda n: lint(kit, templates=[n]), names * 2))
+        results = list(pool.map(lambda n: lint(broken, templates=[n], locales=["en", "de"]), names * 2))
     assert results[:3] == results[3:]
+    assert all(results[:3]) and [{f.template for f in r} - {None} for r in results[:3]] == \
+        [{n} for n in names]
