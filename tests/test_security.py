@@ -299,3 +299,12 @@ def test_builtin_templates_never_concatenate_values_into_urls():
     for f in files:
         for n, line in enumerate(f.read_text(encoding="utf-8").splitlines(), 1):
             assert not pasted.search(line), f"{f}:{n}: {line.strip()}"
+
+
+def test_bounds_do_not_refuse_ordinary_large_numbers():
+    """Large numbers as data (not as widths or counts) pass the sandbox's bounds."""
+    from tplkit.sandbox import LimitedSandbox
+
+    env = LimitedSandbox()
+    src = "{{ '%d'|format(12345678) }} {{ 1500000|string }} {{ [2500000, 3]|max }} {{ 10**12 }}"
+    assert env.from_string(src).render() == "12345678 1500000 2500000 1000000000000"

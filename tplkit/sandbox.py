@@ -67,9 +67,14 @@ def _check_size(value: Any, what: str = "value") -> Any:
     return value
 
 
-def _check_args(args: tuple, kwargs: dict) -> None:
+# filters whose integer arguments are widths or counts of things they build
+_SIZING_FILTERS = frozenset({"do_center", "do_indent", "do_batch", "do_slice"})
+
+
+def _check_args(args: tuple, kwargs: dict, sizing: bool) -> None:
+    """No argument longer than MAX_SIZE; with ``sizing`` (a width or count), no int beyond it."""
     for v in (*args, *kwargs.values()):
-        if isinstance(v, int) and not isinstance(v, bool) and abs(v) > MAX_SIZE:
+        if sizing and isinstance(v, int) and not isinstance(v, bool) and abs(v) > MAX_SIZE:
             raise _refuse(f"argument {v if v.bit_length() < 64 else 'of ' + str(v.bit_length()) + ' bits'} "
                           f"is too large")
         _check_size(v, "an argument")
@@ -135,6 +140,14 @@ def _loop_guard(iterable: Any):
         yield item
 
 
+def _limited_range(*args: int) -> range:
+    """``range()`` of at most MAX_ITERATIONS numbers (a loop could not use more)."""
+    rng = range(*args)
+    if len(rng) > MAX_ITERATIONS:
+        raise _refuse(f"range of {len(rng):,} numbers (at most {MAX_ITERATIONS:,})")
+    return rng
+
+
 def _bounded_concat(parts: Any) -> str:
     out: list[str] = []
     total = 0
@@ -166,7 +179,7 @@ def _limited_filter(func: Callable) -> Callable:
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         vals = args[1:] if pass_arg else args
-        _check_args(vals, kwargs)
+        _check_args(vals, kwargs, func.__name__ in _SIZING_FILTERS)
         if func.__name__ == "do_format" and vals:
             _check_format(vals[0])
         if _filter_growth(func.__name__, vals, kwargs) > MAX_SIZE:
@@ -187,6 +200,7 @@ class LimitedSandbox(ImmutableSandboxedEnvironment):
         super().__init__(*args, **kwargs)
         self.globals.pop("lipsum", None)          # unbounded text generator; no email needs it
         self.globals["namespace"] = LimitedNamespace
+        self.globals["range"] = _limited_range
         for name, func in list(self.filters.items()):
             self.filters[name] = _limited_filter(func)
         self.filters[_LOOP_FILTER] = _loop_guard
@@ -208,7 +222,8 @@ class LimitedSandbox(ImmutableSandboxedEnvironment):
 
     def call(self, context: Any, obj: Any, /, *args: Any, **kwargs: Any) -> Any:
         """Calls (methods, macros, globals) refuse huge arguments and amplifying str methods."""
-        _check_args(args, kwargs)
+        # methods of str/list/... take widths and counts (ljust, center, zfill, ...)
+        _check_args(args, kwargs, isinstance(getattr(obj, "__self__", None), (str, bytes, list, tuple)))
         if _growth(obj, args) > MAX_SIZE:
             raise _refuse(f"{getattr(obj, '__name__', 'the call')} would build a value larger "
                           f"than {MAX_SIZE:,} characters")
