@@ -11,7 +11,7 @@ ask for unbounded work (``'x' * 10**10``, ``10**(10**10)``, ``''.ljust(10**10)``
 Bounds (per render of one template part):
 
 * every ``{% for %}`` loop draws from one budget of :data:`MAX_ITERATIONS` iterations and
-  :data:`MAX_SECONDS` of wall time;
+  :data:`MAX_SECONDS` of wall time, and ``range()`` gives at most that many numbers;
 * a string, list or tuple built by an operator, a call or a filter holds at most
   :data:`MAX_SIZE` items; integers built by ``*`` or ``**`` have at most :data:`MAX_INT_BITS` bits;
 * the rendered output holds at most :data:`MAX_OUTPUT` characters.
