@@ -11,7 +11,7 @@ import tplkit
 from tplkit import compile as tc
 from tplkit.errors import TplkitError
 from tplkit.schema import Placeholder, Schema
-from tplkit.text import WIDTH, _fill_spaced
+from tplkit.text import WIDTH, _wrap
 
 from test_compile import same_html  # the core's notion of "same HTML" for the naive oracle
 
@@ -151,13 +151,25 @@ def test_unvalidated_values_are_reported_like_jinja():
         c.render_parts({})
 
 
-@settings(max_examples=300, deadline=None)
-@given(st.lists(st.text(alphabet="ab-.:/é", min_size=1, max_size=WIDTH + 30), min_size=1, max_size=30))
-def test_fast_line_fill_equals_textwrap(words):
-    """The per-message line filler gives exactly textwrap.fill's lines (words never broken)."""
-    line = " ".join(words)
-    assert _fill_spaced(line) == textwrap.fill(line, WIDTH, break_long_words=False,
-                                               break_on_hyphens=False)
+def _wrap_reference(line: str) -> str:
+    line = line.strip()
+    if len(line) <= WIDTH:
+        return line
+    return textwrap.fill(line, WIDTH, break_long_words=False, break_on_hyphens=False)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.text(alphabet="ab-.:/é\u00a0\u200b\x00", min_size=1, max_size=WIDTH + 30),
+                min_size=1, max_size=30),
+       st.sampled_from([" ", " ", " ", "  ", "\t", "\u00a0"]))
+def test_fast_line_wrap_equals_textwrap(words, sep):
+    """Per-message wrapping gives exactly textwrap.fill's lines (words never broken), also when
+    a suffix is served from the cache of already wrapped line ends."""
+    line = sep.join(words)
+    assert _wrap(line) == _wrap_reference(line)
+    shifted = "x" * (len(words) % 7 + 1) + " " + line   # same tail, other alignment
+    assert _wrap(shifted) == _wrap_reference(shifted)
+    assert _wrap(line) == _wrap_reference(line)
 
 
 def test_auto_reload_recompiles_only_when_sources_change(tmp_path):
