@@ -155,6 +155,20 @@ def test_catalog_payloads_render_literally():
     assert not any(leak in email.html + email.text for leak in LEAKS)
 
 
+def test_catalog_text_that_cannot_be_filled_in_names_the_catalog():
+    """A msgstr with a stray % or an unknown %(name)s is a clear error naming the catalog file
+    and the template line using the message, in that locale only."""
+    kit = tplkit.Kit(HOSTILE / "catalog")
+    sample = kit.template("acknowledgement").sample
+    with pytest.raises(tplkit.TemplateSourceError) as info:
+        kit.render("acknowledgement", sample, locale="de")
+    err = info.value
+    assert (err.locale, err.line) == ("de", 4) and err.file.endswith("acknowledgement/body.mjml")
+    assert "the de text of 'Hi %(name)s,' cannot be filled in" in err.message
+    assert str(HOSTILE / "catalog" / "locales" / "de" / "LC_MESSAGES" / "tplkit.po") in err.message
+    assert kit.render("acknowledgement", sample, locale="en").locale == "en"
+
+
 @pytest.mark.parametrize("value", ["{{ 7*7 }}", "{% raw %}x{% endraw %}", "TPLSLOT0X", "{# c #}",
                                    "${7*7}", "%(name)s", "{0.__class__}"])
 def test_template_syntax_in_values_renders_literally(kit, value):

@@ -443,6 +443,9 @@ def with_query(url: Any, **params: Any) -> str:
 RUNTIME_FILTERS: dict[str, Callable] = {**i18n.LOCALE_FILTERS, "with_query": with_query}
 
 
+_FORMAT_NAME = re.compile(r"%\((\w+)\)")
+
+
 class BuildEnvironment(LimitedSandbox):
     """Sandboxed Jinja environment for the build pass of one locale."""
 
@@ -452,6 +455,7 @@ class BuildEnvironment(LimitedSandbox):
                          keep_trailing_newline=True, auto_reload=True)
         self.policies["ext.i18n.trimmed"] = True
         self.catalog = catalog
+        self._formats_ok: set[tuple] = set()
         locale = catalog.locale
         for name, func in list(self.filters.items()):
             self.filters[name] = _defer_filter(name, func, None)
@@ -460,10 +464,31 @@ class BuildEnvironment(LimitedSandbox):
         self.install_gettext_callables(self._gettext, self._ngettext, newstyle=True)
 
     def _gettext(self, message: str) -> str:
-        return self.catalog.gettext(message)
+        text = self.catalog.gettext(message)
+        self._check_format((message,), (text,))
+        return text
+
+    def _check_format(self, ids: tuple[str, ...], texts: tuple[str, ...]) -> None:
+        """Jinja's gettext always ``%``-formats a message with its variables: a stray ``%`` or
+        an unknown ``%(name)s`` in a translation is reported as such, naming the catalog."""
+        key = (ids, texts)
+        if key in self._formats_ok:
+            return
+        names = {n for i in ids for n in _FORMAT_NAME.findall(i)} | ({"num"} if len(ids) > 1 else set())
+        for text in texts:
+            try:
+                text % dict.fromkeys(names, 0)
+            except (KeyError, ValueError, TypeError) as e:
+                what = f"unknown placeholder {e}" if isinstance(e, KeyError) else str(e)
+                where = ", ".join(map(str, self.catalog.files)) or "the template"
+                raise TemplateSourceError(
+                    f"the {self.catalog.locale} text of {ids[0]!r:.60} cannot be filled in ({what}); "
+                    f"fix it in {where} (a literal % is written %%)") from None
+        self._formats_ok.add(key)
 
     def _ngettext(self, singular: str, plural: str, n: Any) -> str:
         forms, choose = self.catalog.plural_forms(singular, plural)
+        self._check_format((singular, plural), tuple(forms))
         if len(forms) == 1:  # one form for every number (nplurals=1: tr, ja, ...)
             return forms[0]
         if not isinstance(n, Deferred):
