@@ -94,16 +94,17 @@ _kits: dict = {}
 
 
 def _load_kit(job: Job):
-    """The worker's kit: loaded (build) or created (sources) once per process."""
-    key = (job.build, job.project)
-    kit = _kits.get(key)
-    if kit is None:
+    """The worker's kit and the template's placeholder names: loaded (build) or created
+    (sources) once per process."""
+    key = (job.build, job.project, job.template)
+    loaded = _kits.get(key)
+    if loaded is None:
         from .kit import Kit
 
         # the parent process already checked the build (format, hashes, freshness)
-        kit = _kits[key] = (Kit.from_build(job.build, check_sources=False) if job.build
-                            else Kit(job.project))
-    return kit
+        kit = (Kit.from_build(job.build, check_sources=False) if job.build else Kit(job.project))
+        loaded = _kits[key] = (kit, frozenset(kit.template(job.template).placeholders))
+    return loaded
 
 
 def _render(kit, job: Job, placeholders: frozenset, rec: dict):
@@ -133,12 +134,11 @@ def _mbox_entry(msg_bytes: bytes) -> bytes:
 
 def render_chunk(job: Job, index: int, records: list[tuple[int, Any]]) -> tuple[int, int, list[dict]]:
     """Render and write one chunk; returns (chunk index, messages written, errors)."""
-    kit = _load_kit(job)
+    kit, placeholders = _load_kit(job)
     out = Path(job.out)
     part = out / f"part-{index:05d}.{job.fmt}"
     if job.fmt != "eml" and part.exists():   # written by an interrupted run: keep it
-        return index, 0, _errors_only(kit, job, records)
-    placeholders = frozenset(kit.template(job.template).placeholders)
+        return index, 0, _errors_only(kit, job, placeholders, records)
     errors: list[dict] = []
     pieces: list[bytes] = []
     written = 0
@@ -165,10 +165,9 @@ def render_chunk(job: Job, index: int, records: list[tuple[int, Any]]) -> tuple[
     return index, written, errors
 
 
-def _errors_only(kit, job: Job, records) -> list[dict]:
+def _errors_only(kit, job: Job, placeholders: frozenset, records) -> list[dict]:
     """The errors of a chunk whose output file already exists (validation only)."""
     errors = []
-    placeholders = frozenset(kit.template(job.template).placeholders)
     for line, raw in records:
         try:
             _render(kit, job, placeholders, _record(job.data_kind, raw))
