@@ -194,3 +194,13 @@ def test_auto_reload_recompiles_only_when_sources_change(tmp_path):
         "{% block content %}{% endblock %}</mj-column></mj-section></mj-body></mjml>\n")
     assert "OVERRIDDEN LAYOUT" in live.render("welcome", ctx).html
     assert "OVERRIDDEN LAYOUT" not in frozen.render("welcome", ctx).html
+
+
+def test_fast_path_keeps_the_sandbox_output_bound():
+    """A part longer than the sandbox's output limit is refused as the Jinja runtime refuses it."""
+    from tplkit.sandbox import MAX_OUTPUT
+
+    c = _compiled({"html": "{{ name }}" * (MAX_OUTPUT // 100_000 + 1)}, name="text")
+    with pytest.raises(tplkit.SecurityError, match="output is longer than"):
+        c.render_parts({"name": "x" * 100_000})
+    assert len(c.render_parts({"name": "x" * 1000})["html"]) == 1000 * (MAX_OUTPUT // 100_000 + 1)

@@ -36,7 +36,7 @@ from markupsafe import Markup, escape
 
 from . import i18n
 from .errors import TemplateSourceError, TplkitError, jinja_error
-from .sandbox import LimitedSandbox
+from .sandbox import MAX_OUTPUT, LimitedSandbox
 from .schema import Schema
 from .store import TemplateInfo
 from .text import collapse, rewrap
@@ -593,10 +593,7 @@ _BLANK_RUN = re.compile(r"\n[ \t]*\n(?:[ \t]*\n)+")
 
 def _finish_text(s: str) -> str:
     """Wrap long lines; runs of blank lines left by false runtime conditions become one."""
-    text = rewrap(s.strip())
-    if "\n\n\n" in text or "\n " in text or "\n\t" in text:  # else the pattern cannot match
-        text = _BLANK_RUN.sub("\n\n", text)
-    return text + "\n"
+    return _BLANK_RUN.sub("\n\n", rewrap(s.strip())) + "\n"
 
 
 # --- compiled templates ----------------------------------------------------------------------
@@ -649,6 +646,10 @@ class Compiled:
         try:
             if self._names <= values.keys():
                 subject, preheader, html, text = self._fast(values)
+                if max(len(subject), len(preheader), len(html), len(text)) > MAX_OUTPUT:
+                    # over the sandbox's output bound: let Jinja refuse it the same way
+                    subject, preheader, html, text = (self._render_jinja_part(p, values)
+                                                      for p in ("subject", "preheader", "html", "text"))
             else:  # not a validated context: let Jinja report what is undefined
                 subject, preheader, html, text = (self._render_jinja_part(p, values)
                                                   for p in ("subject", "preheader", "html", "text"))
