@@ -138,3 +138,17 @@ def test_a_different_batch_in_the_same_folder_is_refused(tmp_path):
     res = run_cli("--data", str(CSV), "-o", str(out), "--format", "jsonl", "--jobs", "1")
     assert res.exit_code == 1
     assert "holds a different batch" in res.output
+
+
+def test_extra_fields_are_errors_unless_ignored(tmp_path):
+    """A field that is no placeholder fails the record; --ignore-unknown renders it anyway."""
+    data = tmp_path / "extra.jsonl"
+    data.write_text(json.dumps({"customer_name": "Ann", "ticket_id": "SR-1", "crm_id": 7,
+                                "request_url": "https://help.example/r/1"}) + "\n")
+    res = run_cli("--data", str(data), "-o", str(tmp_path / "strict"), "--format", "jsonl")
+    assert res.exit_code == 1
+    assert errors_of(tmp_path / "strict")[1]["problems"] == ["crm_id: not a placeholder of this template"]
+    res = run_cli("--data", str(data), "-o", str(tmp_path / "lenient"), "--format", "jsonl",
+                  "--ignore-unknown")
+    assert res.exit_code == 0, res.output
+    assert json.loads((tmp_path / "lenient" / "part-00000.jsonl").read_text())["subject"].endswith("[SR-1]")

@@ -155,3 +155,13 @@ def test_built_kit_has_no_sources_to_compile(built):
         kb.render_naive("acknowledgement", kb.template("acknowledgement").sample)
     with pytest.raises(tplkit.TemplateNotFound):
         kb.render("no-such-template", {})
+
+
+def test_manifest_pointing_outside_the_build_is_refused(built, tmp_path):
+    """A manifest whose template name or artefact path leaves the build folder is malformed."""
+    copy = copy_of(built, tmp_path)
+    manifest = json.loads((copy / tb.MANIFEST).read_text())
+    manifest["templates"]["../../etc"] = manifest["templates"].pop("acknowledgement")
+    (copy / tb.MANIFEST).write_text(json.dumps(manifest))
+    with pytest.raises(tb.BuildError, match="manifest is malformed"):
+        load(copy)

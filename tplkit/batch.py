@@ -48,6 +48,7 @@ class Job:
     to_field: str = "email"
     sender: str | None = None
     data_kind: str = "jsonl"      # how records arrive: raw JSONL lines or CSV dicts
+    ignore_unknown: bool = False  # record fields that are no placeholder are ignored
     options: dict = field(default_factory=dict)
 
 
@@ -114,7 +115,8 @@ def _render(kit, job: Job, placeholders: frozenset, rec: dict):
     ctx = {k: v for k, v in rec.items() if k not in drop}
     # negotiated here: a fallback is no warning per record, the output shows the locale used
     neg = kit.negotiate(None if locale is None else str(locale))
-    return kit.render(job.template, ctx, locale=neg.locale), to
+    return kit.render(job.template, ctx, locale=neg.locale,
+                      strict=False if job.ignore_unknown else None), to
 
 
 def _message(email, job: Job, to: Any) -> bytes:
@@ -191,7 +193,7 @@ def _state_key(job: Job, data: Path, chunk_size: int) -> dict:
     return {"template": job.template, "data": str(data.resolve()),
             "data_sha256": hashlib.sha256(data.read_bytes()).hexdigest(), "format": job.fmt,
             "chunk_size": chunk_size, "locale_field": job.locale_field, "to_field": job.to_field,
-            "project": job.project, "build": job.build}
+            "ignore_unknown": job.ignore_unknown, "project": job.project, "build": job.build}
 
 
 def _open_state(out: Path, key: dict) -> dict:
@@ -305,11 +307,13 @@ class _NoBar:
 @click.option("--sender", default=None, help="From address (default: the brand's).")
 @click.option("--chunk-size", type=click.IntRange(min=1), default=256, show_default=True,
               help="Records per unit of work and per mbox/jsonl part file.")
+@click.option("--ignore-unknown", is_flag=True,
+              help="Ignore record fields that are not placeholders (default: a record error).")
 @click.pass_obj
 @report_errors
 def batch(app: AppContext, name: str, data: str, output: str, locale_field: str | None,
           to_field: str, fmt: str, jobs: int, build_dir: str | None, sender: str | None,
-          chunk_size: int) -> None:
+          chunk_size: int, ignore_unknown: bool) -> None:
     """Render one message per record of a JSONL or CSV file, on all cores."""
     from .kit import Kit
 
@@ -319,7 +323,8 @@ def batch(app: AppContext, name: str, data: str, output: str, locale_field: str 
     job = Job(template=name, fmt=fmt, out=output, project=app.project,
               build=str(Path(build_dir).resolve()) if build_dir else None,
               locale_field=locale_field, to_field=to_field,
-              sender=sender or f"{brand.company_name} <{brand.email}>")
+              sender=sender or f"{brand.company_name} <{brand.email}>",
+              ignore_unknown=ignore_unknown)
     summary = run_batch(job, Path(data), jobs=jobs or os.cpu_count() or 1, chunk_size=chunk_size)
     click.echo(f"{summary['written']} message(s) written to {output}, {summary['errors']} "
                f"record(s) failed" + (f" (see {Path(output) / ERRORS})" if summary["errors"] else "")

@@ -214,6 +214,7 @@ def read_manifest(build_dir: str | os.PathLike, *, check_sources: bool = True) -
     if manifest.get("tplkit") != _version():
         raise BuildError(f"build made by tplkit {manifest.get('tplkit')}, this is tplkit "
                          f"{_version()}; rebuild it", file=str(path))
+    _check_names(manifest, path)
     for rel, digest in manifest.get("artifacts", {}).items():
         entry = root / rel
         try:
@@ -226,6 +227,26 @@ def read_manifest(build_dir: str | os.PathLike, *, check_sources: bool = True) -
     if check_sources:
         _check_fresh(manifest, path)
     return manifest
+
+
+def _check_names(manifest: Mapping, path: Path) -> None:
+    """Template names, locales and artefact paths stay inside the build folder."""
+    import re
+
+    from .store import NAME_RE
+
+    locale_re = re.compile(r"^[A-Za-z0-9_@-]+$")
+    try:
+        ok = all(NAME_RE.match(name) and all(locale_re.match(loc) for loc in t["locales"])
+                 for name, t in manifest["templates"].items())
+        ok = ok and all(locale_re.match(loc) for loc in manifest["locales"])
+        ok = ok and all(re.fullmatch(r"compiled/[a-z0-9-]+\.[A-Za-z0-9_@-]+\.json", rel)
+                        for rel in manifest["artifacts"])
+    except (KeyError, TypeError, AttributeError):
+        ok = False
+    if not ok:
+        raise BuildError("the build manifest is malformed (names, locales or artefact paths); "
+                         "rebuild it", file=str(path))
 
 
 def _check_fresh(manifest: Mapping, path: Path) -> None:

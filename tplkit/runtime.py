@@ -197,7 +197,10 @@ class _Codegen:
             if isinstance(node, nodes.Output):
                 items = []
                 for child in node.nodes:
-                    if isinstance(child, (nodes.TemplateData, nodes.Const)):
+                    if isinstance(child, nodes.TemplateData):  # printed as is, like Jinja does
+                        if child.data:
+                            items.append(repr(child.data))
+                    elif isinstance(child, nodes.Const):
                         text = self.tiny([nodes.Output([child])], autoescape).render()
                         self.fallbacks -= 1   # evaluated once, now: not a runtime fallback
                         if text:
