@@ -61,10 +61,10 @@ def bench_render(seconds: float) -> None:
         ctx = kit.template(name).sample
         for loc in ("en", "uk"):
             compiled = kit.compile(name, loc)
-            fast = throughput(lambda: kit.render(name, ctx, locale=loc), seconds)
+            fast = throughput(lambda n=name, c=ctx, lo=loc: kit.render(n, c, locale=lo), seconds)
             values = compiled.schema.validate(ctx)
-            jinja = throughput(lambda: compiled.render_jinja(values), seconds)
-            parts = throughput(lambda: compiled.render_parts(values), seconds)
+            jinja = throughput(lambda c=compiled, v=values: c.render_jinja(v), seconds)
+            parts = throughput(lambda c=compiled, v=values: c.render_parts(v), seconds)
             rows.append((f"{name}/{loc}", f"{fast:,.0f}", f"{parts:,.0f}", f"{jinja:,.0f}",
                          f"{parts / jinja:.1f}x"))
     table(rows, ("template", "kit.render", "fast parts", "Jinja parts", "fast/Jinja"))
@@ -99,7 +99,8 @@ def bench_lint() -> None:
         return
     with tempfile.TemporaryDirectory() as cwd:
         t = time.perf_counter()
-        res = subprocess.run([PY, "-m", "tplkit", "lint"], capture_output=True, text=True, cwd=cwd)
+        res = subprocess.run([PY, "-m", "tplkit", "lint"], capture_output=True, text=True, cwd=cwd,
+                             check=False)
         print(f"  {time.perf_counter() - t:.2f} s wall (exit {res.returncode})")
 
 
@@ -115,7 +116,8 @@ def bench_startup(runs: int = 7) -> None:
         t = time.perf_counter()
         subprocess.run([PY, "-c", "pass"], capture_output=True, check=True)
         bare.append((time.perf_counter() - t) * 1000)
-    res = subprocess.run([PY, "-X", "importtime", "-m", "tplkit", "--help"], capture_output=True, text=True)
+    res = subprocess.run([PY, "-X", "importtime", "-m", "tplkit", "--help"], capture_output=True,
+                         text=True, check=False)
     imported = {line.split("|")[-1].strip().split(".")[0] for line in res.stderr.splitlines()
                  if line.startswith("import time:") and "|" in line}
     heavy = [m for m in HEAVY if m in imported]
@@ -134,7 +136,7 @@ def bench_memory() -> None:
     n, base, peak = subprocess.run([PY, "-c", code], capture_output=True, text=True,
                                    check=True).stdout.split()
     print(f"  {n} compiled templates: peak RSS {peak} MB (after import: {base} MB)")
-    code = code.replace("tplkit.Kit()", f"tplkit.Kit.from_build({{build!r}}, check_sources=False)")
+    code = code.replace("tplkit.Kit()", "tplkit.Kit.from_build({build!r}, check_sources=False)")
     with tempfile.TemporaryDirectory() as tmp:
         subprocess.run([PY, "-m", "tplkit", "build", "-o", f"{tmp}/b"], capture_output=True, check=True)
         n, base, peak = subprocess.run([PY, "-c", code.replace("{build!r}", repr(f"{tmp}/b"))],
@@ -173,10 +175,9 @@ def bench_batch(records: int) -> None:
         data = Path(tmp) / "records.jsonl"
         locs = ["en", "uk", "de", "ru"]
         with open(data, "w", encoding="utf-8") as f:
-            for i in range(records):
-                f.write(json.dumps({"customer_name": f"Customer {i}", "ticket_id": f"SR-{i}",
+            f.writelines(json.dumps({"customer_name": f"Customer {i}", "ticket_id": f"SR-{i}",
                                     "request_url": f"https://help.example/r/{i}",
-                                    "email": f"c{i}@example.com", "lang": locs[i % len(locs)]}) + "\n")
+                                    "email": f"c{i}@example.com", "lang": locs[i % len(locs)]}) + "\n" for i in range(records))
         subprocess.run([PY, "-m", "tplkit", "build", "-o", f"{tmp}/b"], capture_output=True, check=True)
         for fmt in ("jsonl", "eml"):
             walls = {}

@@ -38,8 +38,8 @@ def test_eml_batch_writes_good_records_and_lists_bad_ones_by_line(tmp_path):
     assert sorted(errs) == [3, 5, 7]
     assert errs[3]["error"].startswith("invalid JSON")
     assert errs[5]["problems"] == ["ticket_id: required text value is missing",
-                                   "request_url: URL scheme javascript: is not allowed "
-                                   "(use https, http, mailto, tel)"]
+                                   ("request_url: URL scheme javascript: is not allowed "
+                                    "(use https, http, mailto, tel)")]
     assert errs[7]["error"] == "no recipient (field 'email')"
     msg = email.message_from_bytes((out / "messages" / "00000001.eml").read_bytes(), policy=policy.default)
     assert msg["To"] == "olena@example.com" and msg["Content-Language"] == "uk"

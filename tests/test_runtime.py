@@ -6,14 +6,13 @@ import textwrap
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from test_compile import same_html  # the core's notion of "same HTML" for the naive oracle
 
 import tplkit
 from tplkit import compile as tc
 from tplkit.errors import TplkitError
 from tplkit.schema import Placeholder, Schema
 from tplkit.text import WIDTH, _wrap
-
-from test_compile import same_html  # the core's notion of "same HTML" for the naive oracle
 
 HOSTILE_TEXT = [
     '<script>alert("x")</script>',

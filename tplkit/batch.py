@@ -22,7 +22,7 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import click
 
@@ -85,7 +85,7 @@ def _record(kind: str, raw: Any) -> dict:
     except json.JSONDecodeError as e:
         raise ValueError(f"invalid JSON: {e.msg} (column {e.colno})") from None
     if not isinstance(rec, dict):
-        raise ValueError("the record must be a JSON object")
+        raise ValueError("the record must be a JSON object")  # noqa: TRY004 - a record error
     return rec
 
 
@@ -263,7 +263,7 @@ def run_batch(job: Job, data: Path, *, jobs: int, chunk_size: int = 256,
             else:
                 import multiprocessing
 
-                sizes = dict((i, len(c)) for i, c in todo)
+                sizes = {i: len(c) for i, c in todo}
                 with multiprocessing.get_context().Pool(jobs) as pool:
                     for result in pool.imap_unordered(_render_chunk_star,
                                                       ((job, i, c) for i, c in todo)):

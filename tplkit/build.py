@@ -23,9 +23,10 @@ import json
 import os
 import shutil
 import tempfile
+from collections.abc import Mapping
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from . import i18n
 from .config import PACKAGE_DIR, builtin_root
@@ -165,7 +166,7 @@ def write_build(kit, out_dir: str | os.PathLike, *, force: bool = False) -> dict
     manifest = {
         "format": FORMAT_VERSION, "tplkit": _version(), "inputs_sha256": digest,
         "project": str(kit.project.root) if kit.project.root is not None else None,
-        "built_at": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+        "built_at": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
         "default_locale": kit.default_locale, "locales": locales,
         "brand": dataclasses.asdict(kit.brand), "templates": templates,
         "artifacts": {path: hashlib.sha256(data).hexdigest() for path, data in sorted(entries.items())},

@@ -20,7 +20,8 @@ from __future__ import annotations
 
 import copy
 import keyword
-from typing import Any, Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 from jinja2 import nodes
 from markupsafe import escape

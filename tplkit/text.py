@@ -118,7 +118,7 @@ def _fill_spaced(line: str) -> str:
 
 # the longest run of at most WIDTH characters that ends before a space (or the end), else
 # one long word on its own
-_GREEDY_LINE = re.compile(r"(.{1,%d}|\S+)(?: |$)" % WIDTH)
+_GREEDY_LINE = re.compile(rf"(.{{1,{WIDTH}}}|\S+)(?: |$)")
 
 
 _WS = re.compile(r"[ \t\r\f\v\n]+")  # HTML white space; never NBSP, which CLDR uses on purpose

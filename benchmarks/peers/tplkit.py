@@ -43,7 +43,7 @@ def make_project(corpus, root: str) -> str:
     """Write the corpus as a one-template tplkit project under ``root``; return its path."""
     folder = os.path.join(root, "templates", "bench-feedback")
     os.makedirs(folder)
-    preview = re.search(r"<mj-preview>(.*?)</mj-preview>", corpus.mjml, re.S)
+    preview = re.search(r"<mj-preview>(.*?)</mj-preview>", corpus.mjml, re.DOTALL)
     files = {"template.toml": MANIFEST, "body.mjml": corpus.mjml,
              "subject.txt": corpus.subject + "\n",
              "preheader.txt": (preview.group(1) if preview else "") + "\n"}
