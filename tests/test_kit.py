@@ -27,14 +27,22 @@ def test_discovery_lists_builtin_templates_and_locales(kit):
 
 def test_every_sample_renders_in_every_locale(kit):
     """Each built-in sample renders to non-empty parts in each locale."""
-    for name in kit.template_names():
-        info = kit.template(name)
-        assert len(info.samples) >= 2, name
-        for loc in kit.locales():
-            for sample in info.samples.values():
-                email = kit.render(name, sample, locale=loc)
-                assert email.subject and email.preheader and email.html and email.text
-                assert email.locale == loc
+    from tplkit.testing import assert_renders_everywhere
+
+    assert all(len(kit.template(n).samples) >= 2 for n in kit.template_names())
+    assert assert_renders_everywhere(kit) == sum(
+        len(kit.template(n).samples) for n in kit.template_names()) * len(kit.locales())
+
+
+def test_assert_renders_everywhere_lists_every_failure():
+    """The testing helper reports all broken combinations, not just the first."""
+    from tplkit.testing import assert_renders_everywhere
+
+    with pytest.raises(AssertionError) as exc:
+        assert_renders_everywhere(tplkit.Kit(FIX / "broken"), templates=["syntax-error", "undefined-name", "good"],
+                                  locales=["en"])
+    assert str(exc.value).startswith("2 of 3 failed:")
+    assert "syntax-error/en/default" in str(exc.value) and "undefined-name/en/default" in str(exc.value)
 
 
 def test_locale_negotiation_uses_fallback_chain(kit):
