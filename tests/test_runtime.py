@@ -203,3 +203,27 @@ def test_fast_path_keeps_the_sandbox_output_bound():
     with pytest.raises(tplkit.SecurityError, match="output is longer than"):
         c.render_parts({"name": "x" * 100_000})
     assert len(c.render_parts({"name": "x" * 1000})["html"]) == 1000 * (MAX_OUTPUT // 100_000 + 1)
+
+
+def test_auto_reload_follows_a_project_catalog(tmp_path):
+    """A catalog added to (or changed in) the project reaches the next render with auto_reload."""
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "tplkit.toml").write_text('locales = ["en", "de"]\n')
+    kit = tplkit.Kit(project, auto_reload=True)
+    ctx = dict(kit.template("acknowledgement").sample, ticket_id="SR-1")
+    assert kit.render("acknowledgement", ctx, locale="de").subject == \
+        "Wir haben Ihre Anfrage erhalten [SR-1]"
+    po = project / "locales" / "de" / "LC_MESSAGES" / "tplkit.po"
+    po.parent.mkdir(parents=True)
+
+    def write(msgstr: str) -> None:
+        po.write_text('msgid ""\nmsgstr ""\n"Content-Type: text/plain; charset=UTF-8\\n"\n'
+                      '"Plural-Forms: nplurals=2; plural=(n != 1);\\n"\n\n'
+                      f'msgid "We\'ve received your request [%(ticket)s]"\nmsgstr "{msgstr}"\n',
+                      encoding="utf-8")
+
+    write("Eingegangen [%(ticket)s]")
+    assert kit.render("acknowledgement", ctx, locale="de").subject == "Eingegangen [SR-1]"
+    write("Angekommen: %(ticket)s")
+    assert kit.render("acknowledgement", ctx, locale="de").subject == "Angekommen: SR-1"

@@ -199,7 +199,11 @@ class Kit:
         dirs = [*self.project.template_dirs, info.folder]
         for d in self.project.template_dirs:
             dirs += [d / info.name, d / "_layouts", d / "_components"]
-        dirs += [d / locale / "LC_MESSAGES" for d in self.project.locale_dirs]
+        locale_dirs = list(self.project.locale_dirs)
+        if self.project.root is not None:  # may not exist yet: a catalog can be added later
+            locale_dirs.append(self.project.root / "locales")
+            dirs += [self.project.root / "locales", self.project.root / "locales" / locale]
+        dirs += [d / locale / "LC_MESSAGES" for d in locale_dirs]
         return dirs
 
     # --- rendering -----------------------------------------------------------------------------
