@@ -446,13 +446,36 @@ RUNTIME_FILTERS: dict[str, Callable] = {**i18n.LOCALE_FILTERS, "with_query": wit
 _FORMAT_NAME = re.compile(r"%\((\w+)\)")
 
 
+class _SharedBytecode(jinja2.BytecodeCache):
+    """In-memory Jinja bytecode shared by the build environments of every locale.
+
+    The code Jinja generates for a template does not depend on the locale (translations and
+    filters are looked up when it runs), so each source is parsed and compiled once, not
+    once per locale. Entries are keyed by file and checked against the source's checksum.
+    """
+
+    def __init__(self) -> None:
+        self._data: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket) -> None:
+        data = self._data.get(bucket.key)
+        if data is not None:
+            bucket.bytecode_from_string(data)
+
+    def dump_bytecode(self, bucket) -> None:
+        self._data[bucket.key] = bucket.bytecode_to_string()
+
+
+_BYTECODE = _SharedBytecode()
+
+
 class BuildEnvironment(LimitedSandbox):
     """Sandboxed Jinja environment for the build pass of one locale."""
 
     def __init__(self, loader: jinja2.BaseLoader, catalog: i18n.Catalog) -> None:
         super().__init__(loader=loader, autoescape=_autoescape, undefined=jinja2.StrictUndefined,
                          extensions=["jinja2.ext.i18n", BuildExtension], finalize=_none_to_empty,
-                         keep_trailing_newline=True, auto_reload=True)
+                         keep_trailing_newline=True, auto_reload=True, bytecode_cache=_BYTECODE)
         self.policies["ext.i18n.trimmed"] = True
         self.catalog = catalog
         self._formats_ok: set[tuple] = set()
