@@ -5,12 +5,12 @@ import email
 import email.policy
 import importlib.util
 import json
-import socket
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from smtp_inbox import Inbox, free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
@@ -40,27 +40,13 @@ def test_data_files_render_strictly_in_every_locale(kit, path):
 
 # --- send_smtp.py against a real SMTP server on loopback ----------------------------------
 
-class _Inbox:
-    def __init__(self) -> None:
-        self.envelopes = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.envelopes.append(envelope)
-        return "250 OK"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
 
 @pytest.fixture
 def smtp_server():
     from aiosmtpd.controller import Controller
 
-    inbox = _Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=_free_port())
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
     controller.start()
     try:
         yield inbox, controller.port
@@ -127,7 +113,7 @@ def test_send_smtp_reports_bad_data_as_one_error_line(smtp_server, tmp_path):
 
 def test_send_smtp_reports_an_unreachable_server(tmp_path):
     """A refused connection is one error line naming host and port, not a traceback."""
-    port = _free_port()
+    port = free_port()
     res = _run_script("acknowledgement", "--host", "127.0.0.1", "--port", str(port),
                       "--from", "support@northwind.example", "--to", "olena@example.com")
     assert res.returncode == 1

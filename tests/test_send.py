@@ -5,7 +5,6 @@ import email
 import email.policy
 import json
 import shutil
-import socket
 import ssl
 import subprocess
 from pathlib import Path
@@ -18,34 +17,10 @@ from click.testing import CliRunner
 from tplkit.cli import main
 from tplkit.send import SendError, deliver, parse_hostport
 
+from smtp_inbox import Inbox, free_port
+
 FIXTURES = Path(__file__).parent / "fixtures" / "serve" / "send"
 USER, PASSWORD = "agent", "s3cret-pass"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Inbox:
-    """An aiosmtpd handler that keeps every envelope it receives."""
-
-    def __init__(self) -> None:
-        self.envelopes = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.envelopes.append(envelope)
-        return "250 OK"
-
-    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
-        if address.endswith("@refused.example"):
-            return "550 no such user here"
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    def message(self, i: int = -1) -> email.message.EmailMessage:
-        return email.message_from_bytes(self.envelopes[i].content, policy=email.policy.default)
 
 
 def _check_login(server, session, envelope, mechanism, auth_data):
@@ -57,7 +32,7 @@ def _check_login(server, session, envelope, mechanism, auth_data):
 def smtp():
     """A real SMTP server on 127.0.0.1 (no STARTTLS), accepting AUTH without TLS."""
     inbox = Inbox()
-    ctl = Controller(inbox, hostname="127.0.0.1", port=_free_port(), authenticator=_check_login,
+    ctl = Controller(inbox, hostname="127.0.0.1", port=free_port(), authenticator=_check_login,
                      auth_require_tls=False)
     ctl.start()
     inbox.address = f"127.0.0.1:{ctl.port}"
@@ -140,7 +115,7 @@ def tls_smtp(tmp_path_factory):
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     context.load_cert_chain(cert, key)
     inbox = Inbox()
-    ctl = Controller(inbox, hostname="127.0.0.1", port=_free_port(), authenticator=_check_login,
+    ctl = Controller(inbox, hostname="127.0.0.1", port=free_port(), authenticator=_check_login,
                      tls_context=context, require_starttls=True)
     ctl.start()
     inbox.address, inbox.cert = f"127.0.0.1:{ctl.port}", cert
@@ -185,7 +160,7 @@ def test_refused_recipient_and_closed_port(smtp):
     """A refused recipient and a port nobody listens on are reported as errors, not tracebacks."""
     res = run("send", "acknowledgement", "--to", "x@refused.example", "--smtp", smtp.address)
     assert res.exit_code == 1 and "refused recipient(s): x@refused.example (550" in res.output
-    res = run("send", "acknowledgement", "--to", "a@example.com", "--smtp", f"127.0.0.1:{_free_port()}")
+    res = run("send", "acknowledgement", "--to", "a@example.com", "--smtp", f"127.0.0.1:{free_port()}")
     assert res.exit_code == 1
     assert res.output.startswith("error: cannot connect to SMTP server 127.0.0.1:")
 
