@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import difflib
+import functools
 import math
 import re
 import unicodedata
@@ -111,13 +112,14 @@ def _text(ph: Placeholder, v: Any) -> str:
     if isinstance(v, float) and not math.isfinite(v):
         raise ValueError("expected text, got a non-finite number")
     s = str(v)
-    try:
-        s.encode("utf-8")
-    except UnicodeEncodeError:
-        raise ValueError("contains an invalid (lone surrogate) character") from None
-    s = unicodedata.normalize("NFC", s)
-    if "\u2028" in s or "\u2029" in s:  # Unicode line/paragraph separators: plain line breaks
-        s = s.replace("\u2028", "\n").replace("\u2029", "\n")
+    if not s.isascii():  # ASCII has no surrogates, is already NFC and has no U+2028/9
+        try:
+            s.encode("utf-8")
+        except UnicodeEncodeError:
+            raise ValueError("contains an invalid (lone surrogate) character") from None
+        s = unicodedata.normalize("NFC", s)
+        if "\u2028" in s or "\u2029" in s:  # Unicode line/paragraph separators: plain line breaks
+            s = s.replace("\u2028", "\n").replace("\u2029", "\n")
     if _CONTROL.search(s):
         raise ValueError("contains control or bidi-override characters")
     limit = ph.max_length or MAX_TEXT
@@ -225,7 +227,12 @@ def _duration(ph: Placeholder, v: Any) -> _dt.timedelta:
 
 
 def _url(ph: Placeholder, v: Any) -> str:
-    s = _text(ph, v).strip()
+    return _checked_url(_text(ph, v).strip())
+
+
+@functools.lru_cache(maxsize=4096)
+def _checked_url(s: str) -> str:
+    """The URL checks proper (cached: the same base URLs recur in every message of a run)."""
     parts = urlsplit(s)
     scheme = parts.scheme.lower()
     if scheme not in SAFE_URL_SCHEMES:

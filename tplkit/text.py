@@ -128,8 +128,13 @@ def _squash(s: str) -> str:
     return _WS.sub(" ", s)
 
 
+_NEEDS_COLLAPSE = re.compile(r"[\t\r\f\v\n]|  ")
+
+
 def collapse(s: str) -> str:
     """Collapse runs of (ASCII) white space to one space and strip the ends."""
+    if _NEEDS_COLLAPSE.search(s) is None:  # the common case: nothing to collapse
+        return s.strip(" ")
     return _WS.sub(" ", s).strip(" ")
 
 
