@@ -190,3 +190,21 @@ def test_macro_may_test_a_placeholder_argument():
     kit = tplkit.Kit(FIX / "broken")
     assert kit.render("macro-branch", {"customer_name": "Olena"}).text.startswith("Hi Olena")
     assert "{%" not in kit.compile("macro-branch", "en").sources["text"].split("{% if")[0]
+
+
+def test_money_without_currency_uses_the_brand_currency(tmp_path):
+    """A money placeholder with no currency of its own takes brand.currency; bad amounts say so."""
+    folder = tmp_path / "templates" / "refund"
+    folder.mkdir(parents=True)
+    (tmp_path / "tplkit.toml").write_text('[brand]\ncompany_name = "Zloty Shop"\ncurrency = "PLN"\n')
+    (folder / "template.toml").write_text('description = "x"\n[placeholders.amount]\ntype = "money"\n'
+                                          '[samples.default]\namount = "12.5"\n')
+    (folder / "subject.txt").write_text("Refund of {{ amount }}\n")
+    (folder / "preheader.txt").write_text("Refund\n")
+    (folder / "body.mjml").write_text('{% extends "_layouts/base.mjml" %}{% block content %}'
+                                      '<mj-text>{{ amount }}</mj-text>{% endblock %}\n')
+    kit = tplkit.Kit(tmp_path)
+    assert kit.render("refund", {"amount": "12.5"}, locale="en").subject == "Refund of PLN12.50"
+    assert kit.render("refund", {"amount": "12.5 EUR"}, locale="en").subject == "Refund of €12.50"
+    with pytest.raises(PlaceholderError, match="amount: expected a number, got 'lots'"):
+        kit.render("refund", {"amount": "lots"})

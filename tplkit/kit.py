@@ -104,9 +104,16 @@ class Kit:
         return neg
 
     def schema(self, info: TemplateInfo) -> Schema:
-        """The template's schema with ``default_from = "brand.x"`` resolved for this brand."""
+        """The template's schema for this brand: ``default_from = "brand.x"`` resolved, and
+        money placeholders without a ``currency`` of their own in the brand's currency."""
+        import dataclasses
+
+        placeholders = {
+            name: dataclasses.replace(ph, currency=self.brand.currency)
+            if ph.currency is None and "money" in (ph.type, ph.item_type) else ph
+            for name, ph in info.placeholders.items()}
         defaults = {}
-        for name, ph in info.placeholders.items():
+        for name, ph in placeholders.items():
             if ph.default_from:
                 attr = ph.default_from.split(".", 1)[1]
                 if not hasattr(self.brand, attr):
@@ -118,11 +125,11 @@ class Kit:
                 defaults[name] = ph.default
         from .schema import coerce
         try:
-            defaults = {k: coerce(info.placeholders[k], v) for k, v in defaults.items()}
+            defaults = {k: coerce(placeholders[k], v) for k, v in defaults.items()}
         except ValueError as e:
             raise TemplateSourceError(f"a default does not fit its placeholder: {e}",
                                       template=info.name, file=str(info.manifest)) from None
-        return Schema(dict(info.placeholders), defaults)
+        return Schema(placeholders, defaults)
 
     # --- compiling -----------------------------------------------------------------------------
 
