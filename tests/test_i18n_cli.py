@@ -229,3 +229,25 @@ def test_stats_on_the_builtin_library(monkeypatch, tmp_path, kit):
     assert res.exit_code == 0, res.stderr
     listed = {line.split()[0] for line in res.output.splitlines()[1:] if line.strip()}
     assert listed == set(kit.locales()) - {"en"}
+
+
+def test_writing_into_an_installed_builtin_library_is_refused(monkeypatch, tmp_path):
+    """Without a project, extract/init/update refuse to write inside the installed package."""
+    from click.testing import CliRunner
+
+    import tplkit.config as config
+    from tplkit.cli import main
+
+    installed = tmp_path / "site-packages" / "tplkit"
+    (installed / "templates").mkdir(parents=True)
+    (installed / "locales").mkdir()
+    (installed / "default_config.toml").write_bytes((config.PACKAGE_DIR / "default_config.toml").read_bytes())
+    monkeypatch.setattr(config, "PACKAGE_DIR", installed)
+    monkeypatch.setattr(config, "builtin_root", lambda: installed)
+    monkeypatch.delenv("TPLKIT_PROJECT", raising=False)
+    monkeypatch.chdir(tmp_path)
+    for args in (["i18n", "extract"], ["i18n", "init", "de"], ["i18n", "update"]):
+        res = CliRunner().invoke(main, args)
+        assert res.exit_code == 1, args
+        assert "the built-in library is part of the installed package" in res.output
+    assert not any((installed / "locales").iterdir())

@@ -16,12 +16,19 @@ from .cli import EXIT_ERROR, AppContext, report_errors, write_output
 from .errors import CatalogError
 
 
-def _folders(app: AppContext) -> tuple[list[Path], Path]:
-    """(template folders to extract from, locales folder) of the project or the built-ins."""
-    from .config import builtin_root
+def _folders(app: AppContext, writing: bool = False) -> tuple[list[Path], Path]:
+    """(template folders to extract from, locales folder) of the project or the built-ins.
+
+    Writing into the built-in library is refused when it is the installed package's copy
+    (a wheel install): that is nobody's source, and an upgrade would silently undo it.
+    """
+    from .config import PACKAGE_DIR, builtin_root
 
     project = app.kit().project
     root = project.root if project.root is not None else builtin_root()
+    if writing and project.root is None and root == PACKAGE_DIR:
+        raise CatalogError("no project selected, and the built-in library is part of the installed "
+                           "package; run this in your project (tplkit.toml) or pass --project")
     return [root / "templates"], root / "locales"
 
 
@@ -39,7 +46,7 @@ def i18n() -> None:
 @report_errors
 def extract(app: AppContext) -> None:
     """Extract every message of the templates into locales/tplkit.pot."""
-    template_dirs, locales_dir = _folders(app)
+    template_dirs, locales_dir = _folders(app, writing=True)
     missing = [d for d in template_dirs if not d.is_dir()]
     if missing:
         raise CatalogError(f"no templates folder {missing[0]}; nothing to extract")
@@ -65,7 +72,7 @@ def extract(app: AppContext) -> None:
 @report_errors
 def init(app: AppContext, lang: str, force: bool) -> None:
     """Start the catalog of language LANG from locales/tplkit.pot."""
-    _, locales_dir = _folders(app)
+    _, locales_dir = _folders(app, writing=True)
     template = catalogs.read_template(_pot(locales_dir))
     catalog = catalogs.new_catalog(template, lang)
     path = catalogs.catalog_path(locales_dir, str(catalog.locale))
@@ -78,7 +85,7 @@ def init(app: AppContext, lang: str, force: bool) -> None:
 @report_errors
 def update(app: AppContext) -> None:
     """Merge locales/tplkit.pot into every catalog: new messages untranslated, old ones obsolete."""
-    _, locales_dir = _folders(app)
+    _, locales_dir = _folders(app, writing=True)
     template = catalogs.read_template(_pot(locales_dir))
     locales = catalogs.catalog_locales(locales_dir)
     if not locales:
