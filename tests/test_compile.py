@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import re
 
-import pytest
 
 import tplkit
 from tplkit.testing import assert_same_email, combinations

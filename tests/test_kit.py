@@ -1,7 +1,6 @@
 """The library API: discovery, rendering, locales, projects, placeholder errors."""
 from __future__ import annotations
 
-import warnings
 from pathlib import Path
 
 import pytest

@@ -1,8 +1,6 @@
 """`tplkit send`: the message that reaches a real SMTP server (aiosmtpd on loopback)."""
 from __future__ import annotations
 
-import email
-import email.policy
 import json
 import shutil
 import ssl

@@ -21,7 +21,6 @@ import json
 import logging
 import re
 import secrets
-import threading
 import types
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -608,9 +607,6 @@ def inline_css(html: str, *, template: str, locale: str) -> str:
     return out
 
 
-_collapse = collapse
-
-
 _BLANK_RUN = re.compile(r"\n[ \t]*\n(?:[ \t]*\n)+")
 
 
@@ -679,7 +675,7 @@ class Compiled:
             else:  # not a validated context: let Jinja report what is undefined
                 subject, preheader, html, text = (self._render_jinja_part(p, values)
                                                   for p in ("subject", "preheader", "html", "text"))
-            return {"subject": _collapse(subject), "preheader": _collapse(preheader),
+            return {"subject": collapse(subject), "preheader": collapse(preheader),
                     "html": html, "text": _finish_text(text)}
         except Exception as e:  # a TplkitError gets the template and locale it may lack
             raise jinja_error(e, template=self.template, locale=self.locale) from None
@@ -687,8 +683,8 @@ class Compiled:
     def render_jinja(self, values: Mapping[str, Any]) -> dict[str, str]:
         """The same parts through the plain sandboxed Jinja runtime (reference and benchmarks)."""
         r = self._render_jinja_part
-        return {"subject": _collapse(r("subject", values)),
-                "preheader": _collapse(r("preheader", values)),
+        return {"subject": collapse(r("subject", values)),
+                "preheader": collapse(r("preheader", values)),
                 "html": r("html", values), "text": _finish_text(r("text", values))}
 
 
@@ -724,8 +720,8 @@ class Builder:
 
     def build(self, values: Mapping[str, Any]) -> dict[str, str]:
         """Subject, preheader, MJML and (if written) text body, as the build pass renders them."""
-        subject = _collapse(self._render("subject", values))
-        preheader = _collapse(self._render("preheader", values))
+        subject = collapse(self._render("subject", values))
+        preheader = collapse(self._render("preheader", values))
         mjml_src = self._render("html", values, preheader=Markup(escape(preheader)),
                                 subject=Markup(escape(subject)))
         out = {"subject": subject, "preheader": preheader, "mjml": mjml_src}
@@ -756,14 +752,10 @@ def compile_template(env: BuildEnvironment, info: TemplateInfo, brand: Any, loca
     b = Builder(env, info, brand, locale, schema)
     parts = b.finish(b.build(values), slots.is_token)
     sources = {part: slots.to_jinja(s) for part, s in parts.items()}
-    files = {}
-    for f in _dependencies(env, info):
-        try:
-            files[str(f)] = f.stat().st_mtime_ns
-        except OSError:
-            pass
+    # compiled.files (what auto_reload watches) is filled in by the Kit, which knows the
+    # project's folders and catalogs too
     compiled = Compiled(template=info.name, locale=locale, schema=schema, sources=sources,
-                        headers=info.headers, files=files, _plural=env.catalog.plural_index)
+                        headers=info.headers, _plural=env.catalog.plural_index)
     _check_names(compiled, info)
     return compiled
 
