@@ -168,6 +168,64 @@ def test_fast_line_wrap_equals_textwrap(words, sep):
     assert _wrap(line) == _wrap_reference(line)
 
 
+def _finish_text_reference(text: str) -> str:
+    """The text part's finishing as first written: strip, re-wrap every line, then collapse
+    runs of blank lines (the compiled part wraps line by line as it builds instead)."""
+    import re
+
+    lines = text.strip().split("\n")
+    text = "\n".join(_wrap(line) if len(line) > WIDTH else line for line in lines)
+    return re.sub(r"\n[ \t]*\n(?:[ \t]*\n)+", "\n\n", text) + "\n"
+
+
+_WORDS = st.text(alphabet="ab.é-", min_size=1, max_size=12) | st.sampled_from(["x" * 85, "Ab,"])
+_STATIC = st.lists(_WORDS | st.sampled_from([" ", " ", " ", "\n", "\n\n", "  ", "\t", " \n"]),
+                   max_size=40).map("".join)
+_VALUE = st.one_of(st.lists(_WORDS, max_size=8).map(" ".join),
+                   st.sampled_from(["", " ", "a\n\n\nb", "a\tb", "a  b", " lead", "trail ",
+                                    "x\u00a0y", "\n", "y" * 90]))
+
+
+@st.composite
+def _text_templates(draw):
+    parts = []
+    for _ in range(draw(st.integers(1, 8))):
+        kind = draw(st.sampled_from(["static", "static", "value", "if"]))
+        if kind == "static":
+            parts.append(draw(_STATIC).replace("{", "(").replace("%", "/"))
+        elif kind == "value":
+            parts.append("{{ %s }}" % draw(st.sampled_from("abc")))
+        else:
+            body = draw(_STATIC) + "{{ %s }}" % draw(st.sampled_from("abc")) + draw(_STATIC)
+            parts.append("{%% if %s %%}%s{%% endif %%}" % (draw(st.sampled_from("abc")), body))
+    return "".join(parts)
+
+
+@settings(max_examples=500, deadline=None)
+@given(_text_templates(), st.fixed_dictionaries({n: _VALUE for n in "abc"}))
+def test_text_part_wrapped_while_built_equals_wrapping_the_whole_text(source, values):
+    """The text part is wrapped line by line as it is built (static lines at compile time,
+    the rest around their values): exactly what re-wrapping the whole text gives."""
+    c = _compiled({"text": source}, a="text", b="text", c="text")
+    expected = _finish_text_reference(c._render_jinja_part("text", values))
+    assert c.render_parts(values)["text"] == expected
+    assert c.render_jinja(values)["text"] == expected
+
+
+@pytest.mark.parametrize("source, values, expected", [
+    # a break inside a value, with no {% if %} or blank line in the template, still collapses
+    ("Hello {{ a }} there\nBye\n", {"a": "x\n\n\n\ny"}, "Hello x\n\ny there\nBye\n"),
+    # a line made only of a value can be blank
+    ("One\n\n{{ a }}\n\nTwo\n", {"a": ""}, "One\n\nTwo\n"),
+    # the suffix after the last value is wrapped from where the value's line ends
+    ("Dear {{ a }}, " + "word " * 20 + "end.\n", {"a": "y" * 70},
+     "Dear " + "y" * 70 + ",\n" + ("word " * 15).strip() + "\nword word word word word end.\n"),
+])
+def test_text_part_edge_cases(source, values, expected):
+    c = _compiled({"text": source}, a="text")
+    assert c.render_parts(values)["text"] == expected == c.render_jinja(values)["text"]
+
+
 def test_auto_reload_recompiles_only_when_sources_change(tmp_path):
     """With auto_reload a changed file or a newly added override is picked up; otherwise the
     compiled template is reused (and a kit without auto_reload keeps its cache)."""

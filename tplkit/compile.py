@@ -38,7 +38,7 @@ from .errors import TemplateSourceError, TplkitError, jinja_error
 from .sandbox import MAX_OUTPUT, LimitedSandbox
 from .schema import Schema
 from .store import TemplateInfo
-from .text import collapse, rewrap
+from .text import collapse, finish_text
 
 TOKEN_RE = re.compile(r"TPLSLOT(\d+)X")
 TAG_SYNTAX = re.compile(r"\{[{%#]")
@@ -607,17 +607,6 @@ def inline_css(html: str, *, template: str, locale: str) -> str:
     return out
 
 
-_BLANK_RUN = re.compile(r"\n[ \t]*\n(?:[ \t]*\n)+")
-
-
-def _finish_text(s: str) -> str:
-    """Wrap long lines; runs of blank lines left by false runtime conditions become one."""
-    s = rewrap(s.strip())
-    if _BLANK_RUN.search(s) is not None:  # a search is ~4x cheaper than a sub that finds nothing
-        s = _BLANK_RUN.sub("\n\n", s)
-    return s + "\n"
-
-
 # --- compiled templates ----------------------------------------------------------------------
 
 @dataclass
@@ -667,16 +656,13 @@ class Compiled:
         """Run the runtime templates on already-validated values."""
         try:
             if self._names <= values.keys():
-                subject, preheader, html, text = self._fast(values)
-                if max(len(subject), len(preheader), len(html), len(text)) > MAX_OUTPUT:
-                    # over the sandbox's output bound: let Jinja refuse it the same way
-                    subject, preheader, html, text = (self._render_jinja_part(p, values)
-                                                      for p in ("subject", "preheader", "html", "text"))
-            else:  # not a validated context: let Jinja report what is undefined
-                subject, preheader, html, text = (self._render_jinja_part(p, values)
-                                                  for p in ("subject", "preheader", "html", "text"))
-            return {"subject": collapse(subject), "preheader": collapse(preheader),
-                    "html": html, "text": _finish_text(text)}
+                subject, preheader, html, text = self._fast(values)  # the text comes finished
+                if max(len(subject), len(preheader), len(html), len(text)) <= MAX_OUTPUT:
+                    return {"subject": collapse(subject), "preheader": collapse(preheader),
+                            "html": html, "text": text}
+            # over the sandbox's output bound, or not a validated context: Jinja refuses it
+            # (or reports what is undefined) the same way
+            return self.render_jinja(values)
         except Exception as e:  # a TplkitError gets the template and locale it may lack
             raise jinja_error(e, template=self.template, locale=self.locale) from None
 
@@ -685,7 +671,7 @@ class Compiled:
         r = self._render_jinja_part
         return {"subject": collapse(r("subject", values)),
                 "preheader": collapse(r("preheader", values)),
-                "html": r("html", values), "text": _finish_text(r("text", values))}
+                "html": r("html", values), "text": finish_text(r("text", values))}
 
 
 class Builder:
@@ -770,7 +756,7 @@ def render_naive(env: BuildEnvironment, info: TemplateInfo, brand: Any, locale: 
             if fmt and value is not None else value
     b = Builder(env, info, brand, locale, schema)
     parts = b.finish(b.build(shown), lambda w: False)
-    parts["text"] = _finish_text(parts["text"])
+    parts["text"] = finish_text(parts["text"])
     return parts
 
 

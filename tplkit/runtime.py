@@ -26,6 +26,14 @@ from typing import Any
 from jinja2 import nodes
 from markupsafe import escape
 
+from .text import _BLANK_RUN, WIDTH, _wrap, line_wrap, simple, finish_text, finish_wrapped, rewrap
+
+try:  # the C escaper behind markupsafe.escape, without the Markup wrapper (~15x cheaper)
+    from markupsafe import _escape_inner as _escape_str
+except ImportError:  # pragma: no cover - other markupsafe versions
+    def _escape_str(s: str) -> str:
+        return str(escape(s))
+
 PARTS = ("subject", "preheader", "html", "text")
 _CONST_TYPES = (str, int, float, bool, type(None))
 _COMPARE = {"eq": "==", "ne": "!=", "lt": "<", "lteq": "<=", "gt": ">", "gteq": ">=",
@@ -47,7 +55,9 @@ class _Codegen:
         self.filters = frozenset(filters)
         self.label = label
         self.lines: list[str] = []
-        self.ns: dict[str, Any] = {"_escape": escape, "_getattr": envs[True].getattr,
+        self.ns: dict[str, Any] = {"_escape": escape, "_escape_str": _escape_str,
+                                   "_rewrap": rewrap, "_simple": simple, "_finish_wrapped": finish_wrapped, "_finish_text": finish_text,
+                                   "_getattr": envs[True].getattr,
                                    "_getitem": envs[True].getitem}
         self.avail: dict[tuple, str] = {}   # values computed on every path to this point
         self.vars: dict[tuple, str] = {}    # every value's local, wherever it is computed
@@ -173,7 +183,12 @@ class _Codegen:
         mark, avail, nvars, nlazy = len(self.lines), dict(self.avail), dict(self.vars), len(self.lazy)
         try:
             raw = self.expr(node, depth, True)
-            src = f"{'_escape' if autoescape else 'str'}(_fin({raw}))"
+            slow = f"{'_escape' if autoescape else 'str'}(_fin({raw}))"
+            if raw.isidentifier():  # a local: a plain str (most values) skips the generic path
+                fast = f"_escape_str({raw})" if autoescape else raw
+                src = f"({fast} if type({raw}) is str else {slow})"
+            else:
+                src = slow
         except _Unsupported:
             del self.lines[mark:], self.lazy[nlazy:]
             self.avail, self.vars = avail, nvars
@@ -244,14 +259,178 @@ class _Codegen:
         """Emit the code producing ``part`` into the local ``p_<part>``."""
         start, avail, nvars, nlazy = len(self.lines), dict(self.avail), dict(self.vars), len(self.lazy)
         try:
-            self.emit(1, "_o = []")
-            self.body(template.body, 1, autoescape)
-            self.emit(1, f"p_{part} = ''.join(_o)")
+            if part == "text":
+                _TextCodegen(self).part(template)
+            else:
+                self.emit(1, "_o = []")
+                self.body(template.body, 1, autoescape)
+                self.emit(1, f"p_{part} = ''.join(_o)")
         except _Unsupported:
             del self.lines[start:], self.lazy[nlazy:]
             self.avail, self.vars = avail, nvars
             self.fallbacks += 1
-            self.emit(1, f"p_{part} = {self.bind(jinja, '_j')}(_v)")
+            finish = "_finish_text" if part == "text" else ""
+            self.emit(1, f"p_{part} = {finish}({self.bind(jinja, '_j')}(_v))")
+
+
+class _Line:
+    """Where the text part's code generation stands: the current line's pieces not yet
+    emitted (source expressions, with their text when static) and output items to append.
+
+    ``runtime`` says the line began before the current straight run of code (before an
+    ``{% if %}``): its first pieces are then in the runtime list ``_l``.
+    """
+
+    def __init__(self, runtime: bool) -> None:
+        self.pending: list[tuple[str, str | None]] = []
+        self.out: list[str] = []
+        self.runtime = runtime
+
+
+class _TextCodegen:
+    """The text part, wrapped line by line as it is built.
+
+    The plain-text part is re-wrapped at 78 columns once the values are in. Instead of
+    splitting the finished text into lines, the code keeps track of lines as it builds them:
+    a line wholly inside static text is wrapped now, at compile time; only a line holding a
+    value (or crossing an ``{% if %}``) is wrapped per message, and only when it is longer
+    than 78 characters. The result equals :func:`tplkit.text.rewrap` of the whole text.
+    """
+
+    def __init__(self, gen: "_Codegen") -> None:
+        self.gen = gen
+        # Whether a run of blank lines may appear (finish_wrapped then collapses it): the
+        # static text with every value-holding line as "x" tells, unless an {% if %} can
+        # drop lines, a line may be blank, or (checked per message) a value holds a break.
+        self.skeleton: list[str] = []
+        self.blank_runs = False
+        self.values: dict[str, None] = {}
+
+    def part(self, template: nodes.Template) -> None:
+        gen = self.gen
+        gen.emit(1, "_o = []")
+        gen.emit(1, "_l = []")
+        line = _Line(runtime=False)
+        self.body(template.body, 1, line)
+        self.flush(line, 1)
+        self.emit_out(line, 1)
+        if self.blank_runs or _BLANK_RUN.search("".join(self.skeleton)):
+            runs = "True"
+        else:
+            runs = " or ".join(f"'\\n' in {src}" for src in self.values) or "False"
+        gen.emit(1, f"p_text = _finish_wrapped(''.join(_o), {runs})")
+
+    def body(self, body: list, depth: int, line: _Line) -> None:
+        gen = self.gen
+        for node in body:
+            if isinstance(node, nodes.Output):
+                for child in node.nodes:
+                    if isinstance(child, nodes.TemplateData):
+                        self.static(child.data, depth, line)
+                    elif isinstance(child, nodes.Const):
+                        text = gen.tiny([nodes.Output([child])], False).render()
+                        gen.fallbacks -= 1   # evaluated once, now: not a runtime fallback
+                        self.static(text, depth, line)
+                    else:
+                        src = gen.shown(child, depth, False)
+                        self.values[src] = None
+                        line.pending.append((src, None))
+            elif isinstance(node, nodes.If):
+                self.if_(node, depth, line)
+            else:
+                raise _Unsupported(node)
+
+    def static(self, data: str, depth: int, line: _Line) -> None:
+        if "\n" not in data:
+            if data:
+                line.pending.append((repr(data), data))
+            return
+        first, *middle, last = data.split("\n")
+        if first:
+            line.pending.append((repr(first), first))
+        self.flush(line, depth)
+        inner = "\n" + "".join(_wrap_static(m) + "\n" for m in middle)
+        line.out.append(repr(inner))
+        self.skeleton.append(inner)
+        if last:
+            line.pending.append((repr(last), last))
+
+    def flush(self, line: _Line, depth: int) -> None:
+        """End the current line: append it, wrapped, to the output."""
+        pending, line.pending = line.pending, []
+        if line.runtime:
+            if pending:
+                self.gen.emit(depth, f"_l += ({', '.join(src for src, _ in pending)},)")
+            line.out.append("_rewrap(''.join(_l))")
+            self.blank_runs = True  # (only after an {% if %}, which sets it anyway)
+            self.emit_out(line, depth)
+            self.gen.emit(depth, "_l = []")
+            line.runtime = False
+        elif all(text is not None for _, text in pending):
+            text = _wrap_static("".join(text for _, text in pending))  # type: ignore[misc]
+            if text:
+                line.out.append(repr(text))
+                self.skeleton.append(text)
+        else:  # static text around values: a LineWrap wraps only what can change
+            dynamic = [i for i, (_, text) in enumerate(pending) if text is None]
+            first, last = dynamic[0], dynamic[-1] + 1
+            skeleton = "".join("x" if t is None else t for _, t in pending[first:last])
+            wrap = self.gen.bind(line_wrap("".join(t for _, t in pending[:first]),  # type: ignore[misc]
+                                           "".join(t for _, t in pending[last:]), skeleton), "_w")
+            middle = [src for src, _ in pending[first:last]]
+            arg = middle[0] if len(middle) == 1 else f"''.join(({', '.join(middle)},))"
+            values = [self.gen.assign(("simple", src), "k", f"_simple({src})", depth)
+                      for src in dict.fromkeys(src for src, t in pending if t is None)]
+            line.out.append(f"{wrap}({arg}, {' and '.join(values)})")
+            self.skeleton.append("x")
+            if not any(t.strip(" \t") for _, t in pending if t is not None):
+                self.blank_runs = True  # only values: the line may be blank
+
+    def emit_out(self, line: _Line, depth: int) -> None:
+        if line.out:
+            self.gen.emit(depth, f"_o += ({', '.join(line.out)},)")
+            line.out = []
+
+    def hand_over(self, line: _Line, depth: int) -> None:
+        """Move what is pending into the runtime state (before a branch point or its end)."""
+        self.emit_out(line, depth)
+        if line.pending:
+            self.gen.emit(depth, f"_l += ({', '.join(src for src, _ in line.pending)},)")
+            line.pending = []
+
+    def if_(self, node: nodes.If, depth: int, line: _Line) -> None:
+        gen = self.gen
+        self.blank_runs = True
+        self.hand_over(line, depth)
+        test = gen.test(node.test, depth)
+        saved = dict(gen.avail)
+        gen.emit(depth, f"if {test}:")
+        self.branch(node.body, depth + 1)
+        gen.avail = dict(saved)
+        rest: list = []
+        if node.elif_:
+            first, *more = node.elif_
+            rest = [nodes.If(first.test, first.body, more, node.else_, lineno=first.lineno)]
+        elif node.else_:
+            rest = node.else_
+        if rest:
+            gen.emit(depth, "else:")
+            self.branch(rest, depth + 1)
+        gen.avail = saved
+        line.runtime = True
+
+    def branch(self, body: list, depth: int) -> None:
+        mark = len(self.gen.lines)
+        inner = _Line(runtime=True)
+        self.body(body, depth, inner)
+        self.hand_over(inner, depth)
+        if len(self.gen.lines) == mark:
+            self.gen.emit(depth, "pass")
+
+
+def _wrap_static(line: str) -> str:
+    """A line of static text wrapped as :func:`tplkit.text.rewrap` would wrap it."""
+    return _wrap(line) if len(line) > WIDTH else line
 
 
 def compile_parts(trees: Mapping[str, nodes.Template], envs: Mapping[bool, Any],

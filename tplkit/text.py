@@ -94,10 +94,30 @@ class _Out:
 
 def rewrap(text: str) -> str:
     """Wrap every line longer than 78 characters (URLs are never broken)."""
+    if len(text) <= WIDTH:
+        return text
     lines = text.split("\n")
     if max(map(len, lines)) <= WIDTH:
         return text
     return "\n".join([_wrap(line) if len(line) > WIDTH else line for line in lines])
+
+
+_BLANK_RUN = re.compile(r"\n[ \t]*\n(?:[ \t]*\n)+")
+
+
+def finish_text(s: str) -> str:
+    """The finished text part: long lines wrapped, and runs of blank lines (left by false
+    runtime conditions) become one."""
+    return finish_wrapped(rewrap(s))
+
+
+def finish_wrapped(s: str, blank_runs: bool = True) -> str:
+    """:func:`finish_text` for a text whose lines are already wrapped. ``blank_runs=False``
+    says the text cannot hold a run of blank lines (the compiled text part knows when)."""
+    s = s.strip()
+    if blank_runs and _BLANK_RUN.search(s) is not None:  # a search is far cheaper than a sub
+        s = _BLANK_RUN.sub("\n\n", s)
+    return s + "\n"
 
 
 def _wrap(line: str) -> str:
@@ -119,6 +139,70 @@ def _fill_spaced(line: str) -> str:
 # the longest run of at most WIDTH characters that ends before a space (or the end), else
 # one long word on its own
 _GREEDY_LINE = re.compile(rf"(.{{1,{WIDTH}}}|\S+)(?: |$)")
+
+
+def simple(s: str) -> bool:
+    """Non-empty, only printable characters and single ASCII spaces, none at either end."""
+    return bool(s) and s.isprintable() and "  " not in s and s[0] != " " and s[-1] != " "
+
+
+def line_wrap(prefix: str, suffix: str, skeleton: str) -> Callable[[str, bool], str]:
+    """:func:`rewrap` for one line of a compiled text part: static text around values.
+
+    The line is ``prefix + middle + suffix``; only ``middle`` (the values and the static
+    text between them; ``skeleton`` is that text with each value replaced by "x") changes
+    from message to message. Greedy wrapping decides word by word from the left, so the
+    prefix's lines that end before its last word are wrapped once, here, and the wrapped
+    suffix depends only on the length of the line on which the middle ends: it is kept per
+    length. A message wraps just the stretch from the prefix's last line to the suffix's
+    first space.
+
+    The returned function takes the middle and whether every value in it is plain
+    single-spaced text (see :func:`simple`); anything else (a tab, a line break or two
+    spaces in a value) takes the general path. Its result is exactly :func:`rewrap` of
+    the whole line.
+    """
+    size = len(prefix) + len(suffix)
+    # the prefix's last word and the suffix's first may continue into a value
+    cut = prefix.rfind(" ")
+    head, before = (prefix[:cut], prefix[cut:]) if cut > 0 else ("", prefix)
+    cut = suffix.find(" ")
+    after, rest = (suffix[:cut], suffix[cut + 1:]) if cut >= 0 else (suffix, None)
+    words = rest.split(" ") if rest else []
+    lines = _GREEDY_LINE.findall(head) if simple(head) else []
+    done = "".join(line + "\n" for line in lines[:-1])
+    last = lines[-1] if lines else ""
+    tails: dict[int, str] = {}
+    fast = not ((head and not lines) or (rest is not None and not simple(rest))
+                or not simple(last + before + skeleton + after))
+    start = last + before
+    findall = _GREEDY_LINE.findall
+
+    def tail(width: int) -> str:
+        """The suffix's words wrapped after a line ``width`` characters long."""
+        out = []
+        for word in words:
+            if width + 1 + len(word) <= WIDTH:
+                out.append(" " + word)
+                width += 1 + len(word)
+            else:
+                out.append("\n" + word)
+                width = len(word)
+        return "".join(out)
+
+    def wrap(middle: str, clean: bool) -> str:
+        if size + len(middle) <= WIDTH:   # most lines: nothing to wrap
+            return prefix + middle + suffix
+        if clean and fast:
+            lines = findall(start + middle + after)
+            width = len(lines[-1])
+            end = tails.get(width)
+            if end is None:
+                end = tails[width] = tail(min(width, WIDTH + 1))
+            return done + "\n".join(lines) + end
+        return rewrap(prefix + middle + suffix)
+
+    return wrap
 
 
 _WS = re.compile(r"[ \t\r\f\v\n]+")  # HTML white space; never NBSP, which CLDR uses on purpose
