@@ -142,3 +142,44 @@ def test_any_text_is_accepted_or_refused_with_a_reason(value):
         assert isinstance(out, str)
         out.encode("utf-8")  # no lone surrogate survives
         assert not any(c in out for c in "\x00\r\x1b\u202e\u2028")
+
+
+_ODD_VALUES = ["", "  ", " x ", "a\tb", "a\nb", "\x00", "\x7f", "é", "e\u0301", "\u202e",
+               " https://x.example ", "javascript:alert(1)", "x" * 200, "x" * 100_001, 3, 2.5,
+               True, None, ["a"], {"amount": "1"}, "2026-02-30", "P1D", "a@b.example"]
+
+
+def _outcome(schema, context):
+    try:
+        return schema.validate(context, strict=True)
+    except tplkit.PlaceholderError as e:
+        return str(e)
+
+
+@pytest.mark.parametrize("name", NAMES)
+@PROPERTY
+@given(data=st.data())
+def test_fast_validation_agrees_with_the_full_one(name, data):
+    """Schema.validate's per-message shortcut (a plain dict of common values) returns what
+    the full validation returns (a mapping proxy always takes the full path)."""
+    import types
+
+    schema = KIT.schema(KIT.template(name))
+    ctx = data.draw(contexts(name))
+    if data.draw(st.booleans()):
+        ctx["not_a_placeholder"] = "x"
+    assert _outcome(schema, ctx) == _outcome(schema, types.MappingProxyType(ctx))
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_fast_validation_leaves_odd_values_to_the_full_one(name):
+    """Every odd value in every placeholder: the same result or the same error as the full
+    validation."""
+    import types
+
+    info = KIT.template(name)
+    schema = KIT.schema(info)
+    for key in schema.placeholders:
+        for value in _ODD_VALUES:
+            ctx = {**info.sample, key: value}
+            assert _outcome(schema, ctx) == _outcome(schema, types.MappingProxyType(ctx)), (key, value)

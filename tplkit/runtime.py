@@ -379,12 +379,16 @@ class _TextCodegen:
                                            "".join(t for _, t in pending[last:]), skeleton), "_w")
             middle = [src for src, _ in pending[first:last]]
             arg = middle[0] if len(middle) == 1 else f"''.join(({', '.join(middle)},))"
-            values = [self.gen.assign(("simple", src), "k", f"_simple({src})", depth)
-                      for src in dict.fromkeys(src for src, t in pending if t is None)]
+            values = [self.simple(src, depth) for src in dict.fromkeys(src for src, t in pending if t is None)]
             line.out.append(f"{wrap}({arg}, {' and '.join(values)})")
             self.skeleton.append("x")
             if not any(t.strip(" \t") for _, t in pending if t is not None):
                 self.blank_runs = True  # only values: the line may be blank
+
+    def simple(self, src: str, depth: int) -> str:
+        """A local saying whether the value in ``src`` is plain single-spaced text."""
+        key = ("simple", src)
+        return self.gen.avail.get(key) or self.gen.assign(key, "k", f"_simple({src})", depth)
 
     def emit_out(self, line: _Line, depth: int) -> None:
         if line.out:

@@ -311,6 +311,10 @@ class Schema:
     def validate(self, context: Mapping[str, Any] | None, *, strict: bool = True,
                  template: str | None = None, locale: str | None = None) -> dict[str, Any]:
         """Return the coerced context (defaults filled in) or raise one PlaceholderError."""
+        if type(context) is dict:  # the per-message fast path; anything unusual goes below
+            out = self._validate_fast(context)
+            if out is not None and (not strict or context.keys() <= self.placeholders.keys()):
+                return out
         context = context or {}
         if not isinstance(context, Mapping):
             raise PlaceholderError([Problem("(context)", "invalid", "the context must be a mapping")],
@@ -344,3 +348,57 @@ class Schema:
         if problems:
             raise PlaceholderError(problems, template=template, locale=locale)
         return out
+
+    def _validate_fast(self, context: dict[str, Any]) -> dict[str, Any] | None:
+        """The coerced context when every value is in the fast subset of its type (plain
+        ASCII text, say) and valid; None means: run the full validation, which also
+        reports every problem."""
+        plan = self.__dict__.get("_plan")
+        if plan is None:  # per placeholder: name, coercer, value when missing (or _SLOW)
+            plan = self.__dict__["_plan"] = [
+                (name, _fast_coercer(ph), self.defaults[name] if name in self.defaults
+                 else _SLOW if ph.required else None)
+                for name, ph in self.placeholders.items()]
+        out = {}
+        get = context.get
+        try:
+            for name, fast, missing in plan:
+                value = get(name)
+                if value is None:
+                    value = missing
+                else:
+                    value = fast(value)
+                if value is _SLOW:
+                    return None
+                out[name] = value
+        except (ValueError, ArithmeticError, RecursionError):
+            return None
+        return out
+
+
+_SLOW = object()  # "not in the fast subset": the full validation decides
+
+
+def _fast_coercer(ph: Placeholder) -> Callable[[Any], Any]:
+    """:func:`coerce` for one placeholder, with shortcuts for the common values: the same
+    result, or ``_SLOW`` when the full validation must look (a blank non-text value is
+    missing there, not invalid)."""
+    limit = ph.max_length or MAX_TEXT
+    if ph.type in ("text", "url"):
+        url = ph.type == "url"
+
+        def text(v: Any) -> Any:
+            # printable ASCII: nothing to normalise and no control characters (_text's checks)
+            if type(v) is str and v.isascii() and v.isprintable() and len(v) <= limit:
+                return _checked_url(v.strip()) if url else v
+            if url and isinstance(v, str) and not v.strip():
+                return _SLOW
+            return coerce(ph, v)
+        return text
+    convert = _COERCE[ph.type]
+
+    def other(v: Any) -> Any:
+        if isinstance(v, str) and not v.strip():
+            return _SLOW
+        return convert(ph, v)
+    return other
