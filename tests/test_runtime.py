@@ -212,6 +212,19 @@ def test_text_part_wrapped_while_built_equals_wrapping_the_whole_text(source, va
     assert c.render_jinja(values)["text"] == expected
 
 
+@settings(max_examples=300, deadline=None)
+@given(_text_templates(), st.fixed_dictionaries({n: _VALUE for n in "abc"}))
+def test_subject_collapsed_only_when_needed_equals_collapsing_always(source, values):
+    """The subject and preheader skip collapsing white space when static text and values
+    are single-spaced; the result is what collapsing always gives."""
+    from tplkit.text import collapse
+
+    c = _compiled({"subject": source, "preheader": "Re: " + source}, a="text", b="text", c="text")
+    parts = c.render_parts(values)
+    assert parts["subject"] == collapse(c._render_jinja_part("subject", values))
+    assert parts["preheader"] == collapse(c._render_jinja_part("preheader", values))
+
+
 @pytest.mark.parametrize("source, values, expected", [
     # a break inside a value, with no {% if %} or blank line in the template, still collapses
     ("Hello {{ a }} there\nBye\n", {"a": "x\n\n\n\ny"}, "Hello x\n\ny there\nBye\n"),

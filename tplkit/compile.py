@@ -654,15 +654,19 @@ class Compiled:
 
     def render_parts(self, values: Mapping[str, Any]) -> dict[str, str]:
         """Run the runtime templates on already-validated values."""
+        return dict(zip(("subject", "preheader", "html", "text"), self.render_four(values)))
+
+    def render_four(self, values: Mapping[str, Any]) -> tuple[str, str, str, str]:
+        """:meth:`render_parts` as a tuple: subject, preheader, HTML, text."""
         try:
             if self._names <= values.keys():
-                subject, preheader, html, text = self._fast(values)  # the text comes finished
-                if max(len(subject), len(preheader), len(html), len(text)) <= MAX_OUTPUT:
-                    return {"subject": collapse(subject), "preheader": collapse(preheader),
-                            "html": html, "text": text}
+                four = self._fast(values)  # all four finished
+                if max(map(len, four)) <= MAX_OUTPUT:
+                    return four
             # over the sandbox's output bound, or not a validated context: Jinja refuses it
             # (or reports what is undefined) the same way
-            return self.render_jinja(values)
+            parts = self.render_jinja(values)
+            return parts["subject"], parts["preheader"], parts["html"], parts["text"]
         except Exception as e:  # a TplkitError gets the template and locale it may lack
             raise jinja_error(e, template=self.template, locale=self.locale) from None
 

@@ -229,10 +229,8 @@ class Kit:
         compiled = self._compiled_for(name, neg.locale)
         values = compiled.schema.validate(context, strict=self.strict if strict is None else strict,
                                           template=name, locale=neg.locale)
-        parts = compiled.render_parts(values)
-        return RenderedEmail(template=name, locale=neg.locale, requested_locale=locale,
-                             warnings=(neg.note,) if neg.note else (), headers=compiled.headers,
-                             **parts)
+        return RenderedEmail._of(name, neg.locale, locale, (neg.note,) if neg.note else (),
+                                 compiled.headers, *compiled.render_four(values))
 
     def render_naive(self, name: str, context: Mapping[str, Any] | None = None, *,
                      locale: str | None = None) -> RenderedEmail:

@@ -26,7 +26,7 @@ from typing import Any
 from jinja2 import nodes
 from markupsafe import escape
 
-from .text import _BLANK_RUN, WIDTH, _wrap, line_wrap, simple, finish_text, finish_wrapped, rewrap
+from .text import _BLANK_RUN, FILL, collapse, WIDTH, _GREEDY_LINE, LinePlan, _wrap, simple, finish_text, finish_wrapped, rewrap
 
 try:  # the C escaper behind markupsafe.escape, without the Markup wrapper (~15x cheaper)
     from markupsafe import _escape_inner as _escape_str
@@ -55,8 +55,10 @@ class _Codegen:
         self.filters = frozenset(filters)
         self.label = label
         self.lines: list[str] = []
-        self.ns: dict[str, Any] = {"_escape": escape, "_escape_str": _escape_str,
-                                   "_rewrap": rewrap, "_simple": simple, "_finish_wrapped": finish_wrapped, "_finish_text": finish_text,
+        self.skeleton: list[str] = []   # a part's static text, for collapsed()
+        self.shows: list[str] = []      # and the locals it shows
+        self.ns: dict[str, Any] = {"_escape": escape, "_collapse": collapse, "_escape_str": _escape_str,
+                                   "_rewrap": rewrap, "_findall": _GREEDY_LINE.findall, "_FILL": FILL, "_simple": simple, "_finish_wrapped": finish_wrapped, "_finish_text": finish_text,
                                    "_getattr": envs[True].getattr,
                                    "_getitem": envs[True].getitem}
         self.avail: dict[tuple, str] = {}   # values computed on every path to this point
@@ -223,9 +225,13 @@ class _Codegen:
                             items.append(repr(text))
                     else:
                         items.append(self.shown(child, depth, autoescape))
+                        self.shows.append(items[-1])
+                        continue
+                    self.skeleton.append(text if isinstance(child, nodes.Const) else child.data)
                 if items:
                     self.emit(depth, f"_o += ({', '.join(items)},)")
             elif isinstance(node, nodes.If):
+                self.skeleton.append("\n")   # stands for "may hold anything": not collapsed
                 self.if_(node, depth, autoescape)
             else:
                 raise _Unsupported(node)
@@ -263,14 +269,36 @@ class _Codegen:
                 _TextCodegen(self).part(template)
             else:
                 self.emit(1, "_o = []")
+                self.skeleton, self.shows = [], []
                 self.body(template.body, 1, autoescape)
                 self.emit(1, f"p_{part} = ''.join(_o)")
+                if part in ("subject", "preheader"):
+                    self.collapsed(part)
         except _Unsupported:
             del self.lines[start:], self.lazy[nlazy:]
             self.avail, self.vars = avail, nvars
             self.fallbacks += 1
             finish = "_finish_text" if part == "text" else ""
             self.emit(1, f"p_{part} = {finish}({self.bind(jinja, '_j')}(_v))")
+
+
+    def collapsed(self, part: str) -> None:
+        """White space collapsed in a one-line part (subject, preheader). The static text
+        already is; single-spaced values (see :meth:`simple`) keep it so."""
+        skeleton = "".join(self.skeleton) + "x" * bool(self.shows)
+        if collapse(skeleton) != skeleton:
+            self.emit(1, f"p_{part} = _collapse(p_{part})")
+        elif self.shows:
+            clean = " and ".join(self.simple(src, 1) for src in dict.fromkeys(self.shows))
+            self.emit(1, f"if not ({clean}): p_{part} = _collapse(p_{part})")
+
+    def simple(self, src: str, depth: int) -> str:
+        """A local saying whether the string in local ``src`` is plain single-spaced text:
+        printable, single spaces, none at either end (:func:`tplkit.text.simple`)."""
+        key = ("simple", src)
+        return self.avail.get(key) or self.assign(
+            key, "k", f"({src} != '' and {src}.isprintable() and '  ' not in {src} "
+                      f"and {src}[0] != ' ' and {src}[-1] != ' ')", depth)
 
 
 class _Line:
@@ -371,24 +399,70 @@ class _TextCodegen:
             if text:
                 line.out.append(repr(text))
                 self.skeleton.append(text)
-        else:  # static text around values: a LineWrap wraps only what can change
-            dynamic = [i for i, (_, text) in enumerate(pending) if text is None]
-            first, last = dynamic[0], dynamic[-1] + 1
-            skeleton = "".join("x" if t is None else t for _, t in pending[first:last])
-            wrap = self.gen.bind(line_wrap("".join(t for _, t in pending[:first]),  # type: ignore[misc]
-                                           "".join(t for _, t in pending[last:]), skeleton), "_w")
-            middle = [src for src, _ in pending[first:last]]
-            arg = middle[0] if len(middle) == 1 else f"''.join(({', '.join(middle)},))"
-            values = [self.simple(src, depth) for src in dict.fromkeys(src for src, t in pending if t is None)]
-            line.out.append(f"{wrap}({arg}, {' and '.join(values)})")
+        else:  # static text around values: line_wrap wraps only what can change
+            srcs: list[str] = []
+            statics = [""]
+            for src, text in pending:
+                if text is None:
+                    srcs.append(src)
+                    statics.append("")
+                else:
+                    statics[-1] += text
+            self.wrapped(LinePlan(statics), srcs, depth, line)
             self.skeleton.append("x")
             if not any(t.strip(" \t") for _, t in pending if t is not None):
                 self.blank_runs = True  # only values: the line may be blank
 
-    def simple(self, src: str, depth: int) -> str:
-        """A local saying whether the value in ``src`` is plain single-spaced text."""
-        key = ("simple", src)
-        return self.gen.avail.get(key) or self.gen.assign(key, "k", f"_simple({src})", depth)
+    def wrapped(self, plan: LinePlan, srcs: list[str], depth: int, line: _Line) -> None:
+        """Emit the code wrapping one line of values and static text (see LinePlan)."""
+        gen = self.gen
+        args = [gen.var("m") for _ in plan.runs]
+        for arg, run in zip(args, plan.runs):
+            items = [srcs[x] if isinstance(x, int) else repr(x) for x in run]
+            gen.emit(depth, f"{arg} = {items[0] if len(items) == 1 else self.join(items)}")
+        out = gen.var("x")
+        line.out.append(out)
+        whole = (f"{plan.head!r} + {args[0]} + {plan.rest!r}" if len(args) == 1
+                 else f"{gen.bind(plan.whole, '_lw')}({', '.join(args)})")
+        if not plan.fast:
+            gen.emit(depth, f"{out} = _rewrap({whole})")
+            return
+        room = WIDTH - plan.fixed
+        short = " + ".join(f"len({a})" for a in args)
+        clean = " and ".join(gen.simple(src, depth) for src in dict.fromkeys(srcs))
+        if len(args) == 1 and room >= 0:   # the short line needs nothing else
+            gen.emit(depth, f"if len({args[0]}) <= {room}: {out} = {whole}")
+            gen.emit(depth, f"elif {clean}:")
+        else:
+            gen.emit(depth, f"if {clean} and {short} > {room}:")
+        # the runs: the first after the prefix's last line, each next one after a stretch
+        # of static words that starts where the line stands (_fill stands in for it)
+        packed = gen.bind(plan.packed, "_pk")
+        pack = gen.bind(plan.pack, "_pp")
+        d = depth + 1
+        pieces = [repr(plan.done)] if plan.done else []
+        gen.emit(d, f"_y = _findall({plan.start!r} + {args[0]})" if plan.start else f"_y = _findall({args[0]})")
+        gen.emit(d, "_z = len(_y[-1])")
+        piece = gen.var("s")
+        gen.emit(d, f"{piece} = '\\n'.join(_y)")
+        pieces.append(piece)
+        for k, arg in enumerate(args[1:]):
+            inner = gen.var("s")
+            gen.emit(d, f"{inner}, _z = {packed}[{k}].get(_z) or {pack}({k}, _z)")
+            gen.emit(d, f"_y = _findall(_FILL[_z] + {arg})")
+            piece = gen.var("s")
+            gen.emit(d, f"{piece} = '\\n'.join(_y)[_z:]")
+            gen.emit(d, "_z = len(_y[-1])")
+            pieces += (inner, piece)
+        if plan.rest:
+            pieces.append(f"({packed}[-1].get(_z) or {pack}(-1, _z))[0]")
+        gen.emit(d, f"{out} = {' + '.join(pieces)}")
+        gen.emit(depth, "else:")
+        gen.emit(d, f"{out} = _rewrap({whole})")
+
+    @staticmethod
+    def join(items: list[str]) -> str:
+        return f"''.join(({', '.join(items)},))"
 
     def emit_out(self, line: _Line, depth: int) -> None:
         if line.out:

@@ -15,7 +15,7 @@ import re
 import textwrap
 from html import unescape
 from html.parser import HTMLParser
-from typing import Callable, Union
+from typing import Callable, Sequence, Union
 
 WIDTH = 78
 VOID = {"br", "img", "hr", "meta", "link", "input", "wbr", "col", "area", "base", "source"}
@@ -138,7 +138,7 @@ def _fill_spaced(line: str) -> str:
 
 # the longest run of at most WIDTH characters that ends before a space (or the end), else
 # one long word on its own
-_GREEDY_LINE = re.compile(rf"(.{{1,{WIDTH}}}|\S+)(?: |$)")
+_GREEDY_LINE = re.compile(rf"(\S{{{WIDTH + 1},}}|.{{1,{WIDTH}}})(?: |$)")
 
 
 def simple(s: str) -> bool:
@@ -146,63 +146,87 @@ def simple(s: str) -> bool:
     return bool(s) and s.isprintable() and "  " not in s and s[0] != " " and s[-1] != " "
 
 
-def line_wrap(prefix: str, suffix: str, skeleton: str) -> Callable[[str, bool], str]:
-    """:func:`rewrap` for one line of a compiled text part: static text around values.
+# static words between two values worth wrapping once per line length (shorter stretches
+# are cheaper to wrap again with the values around them)
+_SPLIT = 2 * WIDTH
+FILL = ["x" * n + " " for n in range(WIDTH + 2)]   # a stand-in for a line n characters long
 
-    The line is ``prefix + middle + suffix``; only ``middle`` (the values and the static
-    text between them; ``skeleton`` is that text with each value replaced by "x") changes
-    from message to message. Greedy wrapping decides word by word from the left, so the
-    prefix's lines that end before its last word are wrapped once, here, and the wrapped
-    suffix depends only on the length of the line on which the middle ends: it is kept per
-    length. A message wraps just the stretch from the prefix's last line to the suffix's
-    first space.
 
-    The returned function takes the middle and whether every value in it is plain
-    single-spaced text (see :func:`simple`); anything else (a tab, a line break or two
-    spaces in a value) takes the general path. Its result is exactly :func:`rewrap` of
-    the whole line.
+class LinePlan:
+    """How to wrap one line of a compiled text part: values between static text.
+
+    ``statics`` are the static texts around the line's values (one more than values).
+    Greedy wrapping decides word by word from the left, so what static words do depends
+    only on how long the line is when they start. The prefix's finished lines are wrapped
+    once, here; long stretches of static words (the suffix, and long text between two
+    values) are wrapped once per starting length and kept (:meth:`pack`). A message only
+    wraps the *runs*: the values with the static text next to them.
+
+    The line is ``head + runs[0] + inners[0] + runs[1] + ... + runs[-1] + rest``. Each
+    run is a list of static strings and value indexes. The generated render code (see
+    :mod:`tplkit.runtime`) does the per-message part; the result equals :func:`rewrap`
+    of the whole line whenever ``fast`` holds and every value is :func:`simple`, and
+    the code takes :func:`rewrap` otherwise.
     """
-    size = len(prefix) + len(suffix)
-    # the prefix's last word and the suffix's first may continue into a value
-    cut = prefix.rfind(" ")
-    head, before = (prefix[:cut], prefix[cut:]) if cut > 0 else ("", prefix)
-    cut = suffix.find(" ")
-    after, rest = (suffix[:cut], suffix[cut + 1:]) if cut >= 0 else (suffix, None)
-    words = rest.split(" ") if rest else []
-    lines = _GREEDY_LINE.findall(head) if simple(head) else []
-    done = "".join(line + "\n" for line in lines[:-1])
-    last = lines[-1] if lines else ""
-    tails: dict[int, str] = {}
-    fast = not ((head and not lines) or (rest is not None and not simple(rest))
-                or not simple(last + before + skeleton + after))
-    start = last + before
-    findall = _GREEDY_LINE.findall
 
-    def tail(width: int) -> str:
-        """The suffix's words wrapped after a line ``width`` characters long."""
-        out = []
-        for word in words:
+    def __init__(self, statics: Sequence[str]) -> None:
+        prefix, suffix = statics[0], statics[-1]
+        cut = prefix.rfind(" ")
+        self.head, before = (prefix[:cut], prefix[cut:]) if cut > 0 else ("", prefix)
+        cut = suffix.find(" ")
+        after, self.rest = (suffix[:cut], suffix[cut:]) if cut >= 0 else (suffix, "")
+        runs: list[list[str | int]] = [[before, 0]]
+        self.inners: list[str] = []   # each " word ... word "
+        for i, text in enumerate(statics[1:-1], start=1):
+            first, last = text.find(" "), text.rfind(" ")
+            if last - first > _SPLIT:
+                runs[-1].append(text[:first])
+                self.inners.append(text[first:last + 1])
+                runs.append([text[last + 1:]])
+            else:
+                runs[-1].append(text)
+            runs[-1].append(i)
+        runs[-1].append(after)
+        self.runs = [[x for x in run if x != ""] for run in runs]
+        lines = _GREEDY_LINE.findall(self.head) if simple(self.head) else []
+        self.done = "".join(line + "\n" for line in lines[:-1])   # the prefix's finished lines
+        self.start = lines[-1] if lines else ""                   # and its last one
+        skeleton = self.start + "".join(
+            "".join("x" if isinstance(x, int) else x for x in run) + static
+            for run, static in zip(self.runs, self.statics))
+        self.fast = simple(skeleton) and (not self.head or bool(lines))
+        self.fixed = len(self.head) + sum(map(len, self.statics))
+        self._words = [text.split(" ")[1:-1] if text.endswith(" ") else text.split(" ")[1:]
+                       for text in self.statics]
+        self.packed: list[dict[int, tuple[str, int]]] = [{} for _ in self.statics]
+
+    @property
+    def statics(self) -> list[str]:
+        """The static words after each run: the inners, then the rest."""
+        return [*self.inners, self.rest]
+
+    def pack(self, k: int, width: int) -> tuple[str, int]:
+        """Static words ``k`` (an inner, or -1 for the rest) wrapped after a line ``width``
+        characters long, and the length of the line they end on (at most WIDTH + 1)."""
+        key, width, out = width, min(width, WIDTH + 1), []
+        for word in self._words[k]:
             if width + 1 + len(word) <= WIDTH:
                 out.append(" " + word)
                 width += 1 + len(word)
             else:
                 out.append("\n" + word)
                 width = len(word)
+        result = ("".join(out), min(width, WIDTH + 1))
+        if key <= 2 * WIDTH:   # longer lines hold one long word: rare, and not worth keeping
+            self.packed[k][key] = result
+        return result
+
+    def whole(self, *runs: str) -> str:
+        """The line itself, unwrapped."""
+        out = [self.head]
+        for run, static in zip(runs, self.statics):
+            out += (run, static)
         return "".join(out)
-
-    def wrap(middle: str, clean: bool) -> str:
-        if size + len(middle) <= WIDTH:   # most lines: nothing to wrap
-            return prefix + middle + suffix
-        if clean and fast:
-            lines = findall(start + middle + after)
-            width = len(lines[-1])
-            end = tails.get(width)
-            if end is None:
-                end = tails[width] = tail(min(width, WIDTH + 1))
-            return done + "\n".join(lines) + end
-        return rewrap(prefix + middle + suffix)
-
-    return wrap
 
 
 _WS = re.compile(r"[ \t\r\f\v\n]+")  # HTML white space; never NBSP, which CLDR uses on purpose
