@@ -353,27 +353,46 @@ class Schema:
         """The coerced context when every value is in the fast subset of its type (plain
         ASCII text, say) and valid; None means: run the full validation, which also
         reports every problem."""
-        plan = self.__dict__.get("_plan")
-        if plan is None:  # per placeholder: name, coercer, value when missing (or _SLOW)
-            plan = self.__dict__["_plan"] = [
-                (name, _fast_coercer(ph), self.defaults[name] if name in self.defaults
-                 else _SLOW if ph.required else None)
-                for name, ph in self.placeholders.items()]
-        out = {}
-        get = context.get
+        fast = self.__dict__.get("_fast")
+        if fast is None:
+            fast = self.__dict__["_fast"] = self._fast_validator()
         try:
-            for name, fast, missing in plan:
-                value = get(name)
-                if value is None:
-                    value = missing
-                else:
-                    value = fast(value)
-                if value is _SLOW:
-                    return None
-                out[name] = value
+            return fast(context)
         except (ValueError, ArithmeticError, RecursionError):
             return None
-        return out
+
+    def _fast_validator(self) -> Callable[[dict[str, Any]], dict[str, Any] | None]:
+        """One generated function checking every placeholder in turn, with no loop and no
+        call for plain ASCII text and URLs (other values go through :func:`_fast_coercer`).
+        Only placeholder names (lower_snake_case identifiers) and integers reach its
+        source, through ``repr``."""
+        ns: dict[str, Any] = {"_SLOW": _SLOW, "_checked_url": _checked_url,
+                              "_nfc": unicodedata.normalize}
+        code = ["def validate(_c):", "    _g = _c.get", "    _o = {}"]
+        for i, (name, ph) in enumerate(self.placeholders.items()):
+            key = repr(name)
+            ns[f"_f{i}"] = _fast_coercer(ph)
+            if name in self.defaults:
+                ns[f"_d{i}"] = self.defaults[name]
+                missing = f"_o[{key}] = _d{i}"
+            else:
+                missing = "return None" if ph.required else f"_o[{key}] = None"
+            code += [f"    _x = _g({key})", f"    if _x is None: {missing}"]
+            # printable: no control, bidi-override, surrogate or line/paragraph separator
+            # characters (_text's checks); ASCII is NFC already
+            limit = int(ph.max_length or MAX_TEXT)
+            if ph.type == "text":
+                code.append(f"    elif type(_x) is str and _x.isprintable() and (_x.isascii() or "
+                            f"(_x := _nfc('NFC', _x)) is not None) and len(_x) <= {limit}: "
+                            f"_o[{key}] = _x")
+            elif ph.type == "url":
+                code.append(f"    elif type(_x) is str and _x.isascii() and _x.isprintable() "
+                            f"and len(_x) <= {limit}: _o[{key}] = _checked_url(_x.strip())")
+            code += ["    else:", f"        _x = _f{i}(_x)", "        if _x is _SLOW: return None",
+                     f"        _o[{key}] = _x"]
+        code.append("    return _o")
+        exec(compile("\n".join(code), "<tplkit validator>", "exec"), ns)  # noqa: S102 - see doc
+        return ns["validate"]
 
 
 _SLOW = object()  # "not in the fast subset": the full validation decides
