@@ -26,7 +26,8 @@ from typing import Any
 from jinja2 import nodes
 from markupsafe import escape
 
-from .text import _BLANK_RUN, FILL, collapse, WIDTH, _GREEDY_LINE, LinePlan, _wrap, simple, finish_text, finish_wrapped, rewrap
+from .text import (_BLANK_RUN, FILL, WIDTH, LinePlan, _wrap, collapse, finish_text, finish_wrapped,
+                   greedy, rewrap, simple)
 
 try:  # the C escaper behind markupsafe.escape, without the Markup wrapper (~15x cheaper)
     from markupsafe import _escape_inner as _escape_str
@@ -58,7 +59,7 @@ class _Codegen:
         self.skeleton: list[str] = []   # a part's static text, for collapsed()
         self.shows: list[str] = []      # and the locals it shows
         self.ns: dict[str, Any] = {"_escape": escape, "_collapse": collapse, "_escape_str": _escape_str,
-                                   "_rewrap": rewrap, "_findall": _GREEDY_LINE.findall, "_FILL": FILL, "_simple": simple, "_finish_wrapped": finish_wrapped, "_finish_text": finish_text,
+                                   "_rewrap": rewrap, "_greedy": greedy, "_FILL": FILL, "_simple": simple, "_finish_wrapped": finish_wrapped, "_finish_text": finish_text,
                                    "_getattr": envs[True].getattr,
                                    "_getitem": envs[True].getitem}
         self.avail: dict[tuple, str] = {}   # values computed on every path to this point
@@ -226,6 +227,7 @@ class _Codegen:
                     else:
                         items.append(self.shown(child, depth, autoescape))
                         self.shows.append(items[-1])
+                        self.skeleton.append("x")
                         continue
                     self.skeleton.append(text if isinstance(child, nodes.Const) else child.data)
                 if items:
@@ -285,7 +287,7 @@ class _Codegen:
     def collapsed(self, part: str) -> None:
         """White space collapsed in a one-line part (subject, preheader). The static text
         already is; single-spaced values (see :meth:`simple`) keep it so."""
-        skeleton = "".join(self.skeleton) + "x" * bool(self.shows)
+        skeleton = "".join(self.skeleton)
         if collapse(skeleton) != skeleton:
             self.emit(1, f"p_{part} = _collapse(p_{part})")
         elif self.shows:
@@ -441,18 +443,15 @@ class _TextCodegen:
         pack = gen.bind(plan.pack, "_pp")
         d = depth + 1
         pieces = [repr(plan.done)] if plan.done else []
-        gen.emit(d, f"_y = _findall({plan.start!r} + {args[0]})" if plan.start else f"_y = _findall({args[0]})")
-        gen.emit(d, "_z = len(_y[-1])")
+        head = f"{plan.start!r} + {args[0]}" if plan.start else args[0]
         piece = gen.var("s")
-        gen.emit(d, f"{piece} = '\\n'.join(_y)")
+        gen.emit(d, f"{piece}, _z = _greedy({head})")
         pieces.append(piece)
         for k, arg in enumerate(args[1:]):
-            inner = gen.var("s")
+            inner, piece = gen.var("s"), gen.var("s")
             gen.emit(d, f"{inner}, _z = {packed}[{k}].get(_z) or {pack}({k}, _z)")
-            gen.emit(d, f"_y = _findall(_FILL[_z] + {arg})")
-            piece = gen.var("s")
-            gen.emit(d, f"{piece} = '\\n'.join(_y)[_z:]")
-            gen.emit(d, "_z = len(_y[-1])")
+            gen.emit(d, f"{piece}, _n = _greedy(_FILL[_z] + {arg})")
+            gen.emit(d, f"{piece}, _z = {piece}[_z:], _n")
             pieces += (inner, piece)
         if plan.rest:
             pieces.append(f"({packed}[-1].get(_z) or {pack}(-1, _z))[0]")

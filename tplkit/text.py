@@ -131,14 +131,32 @@ def _wrap(line: str) -> str:
 
 def _fill_spaced(line: str) -> str:
     """``textwrap.fill`` (no broken words) for a line whose only white space is single
-    ASCII spaces: the same lines, found by one regular expression instead of word by word,
-    because the text part is re-wrapped for every message."""
-    return "\n".join(_GREEDY_LINE.findall(line))
+    ASCII spaces."""
+    return greedy(line)[0]
 
 
-# the longest run of at most WIDTH characters that ends before a space (or the end), else
-# one long word on its own
-_GREEDY_LINE = re.compile(rf"(\S{{{WIDTH + 1},}}|.{{1,{WIDTH}}})(?: |$)")
+def greedy(line: str) -> tuple[str, int]:
+    """``textwrap.fill`` (no broken words) for a line whose only white space is single
+    ASCII spaces (see :func:`simple`), and the length of its last line.
+
+    Each line is the longest run of at most WIDTH characters that ends before a space,
+    found by one ``rfind`` instead of word by word (a word longer than a line stands
+    alone): the text part is wrapped for every message.
+    """
+    size = len(line)
+    if size <= WIDTH:
+        return line, size
+    out, start = [], 0
+    while size - start > WIDTH:
+        cut = line.rfind(" ", start, start + WIDTH + 1)
+        if cut <= start:   # the next word is longer than a line
+            cut = line.find(" ", start)
+            if cut < 0:
+                break
+        out.append(line[start:cut])
+        start = cut + 1
+    out.append(line[start:])
+    return "\n".join(out), size - start
 
 
 def simple(s: str) -> bool:
@@ -188,7 +206,7 @@ class LinePlan:
             runs[-1].append(i)
         runs[-1].append(after)
         self.runs = [[x for x in run if x != ""] for run in runs]
-        lines = _GREEDY_LINE.findall(self.head) if simple(self.head) else []
+        lines = greedy(self.head)[0].split("\n") if simple(self.head) else []
         self.done = "".join(line + "\n" for line in lines[:-1])   # the prefix's finished lines
         self.start = lines[-1] if lines else ""                   # and its last one
         skeleton = self.start + "".join(
