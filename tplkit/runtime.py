@@ -18,6 +18,7 @@ a part holding other statements is rendered by Jinja as a whole.
 """
 from __future__ import annotations
 
+import ast
 import copy
 import keyword
 from collections.abc import Callable, Mapping, Sequence
@@ -314,6 +315,7 @@ class _Line:
     def __init__(self, runtime: bool) -> None:
         self.pending: list[tuple[str, str | None]] = []
         self.out: list[str] = []
+        self.static_end = False   # whether out[-1] is static text (a string literal)
         self.runtime = runtime
 
 
@@ -343,12 +345,21 @@ class _TextCodegen:
         line = _Line(runtime=False)
         self.body(template.body, 1, line)
         self.flush(line, 1)
+        if line.out and line.static_end:  # end the text with "\n" instead of white space
+            line.out[-1] = repr(ast.literal_eval(line.out[-1]).rstrip() + "\n")
+        else:
+            line.out.append(repr("\n"))
         self.emit_out(line, 1)
         if self.blank_runs or _BLANK_RUN.search("".join(self.skeleton)):
             runs = "True"
-        else:
-            runs = " or ".join(f"'\\n' in {src}" for src in self.values) or "False"
-        gen.emit(1, f"p_text = _finish_wrapped(''.join(_o), {runs})")
+        else:  # a value with a line break (a simple one has none) could still make one
+            runs = " or ".join(f"not {gen.avail[('simple', src)]}" if ("simple", src) in gen.avail
+                               else f"'\\n' in {src}" for src in self.values) or "False"
+        # finish_wrapped (strip, collapse blank runs, end with one line break) has nothing
+        # to do, and no copy to make, when the text has no white space at either end
+        gen.emit(1, "p_text = ''.join(_o)")
+        gen.emit(1, f"if {runs} or p_text[:1].isspace() or p_text[-2:-1].isspace():")
+        gen.emit(2, f"p_text = _finish_wrapped(p_text[:-1], {runs})")
 
     def body(self, body: list, depth: int, line: _Line) -> None:
         gen = self.gen
@@ -381,6 +392,7 @@ class _TextCodegen:
         self.flush(line, depth)
         inner = "\n" + "".join(_wrap_static(m) + "\n" for m in middle)
         line.out.append(repr(inner))
+        line.static_end = True
         self.skeleton.append(inner)
         if last:
             line.pending.append((repr(last), last))
@@ -392,6 +404,7 @@ class _TextCodegen:
             if pending:
                 self.gen.emit(depth, f"_l += ({', '.join(src for src, _ in pending)},)")
             line.out.append("_rewrap(''.join(_l))")
+            line.static_end = False
             self.blank_runs = True  # (only after an {% if %}, which sets it anyway)
             self.emit_out(line, depth)
             self.gen.emit(depth, "_l = []")
@@ -400,6 +413,7 @@ class _TextCodegen:
             text = _wrap_static("".join(text for _, text in pending))  # type: ignore[misc]
             if text:
                 line.out.append(repr(text))
+                line.static_end = True
                 self.skeleton.append(text)
         else:  # static text around values: line_wrap wraps only what can change
             srcs: list[str] = []
@@ -424,6 +438,7 @@ class _TextCodegen:
             gen.emit(depth, f"{arg} = {items[0] if len(items) == 1 else self.join(items)}")
         out = gen.var("x")
         line.out.append(out)
+        line.static_end = False
         whole = (f"{plan.head!r} + {args[0]} + {plan.rest!r}" if len(args) == 1
                  else f"{gen.bind(plan.whole, '_lw')}({', '.join(args)})")
         if not plan.fast:
@@ -435,6 +450,8 @@ class _TextCodegen:
         if len(args) == 1 and room >= 0:   # the short line needs nothing else
             gen.emit(depth, f"if len({args[0]}) <= {room}: {out} = {whole}")
             gen.emit(depth, f"elif {clean}:")
+        elif room < 0:   # always longer than a line
+            gen.emit(depth, f"if {clean}:")
         else:
             gen.emit(depth, f"if {clean} and {short} > {room}:")
         # the runs: the first after the prefix's last line, each next one after a stretch
