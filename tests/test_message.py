@@ -66,3 +66,19 @@ def test_subject_never_carries_line_breaks(kit):
     assert "\n" not in email.subject and "\r" not in email.subject
     msg = email.to_message(sender="help@shop.example", to="o@example.com")
     assert "Bcc" not in {k for k in msg.keys()}
+
+
+def test_rendered_email_is_an_ordinary_frozen_dataclass(email):
+    """Kit.render builds its RenderedEmail by a shortcut; it is the one the constructor makes."""
+    import copy
+    import dataclasses
+    import pickle
+
+    from tplkit.render import RenderedEmail
+
+    fields = {f.name: getattr(email, f.name) for f in dataclasses.fields(email)}
+    assert RenderedEmail(**fields) == email and repr(RenderedEmail(**fields)) == repr(email)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        email.subject = "changed"
+    assert pickle.loads(pickle.dumps(email)) == email == copy.deepcopy(email)
+    assert dataclasses.replace(email, subject="x").subject == "x" and email.subject != "x"

@@ -40,9 +40,10 @@ class RenderedEmail:
         """The same as the constructor, without its per-field ``object.__setattr__`` calls
         (a third of the time): :meth:`tplkit.Kit.render` builds one per message."""
         email = object.__new__(cls)
-        email.__dict__.update(template=template, locale=locale, subject=subject,
-                              preheader=preheader, html=html, text=text,
-                              requested_locale=requested_locale, warnings=warnings, headers=headers)
+        object.__setattr__(email, "__dict__", {
+            "template": template, "locale": locale, "subject": subject, "preheader": preheader,
+            "html": html, "text": text, "requested_locale": requested_locale,
+            "warnings": warnings, "headers": headers})
         return email
 
     def as_dict(self) -> dict[str, str]:

@@ -215,22 +215,7 @@ class _Codegen:
     def body(self, body: list, depth: int, autoescape: bool) -> None:
         for node in body:
             if isinstance(node, nodes.Output):
-                items = []
-                for child in node.nodes:
-                    if isinstance(child, nodes.TemplateData):  # printed as is, like Jinja does
-                        if child.data:
-                            items.append(repr(child.data))
-                    elif isinstance(child, nodes.Const):
-                        text = self.tiny([nodes.Output([child])], autoescape).render()
-                        self.fallbacks -= 1   # evaluated once, now: not a runtime fallback
-                        if text:
-                            items.append(repr(text))
-                    else:
-                        items.append(self.shown(child, depth, autoescape))
-                        self.shows.append(items[-1])
-                        self.skeleton.append("x")
-                        continue
-                    self.skeleton.append(text if isinstance(child, nodes.Const) else child.data)
+                items = self.items(node, depth, autoescape)
                 if items:
                     self.emit(depth, f"_o += ({', '.join(items)},)")
             elif isinstance(node, nodes.If):
@@ -238,6 +223,25 @@ class _Codegen:
                 self.if_(node, depth, autoescape)
             else:
                 raise _Unsupported(node)
+
+    def items(self, node: nodes.Output, depth: int, autoescape: bool) -> list[str]:
+        """Source expressions for what one output node prints."""
+        items = []
+        for child in node.nodes:
+            if isinstance(child, nodes.TemplateData):  # printed as is, like Jinja does
+                text = child.data
+            elif isinstance(child, nodes.Const):
+                text = self.tiny([nodes.Output([child])], autoescape).render()
+                self.fallbacks -= 1   # evaluated once, now: not a runtime fallback
+            else:
+                items.append(self.shown(child, depth, autoescape))
+                self.shows.append(items[-1])
+                self.skeleton.append("x")
+                continue
+            self.skeleton.append(text)
+            if text:
+                items.append(repr(text))
+        return items
 
     def if_(self, node: nodes.If, depth: int, autoescape: bool) -> None:
         test = self.test(node.test, depth)
@@ -271,10 +275,15 @@ class _Codegen:
             if part == "text":
                 _TextCodegen(self).part(template)
             else:
-                self.emit(1, "_o = []")
                 self.skeleton, self.shows = [], []
-                self.body(template.body, 1, autoescape)
-                self.emit(1, f"p_{part} = ''.join(_o)")
+                if all(isinstance(node, nodes.Output) for node in template.body):  # no {% if %}
+                    items = [x for node in template.body for x in self.items(node, 1, autoescape)]
+                    self.emit(1, f"p_{part} = ''.join(({', '.join(items)},))" if items
+                              else f"p_{part} = ''")
+                else:
+                    self.emit(1, "_o = []")
+                    self.body(template.body, 1, autoescape)
+                    self.emit(1, f"p_{part} = ''.join(_o)")
                 if part in ("subject", "preheader"):
                     self.collapsed(part)
         except _Unsupported:
@@ -430,51 +439,52 @@ class _TextCodegen:
                 self.blank_runs = True  # only values: the line may be blank
 
     def wrapped(self, plan: LinePlan, srcs: list[str], depth: int, line: _Line) -> None:
-        """Emit the code wrapping one line of values and static text (see LinePlan)."""
+        """Emit the code wrapping one line of values and static text (see LinePlan). Its
+        pieces go straight to the output list, so long static text is copied once."""
         gen = self.gen
-        args = [gen.var("m") for _ in plan.runs]
-        for arg, run in zip(args, plan.runs):
-            items = [srcs[x] if isinstance(x, int) else repr(x) for x in run]
-            gen.emit(depth, f"{arg} = {items[0] if len(items) == 1 else self.join(items)}")
-        out = gen.var("x")
-        line.out.append(out)
+        self.emit_out(line, depth)
         line.static_end = False
-        whole = (f"{plan.head!r} + {args[0]} + {plan.rest!r}" if len(args) == 1
-                 else f"{gen.bind(plan.whole, '_lw')}({', '.join(args)})")
+        runs = [[srcs[x] if isinstance(x, int) else repr(x) for x in run] for run in plan.runs]
+        statics = [plan.head, *plan.statics]
+        whole = [repr(statics[0])] + [x for run, static in zip(runs, statics[1:])
+                                      for x in (*run, repr(static))]
+        whole = [x for x in whole if x != "''"]
         if not plan.fast:
-            gen.emit(depth, f"{out} = _rewrap({whole})")
+            gen.emit(depth, f"_o.append(_rewrap({self.join(whole)}))")
             return
-        room = WIDTH - plan.fixed
-        short = " + ".join(f"len({a})" for a in args)
         clean = " and ".join(gen.simple(src, depth) for src in dict.fromkeys(srcs))
-        if len(args) == 1 and room >= 0:   # the short line needs nothing else
-            gen.emit(depth, f"if len({args[0]}) <= {room}: {out} = {whole}")
-            gen.emit(depth, f"elif {clean}:")
-        elif room < 0:   # always longer than a line
+        if len(runs) == 1:
+            # short enough as it is (the values' length decides): the pieces as they are
+            room = WIDTH - plan.fixed - sum(len(x) for x in plan.runs[0] if isinstance(x, str))
+            if room >= 0:
+                size = " + ".join(f"len({src})" for src in srcs)
+                gen.emit(depth, f"if {size} <= {room}: _o += ({', '.join(whole)},)")
+                gen.emit(depth, f"elif {clean}:")
+            else:
+                gen.emit(depth, f"if {clean}:")
+        else:  # a long stretch of static words inside: always longer than a line
             gen.emit(depth, f"if {clean}:")
-        else:
-            gen.emit(depth, f"if {clean} and {short} > {room}:")
         # the runs: the first after the prefix's last line, each next one after a stretch
-        # of static words that starts where the line stands (_fill stands in for it)
+        # of static words that starts where the line stands (_FILL stands in for it)
         packed = gen.bind(plan.packed, "_pk")
         pack = gen.bind(plan.pack, "_pp")
         d = depth + 1
         pieces = [repr(plan.done)] if plan.done else []
-        head = f"{plan.start!r} + {args[0]}" if plan.start else args[0]
+        first = ([repr(plan.start)] if plan.start else []) + runs[0]
         piece = gen.var("s")
-        gen.emit(d, f"{piece}, _z = _greedy({head})")
+        gen.emit(d, f"{piece}, _z = _greedy({first[0] if len(first) == 1 else self.join(first)})")
         pieces.append(piece)
-        for k, arg in enumerate(args[1:]):
+        for k, run in enumerate(runs[1:]):
             inner, piece = gen.var("s"), gen.var("s")
             gen.emit(d, f"{inner}, _z = {packed}[{k}].get(_z) or {pack}({k}, _z)")
-            gen.emit(d, f"{piece}, _n = _greedy(_FILL[_z] + {arg})")
+            gen.emit(d, f"{piece}, _n = _greedy({self.join(['_FILL[_z]', *run])})")
             gen.emit(d, f"{piece}, _z = {piece}[_z:], _n")
             pieces += (inner, piece)
         if plan.rest:
             pieces.append(f"({packed}[-1].get(_z) or {pack}(-1, _z))[0]")
-        gen.emit(d, f"{out} = {' + '.join(pieces)}")
+        gen.emit(d, f"_o += ({', '.join(pieces)},)")
         gen.emit(depth, "else:")
-        gen.emit(d, f"{out} = _rewrap({whole})")
+        gen.emit(d, f"_o.append(_rewrap({self.join(whole)}))")
 
     @staticmethod
     def join(items: list[str]) -> str:

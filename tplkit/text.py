@@ -239,13 +239,6 @@ class LinePlan:
             self.packed[k][key] = result
         return result
 
-    def whole(self, *runs: str) -> str:
-        """The line itself, unwrapped."""
-        out = [self.head]
-        for run, static in zip(runs, self.statics):
-            out += (run, static)
-        return "".join(out)
-
 
 _WS = re.compile(r"[ \t\r\f\v\n]+")  # HTML white space; never NBSP, which CLDR uses on purpose
 
