@@ -656,12 +656,15 @@ class Compiled:
         """Run the runtime templates on already-validated values."""
         return dict(zip(("subject", "preheader", "html", "text"), self.render_four(values)))
 
-    def render_four(self, values: Mapping[str, Any]) -> tuple[str, str, str, str]:
-        """:meth:`render_parts` as a tuple: subject, preheader, HTML, text."""
+    def render_four(self, values: Mapping[str, Any], *, validated: bool = False) -> tuple[str, str, str, str]:
+        """:meth:`render_parts` as a tuple: subject, preheader, HTML, text. ``validated``
+        says ``values`` came from this template's schema (so every placeholder is in it)."""
         try:
-            if self._names <= values.keys():
+            if validated or self._names <= values.keys():
                 four = self._fast(values)  # all four finished
-                if max(map(len, four)) <= MAX_OUTPUT:
+                subject, preheader, html, text = four
+                if len(html) <= MAX_OUTPUT and len(text) <= MAX_OUTPUT and \
+                        len(subject) <= MAX_OUTPUT and len(preheader) <= MAX_OUTPUT:
                     return four
             # over the sandbox's output bound, or not a validated context: Jinja refuses it
             # (or reports what is undefined) the same way

@@ -230,7 +230,7 @@ class Kit:
         values = compiled.schema.validate(context, strict=self.strict if strict is None else strict,
                                           template=name, locale=neg.locale)
         return RenderedEmail._of(name, neg.locale, locale, (neg.note,) if neg.note else (),
-                                 compiled.headers, *compiled.render_four(values))
+                                 compiled.headers, *compiled.render_four(values, validated=True))
 
     def render_naive(self, name: str, context: Mapping[str, Any] | None = None, *,
                      locale: str | None = None) -> RenderedEmail:
