@@ -183,7 +183,8 @@ _STATIC = st.lists(_WORDS | st.sampled_from([" ", " ", " ", "\n", "\n\n", "  ", 
                    max_size=40).map("".join)
 _VALUE = st.one_of(st.lists(_WORDS, max_size=8).map(" ".join),
                    st.sampled_from(["", " ", "a\n\n\nb", "a\tb", "a  b", " lead", "trail ",
-                                    "x\u00a0y", "\n", "y" * 90]))
+                                    "x\u00a0y", "\u00a0edge", "edge\u202f", "a\x0bb", "a\rb",
+                                    "\n", "y" * 90]))
 
 
 @st.composite

@@ -124,7 +124,7 @@ def _wrap(line: str) -> str:
     line = line.strip()
     if len(line) <= WIDTH:
         return line
-    if line.isprintable() and "  " not in line:  # only single ASCII spaces: no tab, NBSP, ...
+    if _TEXTWRAP_SPACE.search(line) is None:  # words apart by single spaces, as textwrap sees it
         return _fill_spaced(line)
     return textwrap.fill(line, WIDTH, break_long_words=False, break_on_hyphens=False)
 
@@ -159,9 +159,16 @@ def greedy(line: str) -> tuple[str, int]:
     return "\n".join(out), size - start
 
 
+# What textwrap takes for white space besides a single space (it splits on ASCII white
+# space only: a no-break space, say, is part of a word for it, and for greedy).
+_TEXTWRAP_SPACE = re.compile(r"[\t\n\x0b\x0c\r]|  ")
+
+
 def simple(s: str) -> bool:
-    """Non-empty, only printable characters and single ASCII spaces, none at either end."""
-    return bool(s) and s.isprintable() and "  " not in s and s[0] != " " and s[-1] != " "
+    """Non-empty, no white space at either end, and words apart by single ASCII spaces only
+    (as textwrap sees white space): what :func:`greedy` wraps exactly like textwrap."""
+    return (bool(s) and not s[0].isspace() and not s[-1].isspace()
+            and ((s.isprintable() and "  " not in s) or _TEXTWRAP_SPACE.search(s) is None))
 
 
 # static words between two values worth wrapping once per line length (shorter stretches
