@@ -7,6 +7,8 @@ from email.policy import default as default_policy
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 import tplkit
@@ -322,3 +324,23 @@ def test_bounds_do_not_refuse_ordinary_large_numbers():
     env = LimitedSandbox()
     src = "{{ '%d'|format(12345678) }} {{ 1500000|string }} {{ [2500000, 3]|max }} {{ 10**12 }}"
     assert env.from_string(src).render() == "12345678 1500000 2500000 1000000000000"
+
+
+def _with_query_reference(url, **params):
+    from urllib.parse import urlencode, urlsplit, urlunsplit
+
+    parts = urlsplit(str(url))
+    added = urlencode({k: '' if v is None else v for k, v in params.items()})
+    return urlunsplit(parts._replace(query="&".join(q for q in (parts.query, added) if q)))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.sampled_from(["https://x.example/r", "https://x.example/r?", "https://x.example/r?a=1#top",
+                        "https://x.example", "http://x.example/p#", "mailto:a@b.example",
+                        "https://x.example/r?a=b&c", "//x.example/p", "https://x.example/%7Ex"]),
+       st.dictionaries(st.sampled_from(["t", "score", "ä k", "a&b"]),
+                       st.one_of(st.none(), st.integers(), st.text(max_size=12), st.binary(max_size=4)),
+                       max_size=3))
+def test_with_query_equals_urlencode_and_urlunsplit(url, params):
+    """The cached with_query builds exactly what urlencode + urlunsplit build."""
+    assert with_query(url, **params) == _with_query_reference(url, **params)

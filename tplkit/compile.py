@@ -430,13 +430,44 @@ def _none_to_empty(value: Any) -> Any:
 
 
 def with_query(url: Any, **params: Any) -> str:
-    """``url`` with ``params`` URL-encoded and appended to its query string."""
-    from urllib.parse import urlencode, urlsplit, urlunsplit
+    """``url`` with ``params`` URL-encoded and appended to its query string (what
+    ``urlunsplit`` gives for ``urlencode(params)`` added to the query; the pieces of each
+    URL and the quoted form of each key and value are kept, as rating links repeat them)."""
+    before, query, after = _url_pieces(str(url))
+    added = "&".join(f"{_quote(k)}={_quote('' if v is None else v)}" for k, v in params.items())
+    query = "&".join(q for q in (query, added) if q)
+    if not query:
+        from urllib.parse import urlsplit, urlunsplit
 
-    parts = urlsplit(str(url))
-    added = urlencode({k: '' if v is None else v for k, v in params.items()})
-    # before any #fragment, after any query the URL already has
-    return urlunsplit(parts._replace(query="&".join(q for q in (parts.query, added) if q)))
+        return urlunsplit(urlsplit(str(url)))
+    return f"{before}?{query}{after}"
+
+
+@functools.lru_cache(maxsize=1024)
+def _url_pieces(url: str) -> tuple[str, str, str]:
+    """``url`` as (everything before the query, the query, ``#fragment`` or ""): urlunsplit
+    appends the query and the fragment last."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(url)
+    return (urlunsplit(parts._replace(query="", fragment="")), parts.query,
+            f"#{parts.fragment}" if parts.fragment else "")
+
+
+@functools.lru_cache(maxsize=4096)
+def _quote_text(s: str) -> str:
+    from urllib.parse import quote_plus
+
+    return quote_plus(s)
+
+
+def _quote(v: Any) -> str:
+    """How ``urlencode`` quotes one key or value."""
+    if isinstance(v, bytes):
+        from urllib.parse import quote_plus
+
+        return quote_plus(v)
+    return _quote_text(v if isinstance(v, str) else str(v))
 
 
 RUNTIME_FILTERS: dict[str, Callable] = {**i18n.LOCALE_FILTERS, "with_query": with_query}

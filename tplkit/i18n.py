@@ -7,6 +7,7 @@ a missing catalog is never silently replaced by English: see :func:`load_catalog
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import gettext as _gettext
 import re
 import threading
@@ -214,10 +215,19 @@ def html_lang(locale: str) -> str:
 # Every filter takes ``locale=``; the build pass fills it in, so runtime templates call
 # e.g. ``{{ amount|money(locale='uk') }}``.
 
+@functools.lru_cache(maxsize=256)
+def _babel(locale: str):
+    """The Babel ``Locale`` for a locale name, parsed once (Babel parses a name on every
+    formatting call, a large part of its cost)."""
+    from babel import Locale
+
+    return Locale.parse(locale)
+
+
 def fmt_number(value: Any, locale: str = SOURCE_LOCALE) -> str:
     from babel.numbers import format_decimal
 
-    return format_decimal(value, locale=locale)
+    return format_decimal(value, locale=_babel(locale))
 
 
 def fmt_money(value: Any, currency: str | None = None, locale: str = SOURCE_LOCALE) -> str:
@@ -225,20 +235,20 @@ def fmt_money(value: Any, currency: str | None = None, locale: str = SOURCE_LOCA
 
     amount = getattr(value, "amount", value)
     currency = currency or getattr(value, "currency", None)
-    return format_currency(Decimal(str(amount)), currency, locale=locale)
+    return format_currency(Decimal(str(amount)), currency, locale=_babel(locale))
 
 
 def fmt_date(value: Any, format: str = "long", locale: str = SOURCE_LOCALE) -> str:
     from babel.dates import format_date
 
-    return format_date(value, format=format, locale=locale)
+    return format_date(value, format=format, locale=_babel(locale))
 
 
 def fmt_datetime(value: Any, format: str = "medium", tz: str | None = None,
                  locale: str = SOURCE_LOCALE) -> str:
     from babel.dates import format_datetime
 
-    return format_datetime(value, format=format, tzinfo=tz, locale=locale)
+    return format_datetime(value, format=format, tzinfo=tz, locale=_babel(locale))
 
 
 def fmt_time(value: Any, format: str = "short", tz: str | None = None,
@@ -246,7 +256,7 @@ def fmt_time(value: Any, format: str = "short", tz: str | None = None,
     """The time of day of a datetime (``9:00 AM``, ``09:00``), without the date."""
     from babel.dates import format_time
 
-    return format_time(value, format=format, tzinfo=tz, locale=locale)
+    return format_time(value, format=format, tzinfo=tz, locale=_babel(locale))
 
 
 def fmt_duration(value: Any, threshold: float = 0.85, locale: str = SOURCE_LOCALE) -> str:
@@ -254,13 +264,13 @@ def fmt_duration(value: Any, threshold: float = 0.85, locale: str = SOURCE_LOCAL
 
     if not isinstance(value, _dt.timedelta):
         value = _dt.timedelta(seconds=float(value))
-    return format_timedelta(value, threshold=threshold, locale=locale)
+    return format_timedelta(value, threshold=threshold, locale=_babel(locale))
 
 
 def fmt_list(value: Any, style: str = "standard", locale: str = SOURCE_LOCALE) -> str:
     from babel.lists import format_list
 
-    return format_list([str(v) for v in value], style=style, locale=locale)
+    return format_list([str(v) for v in value], style=style, locale=_babel(locale))
 
 
 _DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -274,17 +284,17 @@ def fmt_support_hours(hours: Any, locale: str = SOURCE_LOCALE) -> str:
     if not hours:
         return ""
     first, _, last = str(hours.get("days", "mon-fri")).partition("-")
-    names = get_day_names("abbreviated", locale=locale)
+    names = get_day_names("abbreviated", locale=_babel(locale))
     days = names[_DAYS.index(first)]
     if last:
         days = f"{days}–{names[_DAYS.index(last)]}"
     t_open = _dt.time.fromisoformat(hours.get("open", "09:00"))
     t_close = _dt.time.fromisoformat(hours.get("close", "17:00"))
-    span = format_interval(t_open, t_close, "Hm", locale=locale)
+    span = format_interval(t_open, t_close, "Hm", locale=_babel(locale))
     comma = "، " if locale.split("_")[0] in ARABIC_SCRIPT else ", "
     tz = hours.get("timezone")
     if tz:
-        name = get_timezone_name(tz, width="long", locale=locale)
+        name = get_timezone_name(tz, width="long", locale=_babel(locale))
         return f"{days}{comma}{span} ({name})"
     return f"{days}{comma}{span}"
 
