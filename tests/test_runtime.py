@@ -240,6 +240,20 @@ def test_text_part_edge_cases(source, values, expected):
     assert c.render_parts(values)["text"] == expected == c.render_jinja(values)["text"]
 
 
+def test_long_static_text_between_values_wraps_like_the_whole_line():
+    """A line with a long stretch of static words between two values (kept wrapped per
+    starting length) equals wrapping the whole line, for every length of both values."""
+    words = " ".join(f"w{i % 7}" * (1 + i % 4) for i in range(60))
+    source = f"Dear {{{{ a }}}}, {words} and {{{{ b }}}} then {words} end.\n"
+    c = _compiled({"text": source}, a="text", b="text")
+    for n in range(1, 90):
+        for m in range(1, 90):
+            for b in ("B" * m, "B" * (m // 2) + " " + "b" * (m - m // 2)):
+                values = {"a": "A" * n, "b": b}
+                expected = _finish_text_reference(c._render_jinja_part("text", values))
+                assert c.render_parts(values)["text"] == expected, (n, b)
+
+
 def test_auto_reload_recompiles_only_when_sources_change(tmp_path):
     """With auto_reload a changed file or a newly added override is picked up; otherwise the
     compiled template is reused (and a kit without auto_reload keeps its cache)."""

@@ -309,7 +309,7 @@ class _Codegen:
         non-empty, no white space at either end, words apart by single spaces only."""
         key = ("simple", src)
         return self.avail.get(key) or self.assign(
-            key, "k", f"({src} != '' and not {src}[0].isspace() and not {src}[-1].isspace() and "
+            key, "k", f"({src}.strip() == {src} != '' and "
                       f"({src}.isprintable() and '  ' not in {src} or _tw_space({src}) is None))",
             depth)
 
@@ -478,8 +478,9 @@ class _TextCodegen:
         for k, run in enumerate(runs[1:]):
             inner, piece = gen.var("s"), gen.var("s")
             gen.emit(d, f"{inner}, _z = {packed}[{k}].get(_z) or {pack}({k}, _z)")
-            gen.emit(d, f"{piece}, _n = _greedy({self.join(['_FILL[_z]', *run])})")
-            gen.emit(d, f"{piece}, _z = {piece}[_z:], _n")
+            gen.emit(d, f"_r = {run[0] if len(run) == 1 else self.join(run)}")
+            gen.emit(d, f"if _z + len(_r) < {WIDTH}: {piece}, _z = ' ' + _r, _z + 1 + len(_r)")
+            gen.emit(d, f"else: {piece}, _n = _greedy(_FILL[_z] + _r); {piece}, _z = {piece}[_z:], _n")
             pieces += (inner, piece)
         if plan.rest:
             pieces.append(f"({packed}[-1].get(_z) or {pack}(-1, _z))[0]")
