@@ -4,7 +4,7 @@ from __future__ import annotations
 import textwrap
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from tplkit.testing import assert_same_email
 
@@ -158,6 +158,9 @@ def _wrap_reference(line: str) -> str:
 @given(st.lists(st.text(alphabet="ab-.:/é\u00a0\u200b\x00", min_size=1, max_size=WIDTH + 30),
                 min_size=1, max_size=30),
        st.sampled_from([" ", " ", " ", "  ", "\t", "\u00a0"]))
+# textwrap drops a word made only of white space (here NBSP) at the start of a line
+@example(words=[":::", "::::", "::::", "::::::", "::::::", "::::::", ":::::::::", ":" * 12, ":" * 12,
+                "\u00a0", ":"], sep=" ")
 def test_fast_line_wrap_equals_textwrap(words, sep):
     """Per-message wrapping gives exactly textwrap.fill's lines (words never broken), also when
     a suffix is served from the cache of already wrapped line ends."""

@@ -443,7 +443,7 @@ class _TextCodegen:
         """Emit the code wrapping one line of values and static text (see LinePlan). Its
         pieces go straight to the output list, so long static text is copied once."""
         gen = self.gen
-        self.emit_out(line, depth)
+        pre, line.out = line.out, []   # output waiting before the line: it goes out with it
         line.static_end = False
         runs = [[srcs[x] if isinstance(x, int) else repr(x) for x in run] for run in plan.runs]
         statics = [plan.head, *plan.statics]
@@ -451,7 +451,7 @@ class _TextCodegen:
                                       for x in (*run, repr(static))]
         whole = [x for x in whole if x != "''"]
         if not plan.fast:
-            gen.emit(depth, f"_o.append(_rewrap({self.join(whole)}))")
+            gen.emit(depth, f"_o += ({', '.join([*pre, f'_rewrap({self.join(whole)})'])},)")
             return
         clean = " and ".join(gen.simple(src, depth) for src in dict.fromkeys(srcs))
         if len(runs) == 1:
@@ -459,7 +459,7 @@ class _TextCodegen:
             room = WIDTH - plan.fixed - sum(len(x) for x in plan.runs[0] if isinstance(x, str))
             if room >= 0:
                 size = " + ".join(f"len({src})" for src in srcs)
-                gen.emit(depth, f"if {size} <= {room}: _o += ({', '.join(whole)},)")
+                gen.emit(depth, f"if {size} <= {room}: _o += ({', '.join([*pre, *whole])},)")
                 gen.emit(depth, f"elif {clean}:")
             else:
                 gen.emit(depth, f"if {clean}:")
@@ -470,7 +470,7 @@ class _TextCodegen:
         packed = gen.bind(plan.packed, "_pk")
         pack = gen.bind(plan.pack, "_pp")
         d = depth + 1
-        pieces = [repr(plan.done)] if plan.done else []
+        pieces = [*pre, repr(plan.done)] if plan.done else [*pre]
         first = ([repr(plan.start)] if plan.start else []) + runs[0]
         piece = gen.var("s")
         gen.emit(d, f"{piece}, _z = _greedy({first[0] if len(first) == 1 else self.join(first)})")
@@ -486,7 +486,7 @@ class _TextCodegen:
             pieces.append(f"({packed}[-1].get(_z) or {pack}(-1, _z))[0]")
         gen.emit(d, f"_o += ({', '.join(pieces)},)")
         gen.emit(depth, "else:")
-        gen.emit(d, f"_o.append(_rewrap({self.join(whole)}))")
+        gen.emit(d, f"_o += ({', '.join([*pre, f'_rewrap({self.join(whole)})'])},)")
 
     @staticmethod
     def join(items: list[str]) -> str:

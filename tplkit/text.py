@@ -159,9 +159,11 @@ def greedy(line: str) -> tuple[str, int]:
     return "\n".join(out), size - start
 
 
-# What textwrap takes for white space besides a single space (it splits on ASCII white
-# space only: a no-break space, say, is part of a word for it, and for greedy).
-_TEXTWRAP_SPACE = re.compile(r"[\t\n\x0b\x0c\r]|  ")
+# What keeps greedy from wrapping as textwrap does: ASCII white space other than single
+# spaces, and a "word" made only of other white space (textwrap splits on ASCII white space
+# only, so a no-break space is part of a word for both; but it drops a word that
+# str.strip() empties at the start or end of a line).
+_TEXTWRAP_SPACE = re.compile(r"[\t\n\x0b\x0c\r]|  |(?:^| )[^\S ]+(?= |$)")
 
 
 def simple(s: str) -> bool:
