@@ -223,12 +223,21 @@ class Kit:
         :class:`~tplkit.PlaceholderError`. An unavailable locale falls back to the default
         with a :class:`~tplkit.LocaleWarning` (and ``email.warnings`` says so).
         """
-        neg = self.negotiate(locale)
+        # The per-message path: what is cached is looked up here directly (negotiate() and
+        # _compiled_for() do the same, plus the work when it is not cached).
+        cached = not self.auto_reload
+        neg = self._negotiated.get(locale) if cached and (locale is None or type(locale) is str) else None
+        if neg is None:
+            neg = self.negotiate(locale)
         if neg.note:
             warnings.warn(neg.note, LocaleWarning, stacklevel=2)
-        compiled = self._compiled_for(name, neg.locale)
-        values = compiled.schema.validate(context, strict=self.strict if strict is None else strict,
-                                          template=name, locale=neg.locale)
+        compiled = self._compiled.get((name, neg.locale)) if cached else None
+        if compiled is None:
+            compiled = self._compiled_for(name, neg.locale)
+        schema, strict = compiled.schema, self.strict if strict is None else strict
+        values = schema.quick(context, strict)
+        if values is None:
+            values = schema.validate(context, strict=strict, template=name, locale=neg.locale)
         return RenderedEmail._of(name, neg.locale, locale, (neg.note,) if neg.note else (),
                                  compiled.headers, *compiled.render_four(values, validated=True))
 

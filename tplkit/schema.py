@@ -311,10 +311,9 @@ class Schema:
     def validate(self, context: Mapping[str, Any] | None, *, strict: bool = True,
                  template: str | None = None, locale: str | None = None) -> dict[str, Any]:
         """Return the coerced context (defaults filled in) or raise one PlaceholderError."""
-        if type(context) is dict:  # the per-message fast path; anything unusual goes below
-            out = self._validate_fast(context)
-            if out is not None and (not strict or context.keys() <= self.placeholders.keys()):
-                return out
+        out = self.quick(context, strict)
+        if out is not None:
+            return out
         context = context or {}
         if not isinstance(context, Mapping):
             raise PlaceholderError([Problem("(context)", "invalid", "the context must be a mapping")],
@@ -349,17 +348,22 @@ class Schema:
             raise PlaceholderError(problems, template=template, locale=locale)
         return out
 
-    def _validate_fast(self, context: dict[str, Any]) -> dict[str, Any] | None:
-        """The coerced context when every value is in the fast subset of its type (plain
-        ASCII text, say) and valid; None means: run the full validation, which also
-        reports every problem."""
+    def quick(self, context: Any, strict: bool = True) -> dict[str, Any] | None:
+        """:meth:`validate` for the common case, a plain dict whose every value is in the
+        fast subset of its type (printable text, say) and valid: the coerced context, or
+        None, which means run :meth:`validate` (it also reports every problem)."""
+        if type(context) is not dict:
+            return None
         fast = self.__dict__.get("_fast")
         if fast is None:
             fast = self.__dict__["_fast"] = self._fast_validator()
         try:
-            return fast(context)
+            out = fast(context)
         except (ValueError, ArithmeticError, RecursionError):
             return None
+        if out is None or (strict and not context.keys() <= self.placeholders.keys()):
+            return None
+        return out
 
     def _fast_validator(self) -> Callable[[dict[str, Any]], dict[str, Any] | None]:
         """One generated function checking every placeholder in turn, with no loop and no
