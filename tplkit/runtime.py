@@ -244,10 +244,15 @@ class _Codegen:
         return items
 
     def if_(self, node: nodes.If, depth: int, autoescape: bool) -> None:
+        self.if_chain(node, depth, lambda body, d: self.branch(body, d, autoescape))
+
+    def if_chain(self, node: nodes.If, depth: int, branch: Callable[[list, int], None]) -> None:
+        """``if``/``else`` for an ``{% if %}`` (``elif`` becomes a nested ``if``); ``branch``
+        emits a branch's body. A value computed inside one branch is not available after."""
         test = self.test(node.test, depth)
         saved = dict(self.avail)
         self.emit(depth, f"if {test}:")
-        self.branch(node.body, depth + 1, autoescape)
+        branch(node.body, depth + 1)
         self.avail = dict(saved)
         rest: list = []
         if node.elif_:
@@ -257,7 +262,7 @@ class _Codegen:
             rest = node.else_
         if rest:
             self.emit(depth, "else:")
-            self.branch(rest, depth + 1, autoescape)
+            branch(rest, depth + 1)
         self.avail = saved
 
     def branch(self, body: list, depth: int, autoescape: bool) -> None:
@@ -505,24 +510,9 @@ class _TextCodegen:
             line.pending = []
 
     def if_(self, node: nodes.If, depth: int, line: _Line) -> None:
-        gen = self.gen
         self.blank_runs = True
         self.hand_over(line, depth)
-        test = gen.test(node.test, depth)
-        saved = dict(gen.avail)
-        gen.emit(depth, f"if {test}:")
-        self.branch(node.body, depth + 1)
-        gen.avail = dict(saved)
-        rest: list = []
-        if node.elif_:
-            first, *more = node.elif_
-            rest = [nodes.If(first.test, first.body, more, node.else_, lineno=first.lineno)]
-        elif node.else_:
-            rest = node.else_
-        if rest:
-            gen.emit(depth, "else:")
-            self.branch(rest, depth + 1)
-        gen.avail = saved
+        self.gen.if_chain(node, depth, self.branch)
         line.runtime = True
 
     def branch(self, body: list, depth: int) -> None:
