@@ -82,3 +82,22 @@ def test_rendered_email_is_an_ordinary_frozen_dataclass(email):
         email.subject = "changed"
     assert pickle.loads(pickle.dumps(email)) == email == copy.deepcopy(email)
     assert dataclasses.replace(email, subject="x").subject == "x" and email.subject != "x"
+
+
+def test_bodies_survive_quoted_printable_exactly():
+    """Trailing spaces, '=', long lines, a leading 'From ' or '.', tabs and non-ASCII all
+    come back unchanged from the quoted-printable parts, and no raw line exceeds 78."""
+    from tplkit.render import RenderedEmail
+
+    text = ("Hi Ольга, a=b ==\nTrailing spaces   \n\tTabbed\n.dot line\nFrom the team\n"
+            + "x" * 200 + "\n" + "é" * 90 + " \n\nend\n")
+    html = "<p style=\"a:b\">" + "ü" * 300 + "</p>\n<p>=3D literal</p>  \n"
+    email = RenderedEmail(template="t", locale="uk", subject="S", preheader="", html=html, text=text)
+    raw = bytes(email.to_message(sender="a@shop.example", to="b@example.com"))
+    assert max(len(line) for line in raw.split(b"\r\n")) <= 78
+    parsed = message_from_bytes(raw, policy=policy.default)
+    plain, rich = parsed.iter_parts()
+    assert plain["Content-Transfer-Encoding"] == rich["Content-Transfer-Encoding"] == "quoted-printable"
+    assert plain.get_content().replace("\r\n", "\n") == text
+    assert rich.get_content().replace("\r\n", "\n") == html
+    assert parsed["MIME-Version"] == "1.0" and parsed["Content-Language"] == "uk"

@@ -1,10 +1,11 @@
 """The rendered email and its MIME form."""
 from __future__ import annotations
 
+import binascii
 import re
 from dataclasses import dataclass, field
 from email.headerregistry import Address
-from email.message import EmailMessage
+from email.message import EmailMessage, MIMEPart
 from email.policy import SMTP
 from email.utils import formatdate, getaddresses, make_msgid
 from typing import Iterable, Mapping, Sequence
@@ -85,11 +86,23 @@ class RenderedEmail:
             if not re.fullmatch(r"[A-Za-z0-9-]+", k):
                 raise HeaderError(f"invalid header name {k!r}")
             _set(msg, k, _header_value(k, v))
-        msg.set_content(self.text, subtype="plain", charset="utf-8", cte="quoted-printable")
-        msg.add_alternative(self.html, subtype="html", charset="utf-8", cte="quoted-printable")
-        # after set_content(), which clears every Content-* header set before it
+        # what set_content() + add_alternative() build, with the bodies quoted-printable
+        # encoded by binascii (C) instead of email.quoprimime (Python, 3x the time)
+        msg["MIME-Version"] = "1.0"
+        msg["Content-Type"] = "multipart/alternative"
+        msg.attach(_text_part(self.text, "plain"))
+        msg.attach(_text_part(self.html, "html"))
         _set(msg, "Content-Language", self.locale.replace("_", "-"))
         return msg
+
+
+def _text_part(content: str, subtype: str) -> MIMEPart:
+    """A UTF-8 text/``subtype`` part, quoted-printable (line breaks kept as line breaks)."""
+    part = MIMEPart(policy=SMTP)
+    part["Content-Type"] = f'text/{subtype}; charset="utf-8"'
+    part["Content-Transfer-Encoding"] = "quoted-printable"
+    part.set_payload(binascii.b2a_qp(content.encode("utf-8"), istext=True).decode("ascii"))
+    return part
 
 
 def _set(msg: EmailMessage, name: str, value: str) -> None:
