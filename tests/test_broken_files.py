@@ -21,6 +21,9 @@ BROKEN_TEMPLATES = {
     "bad-placeholder": ("template.toml", 30, "unknown type 'integer'"),
     "bad-jinja": ("body.mjml", 6, "template syntax error"),
     "bad-mjml": ("body.mjml", 3, "<mj-text> is never closed"),
+    "bad-sample-locale": ("template.toml", 50, "[samples_by_locale.uk.urgnt]: there is no [samples.urgnt]"),
+    "bad-sample-key": ("template.toml", 48, "'request_sumary' is not a placeholder of this template "
+                                            "(did you mean 'request_summary'?)"),
 }
 
 

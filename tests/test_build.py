@@ -45,6 +45,7 @@ def test_built_kit_renders_exactly_like_the_source_kit(kit, built):
     for name in kit.template_names():
         sample = kit.template(name).sample
         assert kb.template(name).sample == sample
+        assert kb.template(name).localized_samples == kit.template(name).localized_samples
         for loc in kit.locales():
             assert kb.render(name, sample, locale=loc) == kit.render(name, sample, locale=loc), (name, loc)
 

@@ -254,3 +254,34 @@ def test_readme_lists_every_template_and_placeholder(kit):
         assert f"`{name}`" in section
         for word in [*info.placeholders, *info.samples]:
             assert f"`{word}`" in section, f"README templates section lacks `{word}` ({name})"
+
+
+def test_free_text_samples_are_in_each_language(kit):
+    """Free-text sample values (a request summary, a contact's role, an update) come in every
+    locale's language, so a preview reads as one language; other values stay as they are."""
+    info = kit.template("escalation")
+    base = info.sample_for(None, "no-direct-line")
+    assert base["contact_role"] == "Team Lead, Returns"
+    uk = info.sample_for("uk", "no-direct-line")
+    assert uk["contact_role"] == "Керівниця групи повернень"
+    assert {k: v for k, v in uk.items() if k != "contact_role"} == \
+        {k: v for k, v in base.items() if k != "contact_role"}
+    assert info.sample_for("uk-UA", "no-direct-line") == uk == info.sample_for("uk_UA", "no-direct-line")
+    assert info.sample_for("fr", "no-direct-line") == base          # no French values: as written
+    assert kit.template("acknowledgement").sample_for("de")["request_summary"] == \
+        "Rückerstattung für Bestellung 58213"                       # the default sample
+    for name in kit.template_names():
+        info = kit.template(name)
+        for loc, by_sample in info.localized_samples.items():
+            assert loc in kit.locales() and set(by_sample) <= set(info.samples), (name, loc)
+
+
+def test_preview_shows_the_sample_in_the_locale_s_language():
+    from click.testing import CliRunner
+
+    from tplkit.cli import main
+
+    result = CliRunner().invoke(main, ["preview", "acknowledgement", "--locale", "uk"])
+    assert result.exit_code == 0, result.output
+    assert "«повернення коштів за замовлення 58213»" in result.output
+    assert "refund" not in result.output

@@ -147,6 +147,8 @@ def write_build(kit, out_dir: str | os.PathLike, *, force: bool = False) -> dict
             continue
         templates[name] = {"description": info.description, "category": info.category,
                            "tags": list(info.tags), "samples": _jsonable_samples(info.samples),
+                           "samples_by_locale": {loc: _jsonable_samples(by_sample) for loc, by_sample
+                                                 in info.localized_samples.items()},
                            "locales": []}
         for loc in locales:
             try:
@@ -299,7 +301,8 @@ def template_info(build_dir: str | os.PathLike, manifest: Mapping, name: str):
         placeholders, headers = _schema_from_json(data["schema"]).placeholders, data["headers"]
     return TemplateInfo(name=name, folder=Path(build_dir) / "compiled", description=t["description"],
                         category=t["category"], tags=tuple(t["tags"]), placeholders=placeholders,
-                        samples=t["samples"], headers=headers, builtin=False)
+                        samples=t["samples"], headers=headers, builtin=False,
+                        localized_samples=t.get("samples_by_locale", {}))
 
 
 # --- the command -----------------------------------------------------------------------------

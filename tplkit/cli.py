@@ -190,8 +190,10 @@ def show(app: AppContext, name: str) -> None:
     click.echo(f"\nsamples: {', '.join(info.samples) or '(none)'}")
 
 
-def load_context(app: AppContext, name: str, data: str | None, sample: str | None) -> dict:
-    """The context from ``--data FILE.json``, ``--sample NAME``, or the default sample."""
+def load_context(app: AppContext, name: str, data: str | None, sample: str | None,
+                 locale: str | None = None) -> dict:
+    """The context from ``--data FILE.json``, ``--sample NAME``, or the default sample (its
+    values in ``locale``'s language where the manifest gives them)."""
     from .errors import TplkitError
 
     if data and sample:
@@ -207,13 +209,12 @@ def load_context(app: AppContext, name: str, data: str | None, sample: str | Non
         if not isinstance(ctx, dict):
             raise TplkitError("the data file must hold a JSON object", file=data)
         return ctx
-    info = app.kit().template(name)
-    if sample:
-        if sample not in info.samples:
-            raise TplkitError(f"template {name!r} has no sample {sample!r} "
-                              f"(samples: {', '.join(info.samples)})", template=name)
-        return dict(info.samples[sample])
-    return info.sample
+    kit = app.kit()
+    info = kit.template(name)
+    if sample and sample not in info.samples:
+        raise TplkitError(f"template {name!r} has no sample {sample!r} "
+                          f"(samples: {', '.join(info.samples)})", template=name)
+    return info.sample_for(kit.negotiate(locale).locale, sample or None)
 
 
 def format_preview(email, fmt: str, *, to: str | None = None, sender: str | None = None) -> bytes:
@@ -244,7 +245,7 @@ def preview(app: AppContext, name: str, locale: str | None, data: str | None, sa
             fmt: str, output: str | None, force: bool, open_: bool) -> None:
     """Render a template with sample data (or --data) and show it."""
     kit = app.kit()
-    email = kit.render(name, load_context(app, name, data, sample), locale=locale)
+    email = kit.render(name, load_context(app, name, data, sample, locale), locale=locale)
     brand = kit.brand
     out = format_preview(email, fmt, sender=f"{brand.company_name} <{brand.email}>")
     if output:

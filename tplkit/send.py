@@ -137,7 +137,7 @@ def send(app: AppContext, name: str, to: tuple[str, ...], sender: str | None, lo
         if password is None:
             raise SendError(f"environment variable {password_env} is not set")
     kit = app.kit()
-    email = kit.render(name, load_context(app, name, data, sample), locale=locale)
+    email = kit.render(name, load_context(app, name, data, sample, locale), locale=locale)
     msg = email.to_message(sender=sender or default_sender(kit.brand), to=list(to),
                            in_reply_to=in_reply_to, references=_split_ids(references) or None)
     deliver(msg, smtp, starttls=starttls, user=user, password=password)

@@ -7,6 +7,7 @@ template shadows a built-in one of the same name.
 """
 from __future__ import annotations
 
+import difflib
 import re
 import tomllib
 from dataclasses import dataclass, field
@@ -35,6 +36,8 @@ class TemplateInfo:
     samples: Mapping[str, Mapping[str, Any]]
     headers: Mapping[str, str] = field(default_factory=dict)
     builtin: bool = True
+    # locale -> sample name -> the values that differ in that language
+    localized_samples: Mapping[str, Mapping[str, Mapping[str, Any]]] = field(default_factory=dict)
 
     @property
     def sample(self) -> dict[str, Any]:
@@ -42,6 +45,20 @@ class TemplateInfo:
         if "default" in self.samples:
             return dict(self.samples["default"])
         return dict(next(iter(self.samples.values()))) if self.samples else {}
+
+    def sample_for(self, locale: str | None, name: str | None = None) -> dict[str, Any]:
+        """Sample ``name`` (default: :attr:`sample`) with its values in ``locale``'s language
+        where the manifest gives them (``[samples_by_locale.<locale>.<sample>]``; ``pt_BR``
+        falls back to ``pt``)."""
+        base = dict(self.samples[name]) if name is not None else self.sample
+        if name is None:
+            name = "default" if "default" in self.samples else next(iter(self.samples), "default")
+        if locale:
+            loc = str(locale).replace("-", "_")
+            for key in (loc, loc.split("_")[0]):
+                if key in self.localized_samples:
+                    return {**base, **self.localized_samples[key].get(name, {})}
+        return base
 
     def file(self, part: str) -> Path:
         return self.folder / PART_FILES[part]
@@ -102,7 +119,8 @@ def read_manifest(name: str, folder: Path, *, builtin: bool = False) -> Template
     def bad(msg: str) -> TemplateSourceError:
         return TemplateSourceError(msg, file=path, template=name)
 
-    unknown = set(raw) - {"description", "category", "tags", "placeholders", "samples", "headers"}
+    unknown = set(raw) - {"description", "category", "tags", "placeholders", "samples", "headers",
+                          "samples_by_locale"}
     if unknown:
         err = bad(f"unknown manifest keys: {', '.join(sorted(unknown))}")
         err.line = min((n for k in unknown if (n := toml_line(path, None, k))), default=None)
@@ -114,10 +132,30 @@ def read_manifest(name: str, folder: Path, *, builtin: bool = False) -> Template
     samples = raw.get("samples", {})
     if not isinstance(samples, Mapping) or not all(isinstance(v, Mapping) for v in samples.values()):
         raise bad("[samples.<name>] must be tables of placeholder values")
+    localized = raw.get("samples_by_locale", {})
+    if not isinstance(localized, Mapping) or not all(
+            isinstance(v, Mapping) and all(isinstance(x, Mapping) for x in v.values())
+            for v in localized.values()):
+        raise bad("[samples_by_locale.<locale>.<sample>] must be tables of placeholder values")
+    for loc, by_sample in localized.items():
+        for sample, values in by_sample.items():
+            table = f"samples_by_locale.{loc}.{sample}"
+            unknown_ph = sorted(set(values) - set(placeholders))
+            if sample not in samples:
+                err = bad(f"[{table}]: there is no [samples.{sample}]")
+                err.line = toml_line(path, table)
+                raise err
+            if unknown_ph:
+                close = difflib.get_close_matches(unknown_ph[0], list(placeholders), n=1)
+                hint = f" (did you mean {close[0]!r}?)" if close else ""
+                err = bad(f"[{table}]: {unknown_ph[0]!r} is not a placeholder of this template{hint}")
+                err.line = toml_line(path, table, unknown_ph[0])
+                raise err
     headers = raw.get("headers", {})
     if not isinstance(headers, Mapping):
         raise bad("[headers] must be a table")
     return TemplateInfo(name=name, folder=folder, description=str(raw.get("description", "")),
                         category=str(raw.get("category", "")), tags=tuple(raw.get("tags", ())),
                         placeholders=placeholders, samples=samples,
-                        headers={str(k): str(v) for k, v in headers.items()}, builtin=builtin)
+                        headers={str(k): str(v) for k, v in headers.items()}, builtin=builtin,
+                        localized_samples=localized)

@@ -20,8 +20,8 @@ def combinations(kit: Any, templates: Iterable[str] | None = None,
     for name in templates if templates is not None else kit.template_names():
         info = kit.template(name)
         for locale in locales:
-            for sample_name, sample in info.samples.items():
-                yield name, locale, sample_name, dict(sample)
+            for sample_name in info.samples:
+                yield name, locale, sample_name, info.sample_for(locale, sample_name)
 
 
 class _Canon(HTMLParser):

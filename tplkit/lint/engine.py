@@ -290,7 +290,7 @@ class _Run:
                               "default_config.toml") if p]
         translations = Locator(self.files, [*reversed(catalogs), *paths, *config])
         locator = Locator(self.files, [*paths, *reversed(catalogs), *config])
-        samples = dict(info.samples) or {"default": info.sample}
+        samples = {s: info.sample_for(locale, s) for s in info.samples} or {"default": info.sample}
         for i, (sample, values) in enumerate(samples.items()):
             email = self.render(name, values, locale, info, sample, sources)
             if email is None:

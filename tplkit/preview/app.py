@@ -236,12 +236,10 @@ class PreviewApp:
             if not isinstance(ctx, dict):
                 out.problems.append("the context must be a JSON object ({...})")
                 return out
-        elif sel.sample is not None:
-            if sel.sample not in info.samples:
-                raise NotFound(f"template {sel.name!r} has no sample {sel.sample!r}")
-            ctx = dict(info.samples[sel.sample])
         else:
-            ctx = info.sample
+            if sel.sample is not None and sel.sample not in info.samples:
+                raise NotFound(f"template {sel.name!r} has no sample {sel.sample!r}")
+            ctx = info.sample_for(sel.locale, sel.sample)
         out.context = ctx
         try:
             out.email = kit.render(sel.name, ctx, locale=sel.locale)
