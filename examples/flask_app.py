@@ -51,11 +51,12 @@ def create_app(kit: tplkit.Kit | None = None) -> Flask:
     def preview(name: str):
         kit = current_kit()
         info = kit.template(name)
-        sample = request.args.get("sample", "default")
-        context = info.samples.get(sample) if sample != "default" else info.sample
-        if context is None:
+        sample = request.args.get("sample")
+        if sample is not None and sample not in info.samples:
             abort(404, f"template {name!r} has no sample {sample!r}")
-        email = kit.render(name, context, locale=pick_locale(kit))
+        locale = pick_locale(kit)
+        context = info.sample_for(locale, sample)
+        email = kit.render(name, context, locale=locale)
         return email.html, 200, {"Content-Type": "text/html; charset=utf-8",
                                  "Content-Language": email.locale.replace("_", "-")}
 

@@ -49,7 +49,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.data:
             context = json.loads(Path(args.data).read_text(encoding="utf-8"))
         else:
-            context = tplkit.Kit(args.project).template(args.template).sample
+            kit = tplkit.Kit(args.project)
+            context = kit.template(args.template).sample_for(kit.negotiate(args.locale).locale)
         msg = build_message(args.template, context, locale=args.locale, sender=args.sender,
                                to=args.to, project=args.project)
     except (OSError, ValueError, tplkit.TplkitError) as e:  # JSONDecodeError is a ValueError

@@ -135,8 +135,10 @@ def test_flask_preview_follows_accept_language(client, kit):
                      headers={"Accept-Language": "fr-FR,uk-UA;q=0.9,en;q=0.5"})
     assert res.status_code == 200
     assert res.headers["Content-Language"] == "uk"
-    expected = kit.render("acknowledgement", kit.template("acknowledgement").sample, locale="uk")
+    expected = kit.render("acknowledgement", kit.template("acknowledgement").sample_for("uk"),
+                          locale="uk")
     assert res.get_data(as_text=True) == expected.html
+    assert "повернення коштів" in expected.html   # the sample in Ukrainian, too
 
 
 def test_flask_preview_without_a_match_uses_the_default_locale(client):

@@ -2,7 +2,7 @@
 
 >>> import tplkit
 >>> kit = tplkit.Kit()
->>> email = kit.render("acknowledgement", kit.template("acknowledgement").sample, locale="uk-UA")
+>>> email = kit.render("acknowledgement", kit.template("acknowledgement").sample_for("uk"), locale="uk-UA")
 """
 from .errors import (CatalogError, ConfigError, HeaderError, LocaleWarning, PlaceholderError,
                      Problem, SecurityError, TemplateNotFound, TemplateSourceError, TplkitError)
