@@ -456,7 +456,7 @@ class _TextCodegen:
                                       for x in (*run, repr(static))]
         whole = [x for x in whole if x != "''"]
         if not plan.fast:
-            gen.emit(depth, f"_o += ({', '.join([*pre, f'_rewrap({self.join(whole)})'])},)")
+            gen.emit(depth, f"_o += ({', '.join(_merged([*pre, f'_rewrap({self.join(whole)})']))},)")
             return
         clean = " and ".join(gen.simple(src, depth) for src in dict.fromkeys(srcs))
         if len(runs) == 1:
@@ -464,7 +464,7 @@ class _TextCodegen:
             room = WIDTH - plan.fixed - sum(len(x) for x in plan.runs[0] if isinstance(x, str))
             if room >= 0:
                 size = " + ".join(f"len({src})" for src in srcs)
-                gen.emit(depth, f"if {size} <= {room}: _o += ({', '.join([*pre, *whole])},)")
+                gen.emit(depth, f"if {size} <= {room}: _o += ({', '.join(_merged([*pre, *whole]))},)")
                 gen.emit(depth, f"elif {clean}:")
             else:
                 gen.emit(depth, f"if {clean}:")
@@ -472,7 +472,7 @@ class _TextCodegen:
             gen.emit(depth, f"if {clean}:")
         # the runs: the first after the prefix's last line, each next one after a stretch
         # of static words that starts where the line stands (_FILL stands in for it)
-        packed = gen.bind(plan.packed, "_pk")
+        packed = [gen.bind(memo, "_pk") for memo in plan.packed]   # one name per kept stretch
         pack = gen.bind(plan.pack, "_pp")
         d = depth + 1
         pieces = [*pre, repr(plan.done)] if plan.done else [*pre]
@@ -482,24 +482,24 @@ class _TextCodegen:
         pieces.append(piece)
         for k, run in enumerate(runs[1:]):
             inner, piece = gen.var("s"), gen.var("s")
-            gen.emit(d, f"{inner}, _z = {packed}[{k}].get(_z) or {pack}({k}, _z)")
+            gen.emit(d, f"{inner}, _z = {packed[k]}.get(_z) or {pack}({k}, _z)")
             gen.emit(d, f"_r = {run[0] if len(run) == 1 else self.join(run)}")
             gen.emit(d, f"if _z + len(_r) < {WIDTH}: {piece}, _z = ' ' + _r, _z + 1 + len(_r)")
             gen.emit(d, f"else: {piece}, _n = _greedy(_FILL[_z] + _r); {piece}, _z = {piece}[_z:], _n")
             pieces += (inner, piece)
         if plan.rest:
-            pieces.append(f"({packed}[-1].get(_z) or {pack}(-1, _z))[0]")
-        gen.emit(d, f"_o += ({', '.join(pieces)},)")
+            pieces.append(f"({packed[-1]}.get(_z) or {pack}(-1, _z))[0]")
+        gen.emit(d, f"_o += ({', '.join(_merged(pieces))},)")
         gen.emit(depth, "else:")
-        gen.emit(d, f"_o += ({', '.join([*pre, f'_rewrap({self.join(whole)})'])},)")
+        gen.emit(d, f"_o += ({', '.join(_merged([*pre, f'_rewrap({self.join(whole)})']))},)")
 
     @staticmethod
     def join(items: list[str]) -> str:
-        return f"''.join(({', '.join(items)},))"
+        return f"''.join(({', '.join(_merged(items))},))"
 
     def emit_out(self, line: _Line, depth: int) -> None:
         if line.out:
-            self.gen.emit(depth, f"_o += ({', '.join(line.out)},)")
+            self.gen.emit(depth, f"_o += ({', '.join(_merged(line.out))},)")
             line.out = []
 
     def hand_over(self, line: _Line, depth: int) -> None:
@@ -522,6 +522,17 @@ class _TextCodegen:
         self.hand_over(inner, depth)
         if len(self.gen.lines) == mark:
             self.gen.emit(depth, "pass")
+
+
+def _merged(items: list[str]) -> list[str]:
+    """Source items with neighbouring string literals made one (fewer pieces to join)."""
+    out: list[str] = []
+    for item in items:
+        if out and item[:1] in "'\"" and out[-1][:1] in "'\"":
+            out[-1] = repr(ast.literal_eval(out[-1]) + ast.literal_eval(item))
+        else:
+            out.append(item)
+    return out
 
 
 def _wrap_static(line: str) -> str:
