@@ -239,9 +239,12 @@ def fmt_money(value: Any, currency: str | None = None, locale: str = SOURCE_LOCA
 
 
 def fmt_date(value: Any, format: str = "long", locale: str = SOURCE_LOCALE) -> str:
+    """A date in the locale's words, kept on one line: its spaces are no-break spaces
+    (typography wants "27 листопада 2026 р." or "November 27, 2026" unbroken, and the
+    plain-text part is wrapped at 78 columns)."""
     from babel.dates import format_date
 
-    return format_date(value, format=format, locale=_babel(locale))
+    return format_date(value, format=format, locale=_babel(locale)).replace(" ", "\u00a0")
 
 
 def fmt_datetime(value: Any, format: str = "medium", tz: str | None = None,
