@@ -8,6 +8,10 @@ wrapped at 78 characters; URLs are never broken.
 
 Runtime statements of the compiled template (opaque slot tokens standing alone between
 elements) are kept in place so that conditional blocks stay conditional in the text part.
+
+A line holding values is wrapped per message, after the values are in: :class:`LinePlan`
+and :func:`greedy` make that cheap (see :mod:`tplkit.runtime`), and :func:`finish_text`
+is the reference they equal.
 """
 from __future__ import annotations
 
@@ -125,14 +129,8 @@ def _wrap(line: str) -> str:
     if len(line) <= WIDTH:
         return line
     if _TEXTWRAP_SPACE.search(line) is None:  # words apart by single spaces, as textwrap sees it
-        return _fill_spaced(line)
+        return greedy(line)[0]
     return textwrap.fill(line, WIDTH, break_long_words=False, break_on_hyphens=False)
-
-
-def _fill_spaced(line: str) -> str:
-    """``textwrap.fill`` (no broken words) for a line whose only white space is single
-    ASCII spaces."""
-    return greedy(line)[0]
 
 
 def greedy(line: str) -> tuple[str, int]:
