@@ -122,6 +122,25 @@ def test_auto_reply_shows_the_return_day_and_time_in_the_locale(kit, locale):
     assert "2026-11-23" not in email.text
 
 
+def test_auto_reply_time_is_in_the_support_time_zone_and_names_it(kit, tmp_path):
+    """back_at is shown in the brand's support time zone (Europe/Berlin by default), day
+    included, with the zone's name; without one, in back_at's own offset."""
+    def line(k, back_at, locale="en"):
+        text = k.render("auto-reply", {"back_at": back_at}, locale=locale).text
+        return " ".join(text.split())
+
+    # 17:00 in Tokyo is 9:00 in Berlin the same day; 7:00 in Tokyo is 23:00 the day before
+    assert "on Monday, November 23, 2026 at 9:00 AM (Central European Time)." in \
+        line(kit, "2026-11-23T17:00:00+09:00")
+    assert "on Monday, November 23, 2026 at 11:00 PM (Central European Time)." in \
+        line(kit, "2026-11-24T07:00:00+09:00")
+    assert "з 09:00 (за центральноєвропейським часом)" in line(kit, "2026-11-23T09:00:00+01:00", "uk")
+    (tmp_path / "tplkit.toml").write_text('[brand]\ncompany_name = "Shop"\n', encoding="utf-8")
+    bare = tplkit.Kit(tmp_path)
+    assert "on Tuesday, November 24, 2026 at 7:00 AM (GMT+09:00)." in \
+        line(bare, "2026-11-24T07:00:00+09:00")
+
+
 def test_auto_reply_response_time_defaults_to_the_sla_and_is_pluralised(kit):
     """response_hours defaults to brand.sla_hours; 1 hour vs 2/21 hours in English."""
     base = {"back_at": "2026-11-23T09:00:00+01:00"}

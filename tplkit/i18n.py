@@ -238,12 +238,15 @@ def fmt_money(value: Any, currency: str | None = None, locale: str = SOURCE_LOCA
     return format_currency(Decimal(str(amount)), currency, locale=_babel(locale))
 
 
-def fmt_date(value: Any, format: str = "long", locale: str = SOURCE_LOCALE) -> str:
+def fmt_date(value: Any, format: str = "long", tz: str | None = None,
+             locale: str = SOURCE_LOCALE) -> str:
     """A date in the locale's words, kept on one line: its spaces are no-break spaces
     (typography wants "27 листопада 2026 р." or "November 27, 2026" unbroken, and the
-    plain-text part is wrapped at 78 columns)."""
-    from babel.dates import format_date
+    plain-text part is wrapped at 78 columns). ``tz``: the day of a datetime in that zone."""
+    from babel.dates import format_date, get_timezone
 
+    if tz and isinstance(value, _dt.datetime) and value.tzinfo is not None:
+        value = value.astimezone(get_timezone(tz))
     return format_date(value, format=format, locale=_babel(locale)).replace(" ", "\u00a0")
 
 
@@ -254,12 +257,20 @@ def fmt_datetime(value: Any, format: str = "medium", tz: str | None = None,
     return format_datetime(value, format=format, tzinfo=tz, locale=_babel(locale))
 
 
-def fmt_time(value: Any, format: str = "short", tz: str | None = None,
+def fmt_time(value: Any, format: str = "short", tz: str | None = None, zone: bool = False,
              locale: str = SOURCE_LOCALE) -> str:
-    """The time of day of a datetime (``9:00 AM``, ``09:00``), without the date."""
-    from babel.dates import format_time
+    """The time of day of a datetime (``9:00 AM``, ``09:00``), without the date; in zone
+    ``tz`` when given. ``zone=True`` names the zone after it, in the locale's words:
+    ``9:00 AM (Central European Time)``, or ``(GMT+01:00)`` for a bare UTC offset."""
+    from babel.dates import format_time, get_timezone, get_timezone_name
 
-    return format_time(value, format=format, tzinfo=tz, locale=_babel(locale))
+    loc = _babel(locale)
+    tzinfo = get_timezone(tz) if tz else None
+    text = format_time(value, format=format, tzinfo=tzinfo, locale=loc)
+    if zone and isinstance(value, _dt.datetime) and value.tzinfo is not None:
+        name = get_timezone_name(tzinfo if tzinfo is not None else value, width="long", locale=loc)
+        text = f"{text} ({name})"
+    return text
 
 
 def fmt_duration(value: Any, threshold: float = 0.85, locale: str = SOURCE_LOCALE) -> str:
