@@ -208,3 +208,27 @@ def test_money_without_currency_uses_the_brand_currency(tmp_path):
     assert kit.render("refund", {"amount": "12.5 EUR"}, locale="en").subject == "Refund of €12.50"
     with pytest.raises(PlaceholderError, match="amount: expected a number, got 'lots'"):
         kit.render("refund", {"amount": "lots"})
+
+
+def test_formatting_results_are_kept_per_value_type_and_arguments():
+    """The locale filters keep recent results: a repeated value is formatted once; values
+    that are equal but of another type, or other arguments, are formatted anew; lists
+    (unhashable) are formatted every time; the store is bounded."""
+    from tplkit.i18n import _remembered
+
+    calls = []
+
+    def fmt(value, *args, **kwargs):
+        calls.append(value)
+        return f"{type(value).__name__}:{value}:{args}:{sorted(kwargs.items())}"
+
+    f = _remembered(fmt)
+    assert f(1, locale="en") == f(1, locale="en") == "int:1:():[('locale', 'en')]"
+    assert f(True, locale="en").startswith("bool:") and f(1, locale="uk").endswith("'uk')]")
+    assert f(1, "short", locale="en") != f(1, locale="en")
+    assert f([1, 2], locale="en") == f([1, 2], locale="en")
+    assert calls == [1, True, 1, 1, [1, 2], [1, 2]]
+    for i in range(5000):
+        f(i, locale="en")
+    memo = next(c.cell_contents for c in f.__closure__ if isinstance(c.cell_contents, dict))
+    assert 0 < len(memo) <= 4096

@@ -139,6 +139,10 @@ def test_auto_reply_time_is_in_the_support_time_zone_and_names_it(kit, tmp_path)
     bare = tplkit.Kit(tmp_path)
     assert "on Tuesday, November 24, 2026 at 7:00 AM (GMT+09:00)." in \
         line(bare, "2026-11-24T07:00:00+09:00")
+    # the same instant in another offset is another text (formatting results are kept per
+    # value, and equal datetimes in different zones must not share one)
+    assert "on Monday, November 23, 2026 at 10:00 PM (Coordinated Universal Time)." in \
+        line(bare, "2026-11-23T22:00:00+00:00")
 
 
 def test_auto_reply_response_time_defaults_to_the_sla_and_is_pluralised(kit):
