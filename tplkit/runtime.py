@@ -27,8 +27,8 @@ from typing import Any
 from jinja2 import nodes
 from markupsafe import escape
 
-from .text import (_BLANK_RUN, _TEXTWRAP_SPACE, FILL, WIDTH, LinePlan, _wrap, collapse, finish_text, finish_wrapped,
-                   greedy, rewrap, simple)
+from .text import (_BLANK_RUN, _TEXTWRAP_SPACE, FILL, SIMPLE_TEST, WIDTH, LinePlan, _wrap, collapse, finish_text, finish_wrapped,
+                   greedy, rewrap)
 
 try:  # the C escaper behind markupsafe.escape, without the Markup wrapper (~15x cheaper)
     from markupsafe import _escape_inner as _escape_str
@@ -60,7 +60,7 @@ class _Codegen:
         self.skeleton: list[str] = []   # a part's static text, for collapsed()
         self.shows: list[str] = []      # and the locals it shows
         self.ns: dict[str, Any] = {"_escape": escape, "_collapse": collapse, "_escape_str": _escape_str,
-                                   "_rewrap": rewrap, "_tw_space": _TEXTWRAP_SPACE.search, "_greedy": greedy, "_FILL": FILL, "_simple": simple, "_finish_wrapped": finish_wrapped, "_finish_text": finish_text,
+                                   "_rewrap": rewrap, "_tw_space": _TEXTWRAP_SPACE.search, "_greedy": greedy, "_FILL": FILL, "_finish_wrapped": finish_wrapped, "_finish_text": finish_text,
                                    "_getattr": envs[True].getattr,
                                    "_getitem": envs[True].getitem}
         self.avail: dict[tuple, str] = {}   # values computed on every path to this point
@@ -313,10 +313,7 @@ class _Codegen:
         """A local saying whether the string in local ``src`` is :func:`tplkit.text.simple`:
         non-empty, no white space at either end, words apart by single spaces only."""
         key = ("simple", src)
-        return self.avail.get(key) or self.assign(
-            key, "k", f"({src}.strip() == {src} != '' and "
-                      f"({src}.isprintable() and '  ' not in {src} or _tw_space({src}) is None))",
-            depth)
+        return self.avail.get(key) or self.assign(key, "k", SIMPLE_TEST.format(s=src), depth)
 
 
 class _Line:

@@ -164,11 +164,16 @@ def greedy(line: str) -> tuple[str, int]:
 _TEXTWRAP_SPACE = re.compile(r"[\t\n\x0b\x0c\r]|  |(?:^| )[^\S ]+(?= |$)")
 
 
-def simple(s: str) -> bool:
-    """Non-empty, no white space at either end, and words apart by single ASCII spaces only
-    (as textwrap sees white space): what :func:`greedy` wraps exactly like textwrap."""
-    return (bool(s) and not s[0].isspace() and not s[-1].isspace()
-            and ((s.isprintable() and "  " not in s) or _TEXTWRAP_SPACE.search(s) is None))
+# The test behind simple(), as source on a string ``{s}``: simple() is built from it and the
+# generated render code inlines it per value (tplkit.runtime), so the two cannot drift apart.
+SIMPLE_TEST = ("({s}.strip() == {s} != '' and "
+               "({s}.isprintable() and '  ' not in {s} or _tw_space({s}) is None))")
+
+
+simple: Callable[[str], bool] = eval(  # noqa: S307 - the constant above, nothing else
+    f"lambda s: {SIMPLE_TEST.format(s='s')}", {"_tw_space": _TEXTWRAP_SPACE.search})
+simple.__doc__ = """Non-empty, no white space at either end, and words apart by single ASCII
+spaces only (as textwrap sees white space): what :func:`greedy` wraps exactly like textwrap."""
 
 
 # static words between two values worth wrapping once per line length (shorter stretches
