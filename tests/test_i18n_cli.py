@@ -201,8 +201,9 @@ def test_a_broken_catalog_is_one_error_naming_the_file(tmp_path):
     shutil.copytree(FIXTURES / "broken-po", root)
     res = run(root, "stats")
     assert res.exit_code == 1
-    assert "locales/de/LC_MESSAGES/tplkit.po:" in res.stderr
-    assert "invalid catalog: Unknown or misformatted keyword" in res.stderr
+    # the line Babel stops at, and tplkit's own words; Babel's explanation after them is its own
+    # and changes between releases (2.16 reworded it), so it is not pinned here
+    assert "locales/de/LC_MESSAGES/tplkit.po:10: invalid catalog: " in res.stderr
     assert "Traceback" not in res.stderr
 
 

@@ -156,3 +156,63 @@ def test_plural_forms_counts_written_forms_and_empty_ones(tmp_path):
     hits = [(h.line, h.message) for h in plural_forms(ctx)]
     assert hits == [(5, "'a' has 1 plural form; the Plural-Forms header says nplurals=2"),
                     (9, "'b': plural form(s) 1 are empty")]
+
+
+def _plural_hits(name: str) -> list[tuple[int, str]]:
+    from babel.messages.pofile import read_po
+
+    from tplkit.lint.catalogs import CatalogContext, plural_forms
+
+    po = Path(__file__).parent / "fixtures" / "plural" / name
+    locale = name.split("-")[0]
+    with open(po, "rb") as f:
+        catalog = read_po(f, locale=locale)
+    ctx = CatalogContext(None, locale, SourceText(po, po.read_text(encoding="utf-8")), catalog)
+    return [(h.line, h.message) for h in plural_forms(ctx)]
+
+
+@pytest.mark.parametrize("name, numbers, categories, nplurals", [
+    ("es-older-rule.po", "0 and 1000000", "'other', 'many'", 3),
+    ("tr-older-rule.po", "0 and 1", "'other', 'one'", 2),
+    ("ru-two-forms.po", "0 and 2", "'many', 'few'", 3),
+])
+def test_plural_forms_names_the_rule_a_catalog_for_an_older_cldr_needs(name, numbers, categories, nplurals):
+    """A header that lumps CLDR categories together is one finding at the header, naming the
+    numbers, the categories and the header to write: the same with any supported Babel."""
+    ((line, message),) = _plural_hits(name)
+    assert line == 5
+    assert f"gives {numbers} the same form" in message
+    assert f"tell them apart ({categories})" in message
+    assert "written for an older rule" in message
+    # Babel >= 2.19 names the exact header; older Babel's own table lags CLDR, so tplkit
+    # then names the categories; either way the advice is the count of forms CLDR needs
+    assert f"nplurals={nplurals}" in message
+
+
+@pytest.mark.parametrize("name", ["es-cldr.po", "pl-classic.po", "ar-older-order.po"])
+def test_plural_forms_accepts_any_header_that_keeps_cldr_categories_apart(name):
+    """A header is judged by the forms it picks, not by its spelling or Babel's table."""
+    assert _plural_hits(name) == []
+
+
+def test_builtin_catalogs_follow_cldr_plural_categories():
+    """Every built-in catalog's Plural-Forms gives each CLDR category of its language a form."""
+    import gettext
+
+    from babel import Locale
+    from babel.messages.pofile import read_po
+
+    from tplkit.lint.catalogs import _PLURAL_PROBES
+
+    root = Path(__file__).parent.parent / "locales"
+    for po in sorted(root.glob("*/LC_MESSAGES/tplkit.po")):
+        locale = po.parent.parent.name
+        with open(po, "rb") as f:
+            catalog = read_po(f, locale=locale)
+        pick = gettext.c2py(catalog.plural_expr)
+        category = Locale.parse(locale).plural_form
+        by_slot: dict[int, set[str]] = {}
+        for n in _PLURAL_PROBES:
+            by_slot.setdefault(pick(n), set()).add(category(n))
+        assert all(len(cats) == 1 for cats in by_slot.values()), (locale, by_slot)
+        assert len(by_slot) == catalog.num_plurals, locale

@@ -304,7 +304,10 @@ def fmt_support_hours(hours: Any, locale: str = SOURCE_LOCALE) -> str:
         days = f"{days}–{names[_DAYS.index(last)]}"
     t_open = _dt.time.fromisoformat(hours.get("open", "09:00"))
     t_close = _dt.time.fromisoformat(hours.get("close", "17:00"))
-    span = format_interval(t_open, t_close, "Hm", locale=_babel(locale))
+    # CLDR's interval pattern, with its range dash normalised to the en dash: CLDR 46 (Babel 2.19)
+    # switched Russian to an em dash, which would change a sent email with a library upgrade and
+    # clash with the en dash of the day range just before it
+    span = format_interval(t_open, t_close, "Hm", locale=_babel(locale)).replace("\u2014", "\u2013")
     comma = "، " if locale.split("_")[0] in ARABIC_SCRIPT else ", "
     tz = hours.get("timezone")
     if tz:

@@ -130,35 +130,49 @@ def placeholder_mismatch(ctx: CatalogContext) -> Iterable[Hit]:
             yield Hit(f"translation of {_short(msg)} has {' and '.join(parts)}", ctx.file, msg.lineno)
 
 
+# numbers whose plural category a catalog's rule is checked on: every category of every CLDR
+# language shows up below 1,200, except Spanish/French/Italian "many" (exact millions)
+_PLURAL_PROBES = (*range(1201), 1_000_000, 1_000_001, 2_000_000, 21_000_000)
+
+
 def plural_forms(ctx: CatalogContext) -> Iterable[Hit]:
-    """Wrong number of plural forms, an empty form, or a Plural-Forms header unfit for the language."""
-    from babel.messages.plurals import get_plural
+    """Wrong number of plural forms, an empty form, or a Plural-Forms header unfit for the language.
+
+    The header is judged by what it does, not by its ``nplurals``: every CLDR category the
+    installed Babel knows for the language must get a form of its own. A catalog may tell more
+    numbers apart than CLDR does (one written for a newer CLDR, read with an older Babel), never
+    fewer: that is a catalog written for an older CLDR, and the finding names the header to use.
+    """
+    import gettext
+
+    from babel import Locale
 
     if ctx.catalog is None:
         return
     header = re.search(r"Plural-Forms:", ctx.src.text)
     header_line = ctx.src.position(header.start())[0] if header else 1
-    try:
-        expected = get_plural(ctx.locale).num_plurals
-    except (ValueError, LookupError):
-        expected = None
     nplurals = ctx.catalog.num_plurals
-    if header is None and expected not in (None, 2):
-        yield Hit(f"no Plural-Forms header; {ctx.locale!r} needs nplurals={expected}", ctx.file, 1)
-    elif expected is not None and nplurals != expected:
-        yield Hit(f"Plural-Forms header says nplurals={nplurals}, but {ctx.locale!r} has "
-                  f"{expected} plural forms", ctx.file, header_line)
+    try:
+        pick = gettext.c2py(ctx.catalog.plural_expr)
+        slots = {n: pick(n) for n in _PLURAL_PROBES}
+    except (ValueError, SyntaxError, RecursionError, OverflowError):
+        slots = None
+    if slots is None or not set(slots.values()) <= set(range(nplurals)):
+        yield Hit(f"Plural-Forms expression {ctx.catalog.plural_expr!r} is invalid or picks a "
+                  f"form outside 0..{nplurals - 1}", ctx.file, header_line)
     else:
-        import gettext
-
         try:
-            fn = gettext.c2py(ctx.catalog.plural_expr)
-            used = {fn(n) for n in range(1001)}
-        except (ValueError, SyntaxError, RecursionError):
-            used = None
-        if used is None or not used <= set(range(nplurals)):
-            yield Hit(f"Plural-Forms expression {ctx.catalog.plural_expr!r} is invalid or picks a "
-                      f"form outside 0..{nplurals - 1}", ctx.file, header_line)
+            category = Locale.parse(ctx.locale).plural_form
+        except (ValueError, LookupError):
+            category = None
+        clash = category and _merged_categories(slots, category)
+        if clash:
+            (a, cat_a), (b, cat_b) = clash
+            said = "Plural-Forms header" if header else "no Plural-Forms header, so the default"
+            yield Hit(f"{said} gives {a} and {b} the same form, but CLDR's plural rules for "
+                      f"{ctx.locale!r} tell them apart ({cat_a!r}, {cat_b!r}): the catalog was "
+                      f"written for an older rule. {_plural_advice(ctx.locale, category)}",
+                      ctx.file, header_line)
     lines = ctx.src.lines
     for msg in ctx.messages():
         if not msg.pluralizable or not any(_forms(msg)) or msg.fuzzy:
@@ -172,6 +186,41 @@ def plural_forms(ctx: CatalogContext) -> Iterable[Hit]:
         if empty:
             yield Hit(f"{_short(msg)}: plural form(s) {', '.join(map(str, empty))} are empty",
                       ctx.file, msg.lineno)
+
+
+def _merged_categories(slots: dict[int, int], category: Any) -> tuple | None:
+    """Two numbers that share a catalog form but not a CLDR plural category, or None."""
+    seen: dict[int, tuple[int, str]] = {}
+    for n, slot in slots.items():
+        cat = category(n)
+        first = seen.setdefault(slot, (n, cat))
+        if first[1] != cat:
+            return first, (n, cat)
+    return None
+
+
+def _plural_advice(locale: str, category: Any) -> str:
+    """The header to write instead: Babel's gettext rule when it agrees with CLDR's categories
+    (older Babel releases kept a table of their own that lagged behind CLDR for es and tr)."""
+    import gettext
+
+    from babel.messages.plurals import get_plural
+
+    cats = sorted(set(map(category, _PLURAL_PROBES)), key=_CLDR_ORDER.index)
+    try:
+        wanted = get_plural(locale)
+        pick = gettext.c2py(wanted.plural_expr)
+        fits = not _merged_categories({n: pick(n) for n in _PLURAL_PROBES}, category)
+    except (ValueError, LookupError, SyntaxError):
+        fits = False
+    if fits and wanted.num_plurals == len(cats):
+        return (f'Use "Plural-Forms: {wanted.plural_forms};" and give every plural message '
+                f"{wanted.num_plurals} forms (msgstr[0]..msgstr[{wanted.num_plurals - 1}]).")
+    return (f"Use a rule with nplurals={len(cats)} that gives each of {', '.join(cats)} a form "
+            f"of its own, and give every plural message {len(cats)} forms.")
+
+
+_CLDR_ORDER = ("zero", "one", "two", "few", "many", "other")
 
 
 def _written_forms(lines: list[str], lineno: int | None) -> int | None:
