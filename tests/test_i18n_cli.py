@@ -252,3 +252,20 @@ def test_writing_into_an_installed_builtin_library_is_refused(monkeypatch, tmp_p
         assert res.exit_code == 1, args
         assert "the built-in library is part of the installed package" in res.output
     assert not any((installed / "locales").iterdir())
+
+
+@pytest.mark.parametrize("locale, nplurals", [("es", 3), ("tr", 2), ("ar", 6), ("pl", 3)])
+def test_init_writes_a_plural_rule_the_linter_accepts(project, locale, nplurals):
+    """A catalog started by init gives each CLDR plural category a form, so lint's plural-forms
+    rule has nothing to say about its header (es has one/many/other, tr one/other)."""
+    from tplkit.lint.catalogs import CatalogContext, plural_forms
+    from tplkit.lint.files import SourceText
+
+    run(project, "extract")
+    assert run(project, "init", locale).exit_code == 0
+    path = po(project, locale)
+    with open(path, "rb") as f:
+        catalog = read_po(f, locale=locale)
+    assert catalog.num_plurals == nplurals
+    ctx = CatalogContext(None, locale, SourceText(path, path.read_text(encoding="utf-8")), catalog)
+    assert [h.message for h in plural_forms(ctx)] == []
