@@ -249,14 +249,25 @@ def test_context_problems_are_shown_inline_all_of_them(app, fixture_kit):
     assert app.handle(f"/t/hello/email.html?ctx={quote(json.dumps(bad))}").status == 422
 
 
+def _json_error(ctx: str) -> str:
+    """Where and why the standard library's parser rejects ``ctx`` (its words and its position
+    changed in Python 3.13: a trailing comma is now reported at the comma)."""
+    try:
+        json.loads(ctx)
+    except json.JSONDecodeError as e:
+        return f"invalid JSON at line {e.lineno}, column {e.colno}: {e.msg}"
+    raise AssertionError(f"{ctx!r} parses")
+
+
 @pytest.mark.parametrize("ctx, message", [
-    ('{\n  "customer_name": "Zaid",\n}', "invalid JSON at line 3, column 1: Expecting property name"),
+    ('{\n  "customer_name": "Zaid",\n}', None),
+    ('{"customer_name": "Zaid" "ticket_id": 1}', None),
     ('["Zaid"]', "the context must be a JSON object"),
 ])
 def test_unparsable_context_is_an_inline_error(app, ctx, message):
     """Invalid JSON (with line and column) or a non-object is reported inline, and the text is kept."""
     body = text(app.handle(f"/t/hello?ctx={quote(ctx)}"))
-    assert esc(message) in body and esc(ctx) in body
+    assert esc(message or _json_error(ctx)) in body and esc(ctx) in body
 
 
 def test_lint_findings_for_the_combination(app):
