@@ -17,18 +17,15 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
-import os
-import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
-import click
-
-from .cli import AppContext, report_errors
 from .errors import PlaceholderError, TplkitError
 from .fsutil import atomic_write
+from .kit import Kit
 
 STATE = ".tplkit-batch.json"
 ERRORS = "errors.jsonl"
@@ -100,8 +97,6 @@ def _load_kit(job: Job):
     key = (job.build, job.project, job.template)
     loaded = _kits.get(key)
     if loaded is None:
-        from .kit import Kit
-
         # the parent process already checked the build (format, hashes, freshness)
         kit = (Kit.from_build(job.build, check_sources=False) if job.build else Kit(job.project))
         loaded = _kits[key] = (kit, frozenset(kit.template(job.template).placeholders))
@@ -210,9 +205,20 @@ def _open_state(out: Path, key: dict) -> dict:
     return {"key": key, "done": []}
 
 
+class ProgressBar(Protocol):
+    """What :func:`run_batch` reports progress to (``click.progressbar`` is one)."""
+
+    def __enter__(self) -> ProgressBar: ...
+    def __exit__(self, *exc: object) -> bool | None: ...
+    def update(self, n: int) -> None: ...
+
+
 def run_batch(job: Job, data: Path, *, jobs: int, chunk_size: int = 256,
-              progress: bool = True) -> dict:
-    """Render every record of ``data``; resume an interrupted run. Returns a summary."""
+              progress: Callable[..., ProgressBar] | None = None) -> dict:
+    """Render every record of ``data``; resume an interrupted run. Returns a summary.
+
+    ``progress(length=N)``, if given, makes the bar that counts the N records to render.
+    """
     out = Path(job.out)
     key = _state_key(job, data, chunk_size)
     state = _open_state(out, key)
@@ -252,8 +258,7 @@ def run_batch(job: Job, data: Path, *, jobs: int, chunk_size: int = 256,
             save()
 
     total = sum(len(c) for _, c in todo)
-    bar = click.progressbar(length=total, label=f"rendering {job.template}", file=sys.stderr,
-                            show_pos=True) if progress else _NoBar()
+    bar: ProgressBar = progress(length=total) if progress else _NoBar()
     with bar:
         try:
             if jobs <= 1 or len(todo) <= 1:
@@ -280,55 +285,11 @@ def _render_chunk_star(args):
 
 
 class _NoBar:
-    def __enter__(self):
+    def __enter__(self) -> _NoBar:
         return self
 
-    def __exit__(self, *exc):
+    def __exit__(self, *exc: object) -> bool:
         return False
 
     def update(self, n: int) -> None:
         pass
-
-
-@click.command("batch")
-@click.argument("name")
-@click.option("--data", "-d", required=True, type=click.Path(dir_okay=False, exists=True),
-              help="Records: a .jsonl file (one JSON object per line) or a .csv file with a header.")
-@click.option("--output", "-o", required=True, type=click.Path(file_okay=False),
-              help="Output folder (created; re-running the same command resumes there).")
-@click.option("--locale-field", default=None, help="Record field holding each recipient's locale.")
-@click.option("--to-field", default="email", show_default=True,
-              help="Record field holding the recipient address (eml and mbox).")
-@click.option("--format", "-f", "fmt", type=click.Choice(FORMATS), default="eml", show_default=True)
-@click.option("--jobs", "-j", type=click.IntRange(min=0), default=0,
-              help="Worker processes (default: one per core).")
-@click.option("--build", "build_dir", type=click.Path(file_okay=False, exists=True), default=None,
-              help="Render from a prebuilt folder (tplkit build) instead of the sources.")
-@click.option("--sender", default=None, help="From address (default: the brand's).")
-@click.option("--chunk-size", type=click.IntRange(min=1), default=256, show_default=True,
-              help="Records per unit of work and per mbox/jsonl part file.")
-@click.option("--ignore-unknown", is_flag=True,
-              help="Ignore record fields that are not placeholders (default: a record error).")
-@click.pass_obj
-@report_errors
-def batch(app: AppContext, name: str, data: str, output: str, locale_field: str | None,
-          to_field: str, fmt: str, jobs: int, build_dir: str | None, sender: str | None,
-          chunk_size: int, ignore_unknown: bool) -> None:
-    """Render one message per record of a JSONL or CSV file, on all cores."""
-    from .kit import Kit
-
-    kit = Kit.from_build(build_dir) if build_dir else app.kit()
-    kit.template(name)  # an unknown template fails now, not once per record
-    brand = kit.brand
-    job = Job(template=name, fmt=fmt, out=output, project=app.project,
-              build=str(Path(build_dir).resolve()) if build_dir else None,
-              locale_field=locale_field, to_field=to_field,
-              sender=sender or f"{brand.company_name} <{brand.email}>",
-              ignore_unknown=ignore_unknown)
-    summary = run_batch(job, Path(data), jobs=jobs or os.cpu_count() or 1, chunk_size=chunk_size)
-    click.echo(f"{summary['written']} message(s) written to {output}, {summary['errors']} "
-               f"record(s) failed" + (f" (see {Path(output) / ERRORS})" if summary["errors"] else "")
-               + (f"; resumed after {summary['resumed']} finished chunk(s)" if summary["resumed"] else ""),
-               err=True)
-    if summary["errors"]:
-        sys.exit(1)

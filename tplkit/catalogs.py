@@ -2,7 +2,7 @@
 
 Extraction uses the same options as the build pass (``trimmed``), so extracted msgids match
 what the templates look up at compile time. The ``tplkit i18n`` commands
-(:mod:`tplkit.i18n_cli`) are thin wrappers over the functions here; a user project uses them
+(:mod:`tplkit.cli.i18n`) are thin wrappers over the functions here; a user project uses them
 on its own ``templates/`` and ``locales/``, the built-in library on its own.
 """
 from __future__ import annotations

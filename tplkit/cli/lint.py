@@ -10,8 +10,8 @@ import sys
 
 import click
 
-from ..cli import EXIT_ERROR, EXIT_USAGE, AppContext, write_output
-from .formats import FORMATS
+from ..lint.formats import FORMATS
+from .app import EXIT_ERROR, EXIT_USAGE, AppContext, write_output
 
 EXIT_OK = 0
 
@@ -52,15 +52,15 @@ def lint(app: AppContext, templates: tuple[str, ...], locales: tuple[str, ...], 
     silence one line with {# tplkit: disable-next-line RULE -- reason #} above it.
     """
     from ..errors import TplkitError
-    from . import RULES
-    from . import lint as run_lint
+    from ..lint import RULES
+    from ..lint import lint as run_lint
 
     if list_rules:
         width = max(len(r.id) for r in RULES)
         for r in RULES:
             click.echo(f"{r.id:<{width}}  {r.severity:<7}  {r.layer:<8}  {r.description}")
         return
-    from .formats import format_text, render_findings
+    from ..lint.formats import format_text, render_findings
 
     try:
         findings = run_lint(app.kit(), list(templates) or None, list(locales) or None,

@@ -11,9 +11,10 @@ from pathlib import Path
 
 import click
 
-from . import catalogs
-from .cli import EXIT_ERROR, AppContext, report_errors, write_output
-from .errors import CatalogError
+from .. import catalogs
+from .. import config
+from ..errors import CatalogError
+from .app import EXIT_ERROR, AppContext, report_errors, write_output
 
 
 def _folders(app: AppContext, writing: bool = False) -> tuple[list[Path], Path]:
@@ -22,11 +23,9 @@ def _folders(app: AppContext, writing: bool = False) -> tuple[list[Path], Path]:
     Writing into the built-in library is refused when it is the installed package's copy
     (a wheel install): that is nobody's source, and an upgrade would silently undo it.
     """
-    from .config import PACKAGE_DIR, builtin_root
-
     project = app.kit().project
-    root = project.root if project.root is not None else builtin_root()
-    if writing and project.root is None and root == PACKAGE_DIR:
+    root = project.root if project.root is not None else config.builtin_root()
+    if writing and project.root is None and root == config.PACKAGE_DIR:
         raise CatalogError("no project selected, and the built-in library is part of the installed "
                            "package; run this in your project (tplkit.toml) or pass --project")
     return [root / "templates"], root / "locales"
