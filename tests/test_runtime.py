@@ -1,4 +1,4 @@
-"""The per-message fast path (tplkit.runtime): same output as Jinja and the naive pipeline."""
+"""The per-message fast path (tplkit.codegen): same output as Jinja and the naive pipeline."""
 from __future__ import annotations
 
 import textwrap
@@ -9,10 +9,10 @@ from hypothesis import strategies as st
 from tplkit.testing import assert_same_email
 
 import tplkit
-from tplkit import compile as tc
+from tplkit import compiled as tcd
 from tplkit.errors import TplkitError
 from tplkit.schema import Placeholder, Schema
-from tplkit.text import WIDTH, _wrap
+from tplkit.text import WIDTH, wrap
 
 HOSTILE_TEXT = [
     '<script>alert("x")</script>',
@@ -72,10 +72,10 @@ def test_fast_path_equals_naive_with_hostile_values(kit, loc):
             assert "<script>" not in fast.html
 
 
-def _compiled(sources: dict[str, str], **placeholders: str) -> tc.Compiled:
+def _compiled(sources: dict[str, str], **placeholders: str) -> tcd.Compiled:
     phs = {n: Placeholder(n, t, required=False) for n, t in placeholders.items()}
     full = {"subject": "", "preheader": "", "html": "", "text": "", **sources}
-    return tc.Compiled(template="t", locale="en", schema=Schema(phs), sources=full)
+    return tcd.Compiled(template="t", locale="en", schema=Schema(phs), sources=full)
 
 
 def test_each_value_is_computed_once_per_message(monkeypatch):
@@ -86,7 +86,7 @@ def test_each_value_is_computed_once_per_message(monkeypatch):
         calls.append(value)
         return f"<{value}>"
 
-    for env in tc._RUNTIME.values():
+    for env in tcd.RUNTIME_ENVS.values():
         monkeypatch.setitem(env.filters, "number", counting)
     show = "{{ n|number(locale='en') }}"
     c = _compiled({"subject": show, "preheader": f"{{% if n > 1 %}}{show}{{% endif %}}",
@@ -103,7 +103,7 @@ def test_value_in_an_untaken_branch_is_never_computed(monkeypatch):
     def fails(value, locale="en"):
         raise ValueError("must not run")
 
-    for env in tc._RUNTIME.values():
+    for env in tcd.RUNTIME_ENVS.values():
         monkeypatch.setitem(env.filters, "number", fails)
     c = _compiled({"html": "{% if n %}{{ n|number(locale='en') }}{% endif %}ok"}, n="int")
     assert c.render_parts({"n": None})["html"] == "ok"
@@ -165,10 +165,10 @@ def test_fast_line_wrap_equals_textwrap(words, sep):
     """Per-message wrapping gives exactly textwrap.fill's lines (words never broken), also when
     a suffix is served from the cache of already wrapped line ends."""
     line = sep.join(words)
-    assert _wrap(line) == _wrap_reference(line)
+    assert wrap(line) == _wrap_reference(line)
     shifted = "x" * (len(words) % 7 + 1) + " " + line   # same tail, other alignment
-    assert _wrap(shifted) == _wrap_reference(shifted)
-    assert _wrap(line) == _wrap_reference(line)
+    assert wrap(shifted) == _wrap_reference(shifted)
+    assert wrap(line) == _wrap_reference(line)
 
 
 def _finish_text_reference(text: str) -> str:
@@ -177,7 +177,7 @@ def _finish_text_reference(text: str) -> str:
     import re
 
     lines = text.strip().split("\n")
-    text = "\n".join(_wrap(line) if len(line) > WIDTH else line for line in lines)
+    text = "\n".join(wrap(line) if len(line) > WIDTH else line for line in lines)
     return re.sub(r"\n[ \t]*\n(?:[ \t]*\n)+", "\n\n", text) + "\n"
 
 

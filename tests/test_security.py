@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 import tplkit
-from tplkit.compile import with_query
+from tplkit.filters import with_query
 
 HOSTILE = Path(__file__).parent / "fixtures" / "hostile"
 LEAKS = ("<module", "<function", "<built-in", "<class", "__builtins__", "0x7f")

@@ -267,7 +267,7 @@ def _check_fresh(manifest: Mapping, path: Path) -> None:
 
 def load_compiled(build_dir: str | os.PathLike, template: str, locale: str):
     """One compiled template from a build (artefact hashes were checked when it was opened)."""
-    from .compile import Compiled
+    from .compiled import Compiled
 
     path = Path(build_dir) / _entry_name(template, locale)
     try:

@@ -139,7 +139,7 @@ class Kit:
             raise self._from_build_only("compiling")
         from jinja2 import ChoiceLoader, FileSystemLoader, PrefixLoader
 
-        from .compile import BuildEnvironment
+        from .buildpass import BuildEnvironment
 
         with self._lock:
             catalog = i18n.load_catalog(locale, self.project.locale_dirs)

@@ -84,7 +84,7 @@ class _Out:
     def para(self, text: str) -> None:
         # A line holding runtime values is wrapped after rendering (see rewrap), when the
         # lengths of the values are known; a static line is wrapped now.
-        lines = [line.strip() if "TPLSLOT" in line else _wrap(line) for line in text.split("\n")]
+        lines = [line.strip() if "TPLSLOT" in line else wrap(line) for line in text.split("\n")]
         text = "\n".join(lines).strip("\n")
         if text.strip():
             self.parts.append(text + "\n\n")
@@ -103,10 +103,10 @@ def rewrap(text: str) -> str:
     lines = text.split("\n")
     if max(map(len, lines)) <= WIDTH:
         return text
-    return "\n".join([_wrap(line) if len(line) > WIDTH else line for line in lines])
+    return "\n".join([wrap(line) if len(line) > WIDTH else line for line in lines])
 
 
-_BLANK_RUN = re.compile(r"\n[ \t]*\n(?:[ \t]*\n)+")
+BLANK_RUN = re.compile(r"\n[ \t]*\n(?:[ \t]*\n)+")
 
 
 def finish_text(s: str) -> str:
@@ -119,16 +119,16 @@ def finish_wrapped(s: str, blank_runs: bool = True) -> str:
     """:func:`finish_text` for a text whose lines are already wrapped. ``blank_runs=False``
     says the text cannot hold a run of blank lines (the compiled text part knows when)."""
     s = s.strip()
-    if blank_runs and _BLANK_RUN.search(s) is not None:  # a search is far cheaper than a sub
-        s = _BLANK_RUN.sub("\n\n", s)
+    if blank_runs and BLANK_RUN.search(s) is not None:  # a search is far cheaper than a sub
+        s = BLANK_RUN.sub("\n\n", s)
     return s + "\n"
 
 
-def _wrap(line: str) -> str:
+def wrap(line: str) -> str:
     line = line.strip()
     if len(line) <= WIDTH:
         return line
-    if _TEXTWRAP_SPACE.search(line) is None:  # words apart by single spaces, as textwrap sees it
+    if TEXTWRAP_SPACE.search(line) is None:  # words apart by single spaces, as textwrap sees it
         return greedy(line)[0]
     return textwrap.fill(line, WIDTH, break_long_words=False, break_on_hyphens=False)
 
@@ -161,7 +161,7 @@ def greedy(line: str) -> tuple[str, int]:
 # spaces, and a "word" made only of other white space (textwrap splits on ASCII white space
 # only, so a no-break space is part of a word for both; but it drops a word that
 # str.strip() empties at the start or end of a line).
-_TEXTWRAP_SPACE = re.compile(r"[\t\n\x0b\x0c\r]|  |(?:^| )[^\S ]+(?= |$)")
+TEXTWRAP_SPACE = re.compile(r"[\t\n\x0b\x0c\r]|  |(?:^| )[^\S ]+(?= |$)")
 
 
 # The test behind simple(), as source on a string ``{s}``: simple() is built from it and the
@@ -171,7 +171,7 @@ SIMPLE_TEST = ("({s}.strip() == {s} != '' and "
 
 
 simple: Callable[[str], bool] = eval(  # noqa: S307 - the constant above, nothing else
-    f"lambda s: {SIMPLE_TEST.format(s='s')}", {"_tw_space": _TEXTWRAP_SPACE.search})
+    f"lambda s: {SIMPLE_TEST.format(s='s')}", {"_tw_space": TEXTWRAP_SPACE.search})
 simple.__doc__ = """Non-empty, no white space at either end, and words apart by single ASCII
 spaces only (as textwrap sees white space): what :func:`greedy` wraps exactly like textwrap."""
 

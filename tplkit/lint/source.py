@@ -256,7 +256,8 @@ _MRML_POS = re.compile(r"at position (\d+):(\d+)")
 
 def _generated_mjml(ctx: BuildFailure) -> str | None:
     """The MJML the build pass fed to MRML (rebuilt, since the core only keeps the error)."""
-    from ..compile import Builder, Deferred, Slots
+    from ..compile import Builder
+    from ..deferred import Deferred, Slots
 
     if ctx.info is None or ctx.locale is None:
         return None

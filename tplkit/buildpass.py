@@ -1,0 +1,234 @@
+"""The build pass: the sandboxed Jinja environment that renders a template with every
+brand, layout, component and translation resolved and each placeholder :class:`Deferred`.
+
+A condition on a placeholder cannot be decided at build time: :class:`BuildExtension`
+rewrites ``{% if %}`` so that, when its test depends on a Deferred, the pass emits a runtime
+``{% if %}`` with every branch built (and a plain ``{% if %}`` otherwise). Plural forms
+depending on a placeholder become a runtime choice the same way.
+"""
+from __future__ import annotations
+
+import copy
+import json
+import re
+from collections.abc import Mapping
+from typing import Any
+
+import jinja2
+from jinja2 import nodes
+from jinja2.ext import Extension
+from jinja2.lexer import Token
+
+from . import i18n
+from .deferred import Deferred, defer_filter, literal_expr, raw_value, refuse_private
+from .errors import TemplateSourceError
+from .filters import RUNTIME_FILTERS, finalize
+from .sandbox import LimitedSandbox
+
+# --- runtime conditions: {% if %} on placeholders -------------------------------------------
+
+_BUILD_IF = "tplkit_if"
+
+
+class BuildExtension(Extension):
+    """Turns ``{% if %}`` into a tag that, during the build pass, emits a runtime ``{% if %}``
+    (with every branch built) when its condition depends on a placeholder, and otherwise
+    behaves exactly like ``{% if %}``."""
+
+    tags = {_BUILD_IF}
+
+    def filter_stream(self, stream):
+        pending: list[Token] = []
+        for tok in stream:
+            if pending:
+                pending.append(tok)
+                if tok.type == "block_end":
+                    yield from self._rewrite(pending)
+                    pending = []
+                continue
+            if tok.type == "block_begin":
+                pending = [tok]
+                continue
+            yield tok
+        yield from pending
+
+    @staticmethod
+    def _rewrite(block: list[Token]):
+        head = block[1] if len(block) > 1 else None
+        if head is None or head.type != "name" or head.value not in ("if", "elif"):
+            yield from block
+            return
+        expr = block[2:-1]
+        src = json.dumps([[t.type, t.value] for t in expr])
+        yield block[0]
+        yield Token(head.lineno, "name", _BUILD_IF if head.value == "if" else "elif")
+        yield Token(head.lineno, "string", src)
+        yield Token(head.lineno, "comma", ",")
+        yield from expr
+        yield block[-1]
+
+    def parse(self, parser):
+        lineno = next(parser.stream).lineno
+        branches = []
+        else_: list = []
+        while True:
+            src = parser.stream.expect("string").value
+            parser.stream.expect("comma")
+            test = parser.parse_tuple(with_condexpr=False)
+            body = parser.parse_statements(("name:elif", "name:else", "name:endif"))
+            branches.append((src, test, body))
+            tok = next(parser.stream)
+            if tok.test("name:elif"):
+                continue
+            if tok.test("name:else"):
+                else_ = parser.parse_statements(("name:endif",), drop_needle=True)
+            break
+        names = sorted({n.name for _, t, _ in branches
+                        for n in ([t] if isinstance(t, nodes.Name) else []) + list(t.find_all(nodes.Name))
+                        if n.ctx == "load"})
+        values = nodes.Dict([nodes.Pair(nodes.Const(n), nodes.Name(n, "load")) for n in names])
+
+        def stmt(kind: str, src: str = "") -> nodes.Output:
+            return nodes.Output([self.call_method("_stmt", [nodes.Const(kind), nodes.Const(src),
+                                                            copy.deepcopy(values)])])
+
+        runtime: list = []
+        for i, (src, _, body) in enumerate(branches):
+            runtime.append(stmt("if" if i == 0 else "elif", src))
+            runtime.extend(copy.deepcopy(body))
+        if else_:
+            runtime.append(stmt("else"))
+            runtime.extend(copy.deepcopy(else_))
+        runtime.append(stmt("endif"))
+
+        static = nodes.If(branches[0][1], branches[0][2],
+                          [nodes.If(t, b, [], [], lineno=lineno) for _, t, b in branches[1:]],
+                          else_, lineno=lineno)
+        return nodes.If(self.call_method("_any_deferred", [values]), runtime, [], [static],
+                        lineno=lineno)
+
+    @staticmethod
+    def _any_deferred(values: dict) -> bool:
+        return any(isinstance(v, Deferred) for v in values.values())
+
+    @staticmethod
+    def _stmt(kind: str, src: str, values: dict) -> str:
+        slots = next(v.slots for v in values.values() if isinstance(v, Deferred))
+        if kind in ("else", "endif"):
+            return slots.token("{%% %s %%}" % kind)
+        return slots.token("{%% %s %s %%}" % (kind, _runtime_expr(json.loads(src), values)))
+
+
+_NOT_A_VARIABLE_AFTER = {"dot", "pipe"}
+
+
+def _runtime_expr(tokens: list, values: Mapping[str, Any]) -> str:
+    """Rebuild a condition's source, replacing build-time names by their values."""
+    out = []
+    for i, (typ, value) in enumerate(tokens):
+        prev = tokens[i - 1] if i else None
+        nxt = tokens[i + 1] if i + 1 < len(tokens) else None
+        if prev and (prev[0] in ("dot", "lbracket") or (prev[0] == "lparen" and i > 1
+                     and tokens[i - 2][1] == "attr") or (prev[0] == "assign" and i > 1
+                     and tokens[i - 2][1] == "attribute")):
+            refuse_private(value)
+        if typ == "name" and value in values and not (
+                prev and (prev[0] in _NOT_A_VARIABLE_AFTER or prev[1] == "is"
+                          or (prev[1] == "not" and i > 1 and tokens[i - 2][1] == "is"))) \
+                and not (nxt and nxt[0] == "assign"):
+            v = values[value]
+            out.append(f"({v.expr})" if isinstance(v, Deferred) else literal_expr(v))
+        elif typ == "string":
+            out.append(repr(value))
+        else:
+            out.append(str(value))
+    return " ".join(out)
+
+
+
+def _autoescape(name: str | None) -> bool:
+    return bool(name) and name.endswith((".mjml", ".html"))
+
+
+_FORMAT_NAME = re.compile(r"%\((\w+)\)")
+
+
+class _SharedBytecode(jinja2.BytecodeCache):
+    """In-memory Jinja bytecode shared by the build environments of every locale.
+
+    The code Jinja generates for a template does not depend on the locale (translations and
+    filters are looked up when it runs), so each source is parsed and compiled once, not
+    once per locale. Entries are keyed by file and checked against the source's checksum.
+    """
+
+    def __init__(self) -> None:
+        self._data: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket) -> None:
+        data = self._data.get(bucket.key)
+        if data is not None:
+            bucket.bytecode_from_string(data)
+
+    def dump_bytecode(self, bucket) -> None:
+        self._data[bucket.key] = bucket.bytecode_to_string()
+
+
+_BYTECODE = _SharedBytecode()
+
+
+class BuildEnvironment(LimitedSandbox):
+    """Sandboxed Jinja environment for the build pass of one locale."""
+
+    def __init__(self, loader: jinja2.BaseLoader, catalog: i18n.Catalog) -> None:
+        super().__init__(loader=loader, autoescape=_autoescape, undefined=jinja2.StrictUndefined,
+                         extensions=["jinja2.ext.i18n", BuildExtension], finalize=finalize,
+                         keep_trailing_newline=True, auto_reload=True, bytecode_cache=_BYTECODE)
+        self.policies["ext.i18n.trimmed"] = True
+        self.catalog = catalog
+        self._formats_ok: set[tuple] = set()
+        locale = catalog.locale
+        for name, func in list(self.filters.items()):
+            self.filters[name] = defer_filter(name, func, None)
+        for name, func in RUNTIME_FILTERS.items():
+            self.filters[name] = defer_filter(name, func, locale if name in i18n.LOCALE_FILTERS else None)
+        self.install_gettext_callables(self._gettext, self._ngettext, newstyle=True)
+
+    def _gettext(self, message: str) -> str:
+        text = self.catalog.gettext(message)
+        self._check_format((message,), (text,))
+        return text
+
+    def _check_format(self, ids: tuple[str, ...], texts: tuple[str, ...]) -> None:
+        """Jinja's gettext always ``%``-formats a message with its variables: a stray ``%`` or
+        an unknown ``%(name)s`` in a translation is reported as such, naming the catalog."""
+        key = (ids, texts)
+        if key in self._formats_ok:
+            return
+        names = {n for i in ids for n in _FORMAT_NAME.findall(i)} | ({"num"} if len(ids) > 1 else set())
+        for text in texts:
+            try:
+                text % dict.fromkeys(names, 0)
+            except (KeyError, ValueError, TypeError) as e:
+                what = f"unknown placeholder {e}" if isinstance(e, KeyError) else str(e)
+                where = ", ".join(map(str, self.catalog.files)) or "the template"
+                raise TemplateSourceError(
+                    f"the {self.catalog.locale} text of {ids[0]!r:.60} cannot be filled in ({what}); "
+                    f"fix it in {where} (a literal % is written %%)") from None
+        self._formats_ok.add(key)
+
+    def _ngettext(self, singular: str, plural: str, n: Any) -> str:
+        forms, choose = self.catalog.plural_forms(singular, plural)
+        self._check_format((singular, plural), tuple(forms))
+        if len(forms) == 1:  # one form for every number (nplurals=1: tr, ja, ...)
+            return forms[0]
+        if not isinstance(n, Deferred):
+            return forms[choose(raw_value(n))]
+        fn = "_pf" if choose == self.catalog.plural_index else "_pf_en"
+        slots, expr = n.slots, n.expr
+        out = []
+        for i, form in enumerate(forms[:-1]):
+            kw = "if" if i == 0 else "elif"
+            out.append(slots.token("{%% %s %s(%s) == %d %%}" % (kw, fn, expr, i)) + form)
+        out.append(slots.token("{% else %}") + forms[-1] + slots.token("{% endif %}"))
+        return "".join(out)
+

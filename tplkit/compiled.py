@@ -1,0 +1,104 @@
+"""The compiled artefact: one template for one locale and brand as four small runtime
+templates (subject, preheader, HTML, text), its schema, headers and plural rule.
+
+Rendering runs one generated Python function (:mod:`tplkit.codegen`) for all four parts;
+:meth:`Compiled.render_jinja` renders the same sources with the plain sandboxed Jinja
+runtime, the reference the fast path must equal.
+"""
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import jinja2
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+from . import i18n
+from .codegen import compile_parts
+from .errors import TemplateSourceError, jinja_error
+from .filters import RUNTIME_FILTERS, finalize
+from .sandbox import MAX_OUTPUT, LimitedSandbox
+from .schema import Schema
+from .text import collapse, finish_text
+
+def runtime_environment(autoescape: bool) -> ImmutableSandboxedEnvironment:
+    env = LimitedSandbox(autoescape=autoescape, undefined=jinja2.StrictUndefined,
+                                        finalize=finalize, keep_trailing_newline=True)
+    env.filters.update(RUNTIME_FILTERS)
+    return env
+
+
+RUNTIME_ENVS = {True: runtime_environment(True), False: runtime_environment(False)}
+
+
+@dataclass
+class Compiled:
+    """A template compiled for one locale and brand: four small runtime templates.
+
+    Rendering runs them through the fast path of :mod:`tplkit.runtime` (static chunks and
+    value slots, one generated function for all four parts); :meth:`render_jinja` renders
+    the same sources with the plain sandboxed Jinja runtime (the reference it must equal).
+    """
+
+    template: str
+    locale: str
+    schema: Schema
+    sources: dict[str, str]                     # part -> runtime Jinja source
+    headers: Mapping[str, str] = field(default_factory=dict)
+    files: dict[str, Any] = field(default_factory=dict)   # path -> fingerprint at compile time
+    _templates: dict[str, jinja2.Template] = field(default_factory=dict, repr=False)
+    _plural: Callable[[Any], int] | None = field(default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        self._globals = {"_pf": self._plural or i18n._english_plural, "_pf_en": i18n._english_plural}
+        trees = {}
+        for part, src in self.sources.items():
+            try:
+                trees[part] = RUNTIME_ENVS[part == "html"].parse(src)
+            except jinja2.TemplateSyntaxError as e:
+                raise TemplateSourceError(
+                    f"compiled {part} is not valid Jinja ({e.message}); this is a tplkit bug",
+                    template=self.template, locale=self.locale, part=part) from None
+        jinja = {part: functools.partial(self._render_jinja_part, part) for part in self.sources}
+        self._fast, self.fallbacks = compile_parts(
+            trees, RUNTIME_ENVS, jinja, self._globals, list(self.schema.placeholders),
+            list(RUNTIME_FILTERS), f"{self.template}/{self.locale}")
+        self._names = frozenset(self.schema.placeholders)
+
+    def _render_jinja_part(self, part: str, values: Mapping[str, Any]) -> str:
+        tpl = self._templates.get(part)
+        if tpl is None:  # compiled on first use: the fast path rarely needs it
+            tpl = self._templates[part] = RUNTIME_ENVS[part == "html"].from_string(
+                self.sources[part], globals=self._globals)
+        return tpl.render(values)
+
+    def render_parts(self, values: Mapping[str, Any]) -> dict[str, str]:
+        """Run the runtime templates on already-validated values."""
+        return dict(zip(("subject", "preheader", "html", "text"), self.render_four(values)))
+
+    def render_four(self, values: Mapping[str, Any], *, validated: bool = False) -> tuple[str, str, str, str]:
+        """:meth:`render_parts` as a tuple: subject, preheader, HTML, text. ``validated``
+        says ``values`` came from this template's schema (so every placeholder is in it)."""
+        try:
+            if validated or self._names <= values.keys():
+                four = self._fast(values)  # all four finished
+                subject, preheader, html, text = four
+                if len(html) <= MAX_OUTPUT and len(text) <= MAX_OUTPUT and \
+                        len(subject) <= MAX_OUTPUT and len(preheader) <= MAX_OUTPUT:
+                    return four
+            # over the sandbox's output bound, or not a validated context: Jinja refuses it
+            # (or reports what is undefined) the same way
+            parts = self.render_jinja(values)
+            return parts["subject"], parts["preheader"], parts["html"], parts["text"]
+        except Exception as e:  # a TplkitError gets the template and locale it may lack
+            raise jinja_error(e, template=self.template, locale=self.locale) from None
+
+    def render_jinja(self, values: Mapping[str, Any]) -> dict[str, str]:
+        """The same parts through the plain sandboxed Jinja runtime (reference and benchmarks)."""
+        r = self._render_jinja_part
+        return {"subject": collapse(r("subject", values)),
+                "preheader": collapse(r("preheader", values)),
+                "html": r("html", values), "text": finish_text(r("text", values))}
+

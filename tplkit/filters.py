@@ -1,0 +1,67 @@
+"""What compiled templates may call: the locale filters, ``with_query`` and ``finalize``
+(how a value is printed). The build pass and the per-message runtime share them."""
+from __future__ import annotations
+
+import functools
+import types
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import quote_plus, urlsplit, urlunsplit
+
+import jinja2
+
+from . import i18n
+from .errors import TemplateSourceError
+
+_CODE_TYPES = (types.FunctionType, types.BuiltinFunctionType, types.MethodType,
+               types.MethodWrapperType, type, jinja2.runtime.Macro)
+
+
+def finalize(value: Any) -> Any:
+    """None prints as nothing; a function or class printed by mistake is an error (its repr
+    would put Python internals, such as memory addresses, into the email)."""
+    if value is None:
+        return ""
+    if isinstance(value, _CODE_TYPES):
+        kind = "class" if isinstance(value, type) else "macro" if isinstance(
+            value, jinja2.runtime.Macro) else "function"
+        raise TemplateSourceError(f"prints a {kind} instead of a value: call it (add "
+                                  f"parentheses) or remove it")
+    return value
+
+
+def with_query(url: Any, **params: Any) -> str:
+    """``url`` with ``params`` URL-encoded and appended to its query string (what
+    ``urlunsplit`` gives for ``urlencode(params)`` added to the query; the pieces of each
+    URL and the quoted form of each key and value are kept, as rating links repeat them)."""
+    before, query, after = _url_pieces(str(url))
+    added = "&".join(f"{_quote(k)}={_quote('' if v is None else v)}" for k, v in params.items())
+    query = "&".join(q for q in (query, added) if q)
+    if not query:
+        return urlunsplit(urlsplit(str(url)))
+    return f"{before}?{query}{after}"
+
+
+@functools.lru_cache(maxsize=1024)
+def _url_pieces(url: str) -> tuple[str, str, str]:
+    """``url`` as (everything before the query, the query, ``#fragment`` or ""): urlunsplit
+    appends the query and the fragment last."""
+    parts = urlsplit(url)
+    return (urlunsplit(parts._replace(query="", fragment="")), parts.query,
+            f"#{parts.fragment}" if parts.fragment else "")
+
+
+@functools.lru_cache(maxsize=4096)
+def _quote_text(s: str) -> str:
+    return quote_plus(s)
+
+
+def _quote(v: Any) -> str:
+    """How ``urlencode`` quotes one key or value."""
+    if isinstance(v, bytes):
+            return quote_plus(v)
+    return _quote_text(v if isinstance(v, str) else str(v))
+
+
+RUNTIME_FILTERS: dict[str, Callable] = {**i18n.LOCALE_FILTERS, "with_query": with_query}
+
