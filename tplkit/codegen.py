@@ -19,9 +19,13 @@ a part holding other statements is rendered by Jinja as a whole.
 from __future__ import annotations
 
 import copy
+import itertools
 import keyword
+import linecache
+import re
+import weakref
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from typing import Any, Protocol
 
 from jinja2 import nodes
 from markupsafe import escape
@@ -59,6 +63,14 @@ class Codegen:
         self.lazy: list[str] = []           # locals first computed inside a branch
         self.counter = 0
         self.fallbacks = 0
+        self.part_name = ""
+        self.where = ""                     # "<part>:<line>" being generated, for each line
+
+    def at(self, part: str, node: nodes.Node | None = None) -> None:
+        """Say which part (and line of its runtime source) the next lines come from."""
+        line = getattr(node, "lineno", None) if node is not None else 1
+        if line or not self.where.startswith(f"{part}:"):
+            self.where = f"{part}:{line or 1}"
 
     # --- helpers -----------------------------------------------------------------------------
 
@@ -72,7 +84,8 @@ class Codegen:
         return name
 
     def emit(self, depth: int, line: str) -> None:
-        self.lines.append("    " * depth + line)
+        """Append a line of code; its comment names the part and line it comes from."""
+        self.lines.append(f"{'    ' * depth}{line}  # {self.where}")
 
     def tiny(self, body: list, autoescape: bool):
         """A sandboxed Jinja template rendering ``body`` (the fallback for one node)."""
@@ -205,6 +218,7 @@ class Codegen:
 
     def body(self, body: list, depth: int, autoescape: bool) -> None:
         for node in body:
+            self.at(self.part_name, node)
             if isinstance(node, nodes.Output):
                 items = self.items(node, depth, autoescape)
                 if items:
@@ -219,6 +233,7 @@ class Codegen:
         """Source expressions for what one output node prints."""
         items = []
         for child in node.nodes:
+            self.at(self.part_name, child)
             if isinstance(child, nodes.TemplateData):  # printed as is, like Jinja does
                 text = child.data
             elif isinstance(child, nodes.Const):
@@ -267,6 +282,8 @@ class Codegen:
     def part(self, part: str, template: nodes.Template, autoescape: bool, jinja: Callable) -> None:
         """Emit the code producing ``part`` into the local ``p_<part>``."""
         start, avail, nvars, nlazy = len(self.lines), dict(self.avail), dict(self.vars), len(self.lazy)
+        self.part_name = part
+        self.at(part)
         try:
             if part == "text":
                 TextCodegen(self).part(template)
@@ -286,6 +303,7 @@ class Codegen:
             del self.lines[start:], self.lazy[nlazy:]
             self.avail, self.vars = avail, nvars
             self.fallbacks += 1
+            self.at(part)
             finish = "_finish_text" if part == "text" else ""
             self.emit(1, f"p_{part} = {finish}({self.bind(jinja, '_j')}(_v))")
 
@@ -307,14 +325,29 @@ class Codegen:
         return self.avail.get(key) or self.assign(key, "k", SIMPLE_TEST.format(s=src), depth)
 
 
+_serial = itertools.count(1)
+_WHERE = re.compile(r"  # (\w+):(\d+)$")
+
+
+class RenderFunction(Protocol):
+    """The generated ``render(values) -> (subject, preheader, html, text)``."""
+
+    source: str     # its Python source (also in linecache under __code__.co_filename)
+
+    def __call__(self, values: Mapping[str, Any], /) -> tuple[str, str, str, str]: ...
+
+
 def compile_parts(trees: Mapping[str, nodes.Template], envs: Mapping[bool, Any],
                   jinja: Mapping[str, Callable[[Mapping[str, Any]], str]],
                   globals_: Mapping[str, Any], names: Sequence[str], filters: Sequence[str],
-                  label: str) -> tuple[Callable[[Mapping[str, Any]], tuple], int]:
+                  label: str) -> tuple[RenderFunction, int]:
     """One function ``values -> (subject, preheader, html, text)`` for the parsed parts.
 
     ``jinja[part]`` renders a part with Jinja (used for a part the fast path cannot
-    express). Returns the function and how many nodes/parts fall back to Jinja.
+    express). Returns the function and how many nodes/parts fall back to Jinja. The source
+    is registered in :mod:`linecache` under the function's file name (``<tplkit LABEL #N>``),
+    so tracebacks and debuggers show it; :func:`origin` maps a line of it back to a part and
+    a line of that part's runtime source.
     """
     gen = Codegen(envs, globals_, names, filters, label)
     gen.ns["_fin"] = envs[True].finalize
@@ -324,7 +357,27 @@ def compile_parts(trees: Mapping[str, nodes.Template], envs: Mapping[bool, Any],
     init = [f"    {' = '.join(gen.lazy)} = _M"] if gen.lazy else []
     code = "def render(_v):\n" + "\n".join(init + gen.lines) + \
         f"\n    return ({', '.join('p_' + p for p in PARTS)})\n"
-    exec(compile(code, f"<tplkit runtime {label}>", "exec"), gen.ns)  # noqa: S102 - see module doc
+    filename = f"<tplkit {label} #{next(_serial)}>"
+    exec(compile(code, filename, "exec"), gen.ns)  # noqa: S102 - see module doc
     fn = gen.ns["render"]
-    fn.source = code  # type: ignore[attr-defined]  # for debugging and tests
+    fn.source = code
+    linecache.cache[filename] = (len(code), None, code.splitlines(True), filename)
+    weakref.finalize(fn, linecache.cache.pop, filename, None)  # dropped with the function
     return fn, gen.fallbacks
+
+
+def origin(exc: BaseException, fn: RenderFunction) -> tuple[str, int] | None:
+    """(part, line of the part's runtime source) where ``exc`` left the generated ``fn``,
+    or None when it did not pass through it."""
+    filename = fn.__code__.co_filename
+    found = None
+    tb = exc.__traceback__
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename == filename:
+            found = tb.tb_lineno
+        tb = tb.tb_next
+    if found is None:
+        return None
+    lines = fn.source.splitlines()
+    m = _WHERE.search(lines[found - 1]) if 0 < found <= len(lines) else None
+    return (m.group(1), int(m.group(2))) if m else None

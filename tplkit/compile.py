@@ -25,7 +25,7 @@ from . import i18n
 from .buildpass import BuildEnvironment
 from .compiled import RUNTIME_ENVS, Compiled
 from .deferred import Deferred, Shown, Slots
-from .errors import TemplateSourceError, TplkitError, jinja_error
+from .errors import MjmlError, TemplateSourceError, jinja_error
 from .filters import RUNTIME_FILTERS
 from .schema import Schema
 from .store import TemplateInfo
@@ -42,8 +42,8 @@ def mjml_to_html(mjml_src: str, *, template: str, locale: str, file: str | None)
     except Exception as e:  # mjml-python raises ValueError / RuntimeError with MRML's text
         found = _unbalanced_mjml(file)
         line, hint = found if found else (None, "")
-        raise TemplateSourceError(f"invalid MJML: {e}{hint}", template=template, locale=locale,
-                                  file=file, line=line, part="html") from None
+        raise MjmlError(f"invalid MJML: {e}{hint}", mjml=mjml_src, template=template, locale=locale,
+                        file=file, line=line, part="html") from e
 
 
 _MJ_TAG = re.compile(r"<(/?)(mj-[a-z-]+|mjml)\b(?:[^>\"']|\"[^\"]*\"|'[^']*')*?(/?)>")
@@ -97,42 +97,41 @@ def inline_css(html: str, *, template: str, locale: str) -> str:
                                   cssutils_logging_handler=logging.NullHandler()).transform()
     except Exception as e:
         raise TemplateSourceError(f"CSS inlining failed: {e}", template=template,
-                                  locale=locale, part="html") from None
+                                  locale=locale, part="html") from e
     if not _DOCTYPE.match(out):  # premailer drops MRML's lowercase doctype
         out = "<!doctype html>\n" + out
     return out
 
 
+def build_globals(template: str, brand: Any, locale: str) -> dict[str, Any]:
+    """The names every part of a template sees in the build pass, besides its placeholders."""
+    rtl = i18n.text_direction(locale) == "rtl"
+    return {"brand": brand, "locale": locale, "lang": i18n.html_lang(locale),
+            "dir": i18n.text_direction(locale), "template_name": template,
+            "align_start": "right" if rtl else "left", "align_end": "left" if rtl else "right"}
+
 
 class Builder:
     """Runs the build pass for one template and locale (compiled, or naive with values)."""
 
-    def __init__(self, env: BuildEnvironment, info: TemplateInfo, brand: Any, locale: str,
-                 schema: Schema) -> None:
+    def __init__(self, env: BuildEnvironment, info: TemplateInfo, brand: Any, locale: str) -> None:
         self.env = env
         self.info = info
-        self.brand = brand
         self.locale = locale
-        self.schema = schema
-
-    def _globals(self) -> dict[str, Any]:
-        return {"brand": self.brand, "locale": self.locale, "lang": i18n.html_lang(self.locale),
-                "dir": i18n.text_direction(self.locale), "template_name": self.info.name,
-                "align_start": "right" if i18n.text_direction(self.locale) == "rtl" else "left",
-                "align_end": "left" if i18n.text_direction(self.locale) == "rtl" else "right"}
+        self.globals = build_globals(info.name, brand, locale)
 
     def _render(self, part: str, values: Mapping[str, Any], **extra: Any) -> str:
         path = self.info.file(part)
         name = f"{self.info.name}/{path.name}"
         try:
             tpl = self.env.get_template(name)
-            return tpl.render({**self._globals(), **values, **extra})
-        except TplkitError as e:
-            raise jinja_error(e, template=self.info.name, locale=self.locale, part=part,
-                              files=[str(path)]) from None
-        except Exception as e:
-            raise jinja_error(e, template=self.info.name, locale=self.locale, part=part,
-                              files=[str(path)]) from None
+            return tpl.render({**self.globals, **values, **extra})
+        except Exception as e:  # located: template, locale, part, file and line
+            err = jinja_error(e, template=self.info.name, locale=self.locale, part=part,
+                              files=[str(path)])
+            if err is e:
+                raise
+            raise err from e
 
     def build(self, values: Mapping[str, Any]) -> dict[str, str]:
         """Subject, preheader, MJML and (if written) text body, as the build pass renders them."""
@@ -163,7 +162,7 @@ def compile_template(env: BuildEnvironment, info: TemplateInfo, brand: Any, loca
     slots = Slots()
     values = {name: Deferred(name, slots, locale, i18n.TYPE_FORMAT.get(ph.type))
               for name, ph in info.placeholders.items()}
-    b = Builder(env, info, brand, locale, schema)
+    b = Builder(env, info, brand, locale)
     parts = b.finish(b.build(values), slots.is_token)
     sources = {part: slots.to_jinja(s) for part, s in parts.items()}
     # compiled.files (what auto_reload watches) is filled in by the Kit, which knows the
@@ -182,7 +181,7 @@ def render_naive(env: BuildEnvironment, info: TemplateInfo, brand: Any, locale: 
         fmt = i18n.TYPE_FORMAT.get(info.placeholders[name].type) if name in info.placeholders else None
         shown[name] = Shown(value, RUNTIME_FILTERS[fmt](value, locale=locale)) \
             if fmt and value is not None else value
-    b = Builder(env, info, brand, locale, schema)
+    b = Builder(env, info, brand, locale)
     parts = b.finish(b.build(shown), lambda w: False)
     parts["text"] = finish_text(parts["text"])
     return parts

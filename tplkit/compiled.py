@@ -16,11 +16,12 @@ import jinja2
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from . import i18n
-from .codegen import compile_parts
-from .errors import TemplateSourceError, jinja_error
+from .codegen import compile_parts, origin
+from .errors import TemplateSourceError, TplkitError, jinja_error
 from .filters import RUNTIME_FILTERS, finalize
 from .sandbox import MAX_OUTPUT, LimitedSandbox
 from .schema import Schema
+from .store import PARTS
 from .text import collapse, finish_text
 
 def runtime_environment(autoescape: bool) -> ImmutableSandboxedEnvironment:
@@ -37,7 +38,7 @@ RUNTIME_ENVS = {True: runtime_environment(True), False: runtime_environment(Fals
 class Compiled:
     """A template compiled for one locale and brand: four small runtime templates.
 
-    Rendering runs them through the fast path of :mod:`tplkit.runtime` (static chunks and
+    Rendering runs them through the fast path of :mod:`tplkit.codegen` (static chunks and
     value slots, one generated function for all four parts); :meth:`render_jinja` renders
     the same sources with the plain sandboxed Jinja runtime (the reference it must equal).
     """
@@ -52,7 +53,7 @@ class Compiled:
     _plural: Callable[[Any], int] | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
-        self._globals = {"_pf": self._plural or i18n._english_plural, "_pf_en": i18n._english_plural}
+        self._globals = {"_pf": self._plural or i18n.english_plural, "_pf_en": i18n.english_plural}
         trees = {}
         for part, src in self.sources.items():
             try:
@@ -60,7 +61,7 @@ class Compiled:
             except jinja2.TemplateSyntaxError as e:
                 raise TemplateSourceError(
                     f"compiled {part} is not valid Jinja ({e.message}); this is a tplkit bug",
-                    template=self.template, locale=self.locale, part=part) from None
+                    template=self.template, locale=self.locale, part=part, line=e.lineno) from e
         jinja = {part: functools.partial(self._render_jinja_part, part) for part in self.sources}
         self._fast, self.fallbacks = compile_parts(
             trees, RUNTIME_ENVS, jinja, self._globals, list(self.schema.placeholders),
@@ -76,7 +77,7 @@ class Compiled:
 
     def render_parts(self, values: Mapping[str, Any]) -> dict[str, str]:
         """Run the runtime templates on already-validated values."""
-        return dict(zip(("subject", "preheader", "html", "text"), self.render_four(values)))
+        return dict(zip(PARTS, self.render_four(values), strict=True))
 
     def render_four(self, values: Mapping[str, Any], *, validated: bool = False) -> tuple[str, str, str, str]:
         """:meth:`render_parts` as a tuple: subject, preheader, HTML, text. ``validated``
@@ -92,8 +93,35 @@ class Compiled:
             # (or reports what is undefined) the same way
             parts = self.render_jinja(values)
             return parts["subject"], parts["preheader"], parts["html"], parts["text"]
-        except Exception as e:  # a TplkitError gets the template and locale it may lack
-            raise jinja_error(e, template=self.template, locale=self.locale) from None
+        except Exception as e:  # located: template, locale, part and line of the compiled part
+            err = self._located(e)
+            if err is e:
+                raise
+            raise err from e
+
+    def _located(self, exc: Exception) -> TplkitError:
+        """``exc`` as a tplkit error naming template, locale, part and (when it was raised in
+        the generated code) the line of that part's runtime source."""
+        where = origin(exc, self._fast)
+        err = jinja_error(exc, template=self.template, locale=self.locale,
+                          part=where[0] if where else None)
+        if where is not None and err.line is None:
+            err.part = err.part or where[0]
+            err.line = where[1]
+            err.message += (f" (compiled {where[0]}, line {where[1]}; see 'tplkit show "
+                            f"{self.template} --compiled {self.locale}')")
+        return err
+
+    @property
+    def code(self) -> str:
+        """The Python source of the generated render function (each line's comment names
+        the part and the line of its runtime source it comes from)."""
+        return self._fast.source
+
+    @property
+    def code_name(self) -> str:
+        """The generated function's file name (its source is in :mod:`linecache` under it)."""
+        return self._fast.__code__.co_filename
 
     def render_jinja(self, values: Mapping[str, Any]) -> dict[str, str]:
         """The same parts through the plain sandboxed Jinja runtime (reference and benchmarks)."""

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
 
-from .errors import ConfigError, toml_error, toml_line
+from .errors import ConfigError, ConfigTomlError, toml_error, toml_line
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 
@@ -42,7 +42,7 @@ def _read_toml(path: Path) -> dict:
         with open(path, "rb") as f:
             return tomllib.load(f)
     except tomllib.TOMLDecodeError as e:
-        raise toml_error(e, path, ConfigError) from None
+        raise toml_error(e, path, ConfigTomlError) from e
     except OSError as e:
         raise ConfigError(f"cannot read config: {e.strerror}", file=path) from None
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass
-from typing import Iterable, Sequence
+from typing import Any, Iterable, Sequence
 
 
 class TplkitError(Exception):
@@ -66,6 +66,27 @@ class ConfigError(TplkitError):
     """The project configuration (tplkit.toml / pyproject.toml) is invalid."""
 
 
+class TomlError(TplkitError):
+    """A TOML file (a template manifest or a config file) does not parse."""
+
+
+class ManifestTomlError(TomlError, TemplateSourceError):
+    """A template's ``template.toml`` does not parse."""
+
+
+class ConfigTomlError(TomlError, ConfigError):
+    """A project's config file does not parse."""
+
+
+class MjmlError(TemplateSourceError):
+    """mjml-python rejects the MJML the build pass produced; ``mjml`` is that generated MJML
+    (with slot tokens for the placeholders), so a reader can locate MRML's byte positions."""
+
+    def __init__(self, message: str, *, mjml: str, **where: Any) -> None:
+        super().__init__(message, **where)
+        self.mjml = mjml
+
+
 class LocaleWarning(UserWarning):
     """The requested locale is not available; another one was used."""
 
@@ -104,8 +125,8 @@ class HeaderError(TplkitError):
 _TOML_POS = re.compile(r"\(at line (\d+), column (\d+)\)")
 
 
-def toml_error(exc: Exception, file: str | os.PathLike, cls=TemplateSourceError,
-               template: str | None = None) -> TplkitError:
+def toml_error(exc: Exception, file: str | os.PathLike, cls: type[TomlError] = ManifestTomlError,
+               template: str | None = None) -> TomlError:
     """Turn a ``tomllib.TOMLDecodeError`` into a tplkit error with file, line and column."""
     msg = str(exc)
     m = _TOML_POS.search(msg)

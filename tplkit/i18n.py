@@ -72,14 +72,14 @@ class Catalog:
         forms = self.messages.get((singular, plural))
         if forms and all(forms) and len(forms) == self.num_plurals:
             return tuple(forms), self.plural_index
-        return (singular, plural), _english_plural
+        return (singular, plural), english_plural
 
     @property
     def translated(self) -> int:
         return sum(1 for v in self.messages.values() if v and (not isinstance(v, tuple) or all(v)))
 
 
-def _english_plural(n: Any) -> int:
+def english_plural(n: Any) -> int:
     try:
         return 0 if abs(int(n)) == 1 else 1
     except (TypeError, ValueError, OverflowError):

@@ -114,7 +114,7 @@ def read_manifest(name: str, folder: Path, *, builtin: bool = False) -> Template
         with open(path, "rb") as f:
             raw = tomllib.load(f)
     except tomllib.TOMLDecodeError as e:
-        raise toml_error(e, path, template=name) from None
+        raise toml_error(e, path, template=name) from e
 
     def bad(msg: str) -> TemplateSourceError:
         return TemplateSourceError(msg, file=path, template=name)

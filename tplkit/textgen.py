@@ -80,8 +80,10 @@ class TextCodegen:
     def body(self, body: list, depth: int, line: _Line) -> None:
         gen = self.gen
         for node in body:
+            gen.at("text", node)
             if isinstance(node, nodes.Output):
                 for child in node.nodes:
+                    gen.at("text", child)
                     if isinstance(child, nodes.TemplateData):
                         self.static(child.data, depth, line)
                     elif isinstance(child, nodes.Const):

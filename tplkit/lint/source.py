@@ -13,7 +13,8 @@ from typing import Any
 from jinja2 import meta, nodes
 
 from .. import i18n
-from ..errors import TemplateSourceError, TplkitError, jinja_error
+from ..compile import build_globals
+from ..errors import MjmlError, TemplateSourceError, TomlError, TplkitError, jinja_error
 from ..store import PART_FILES, TemplateInfo
 from .files import Files, SourceText
 from .model import Hit
@@ -65,8 +66,6 @@ def parse_file(env: Any, path: Path, part: str, files: Files, template: str | No
 
 def template_context(kit: Any, name: str, files: Files) -> SourceContext:
     """Read, parse and index a template's files. A broken manifest is kept as ``manifest_error``."""
-    from ..compile import Builder
-
     env = kit.environment(i18n.SOURCE_LOCALE)  # parsing needs no catalog
     try:
         info = kit.template(name)
@@ -84,8 +83,8 @@ def template_context(kit: Any, name: str, files: Files) -> SourceContext:
             sf = parse_file(env, info.file(part), part, files, name)
             if sf is not None:
                 ctx.files.append(sf)
-    builder = Builder(env, info, kit.brand, i18n.SOURCE_LOCALE, None)
-    ctx.allowed = {*builder._globals(), *env.globals, "subject", "preheader"}
+    ctx.allowed = {*build_globals(name, kit.brand, i18n.SOURCE_LOCALE), *env.globals, "subject",
+                   "preheader"}
     for sf in ctx.parsed:
         ctx.allowed |= _inherited_names(env, sf.ast)
         for node in sf.ast.find_all(nodes.Name):
@@ -127,7 +126,7 @@ def syntax_error(ctx: SourceContext) -> Iterable[Hit]:
         if sf.error is not None:
             yield Hit(sf.error.message, str(sf.src.path), sf.error.line)
     err = ctx.manifest_error
-    if err is not None and err.message.startswith("invalid TOML"):
+    if isinstance(err, TomlError):
         line = err.line
         if line is None and "end of document" in err.message and ctx.manifest is not None:
             line = len(ctx.manifest.lines)
@@ -254,37 +253,19 @@ class BuildFailure:
 _MRML_POS = re.compile(r"at position (\d+):(\d+)")
 
 
-def _generated_mjml(ctx: BuildFailure) -> str | None:
-    """The MJML the build pass fed to MRML (rebuilt, since the core only keeps the error)."""
-    from ..compile import Builder
-    from ..deferred import Deferred, Slots
-
-    if ctx.info is None or ctx.locale is None:
-        return None
-    try:
-        slots = Slots()
-        values = {n: Deferred(n, slots, ctx.locale, i18n.TYPE_FORMAT.get(ph.type))
-                  for n, ph in ctx.info.placeholders.items()}
-        env = ctx.kit.environment(ctx.locale)
-        return Builder(env, ctx.info, ctx.kit.brand, ctx.locale,
-                       ctx.kit.schema(ctx.info)).build(values)["mjml"]
-    except Exception:  # it built far enough to fail in MRML before; if not, keep the core's line
-        return None
-
-
 def mjml_invalid(ctx: BuildFailure) -> Iterable[Hit]:
     """MRML rejects the MJML. Its byte span is mapped to a line of the generated MJML and that
     line is looked up in the template's files (then layouts and catalogs). Without a span, or
     when the span lies outside the template's own files, the core's line (the first unbalanced
     tag of the template file) is kept."""
     err = ctx.error
-    if not err.message.startswith("invalid MJML"):
+    if not isinstance(err, MjmlError):
         return
     file, line, col = err.file, err.line, err.column
     message = err.message
     m = _MRML_POS.search(err.message)
-    mjml_src = _generated_mjml(ctx) if m else None
-    if mjml_src is not None:
+    mjml_src = err.mjml  # the MJML the build pass fed to MRML, kept by the compiler
+    if m is not None and ctx.info is not None:
         data = mjml_src.encode("utf-8")
         start, end = int(m.group(1)), int(m.group(2))
         gen_line = data[:start].count(b"\n") + 1
@@ -315,7 +296,7 @@ def template_error(ctx: BuildFailure) -> Iterable[Hit]:
     from ..errors import CatalogError
 
     err = ctx.error
-    if err.message.startswith(("invalid MJML", "invalid TOML")):
+    if isinstance(err, (MjmlError, TomlError)):
         return  # mjml-invalid / syntax-error report these
     if isinstance(err, CatalogError):
         return  # catalog-missing / catalog-syntax report these
