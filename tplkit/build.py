@@ -29,7 +29,6 @@ from pathlib import Path
 from typing import Any
 
 from . import i18n
-from .config import PACKAGE_DIR, builtin_root
 from .errors import TplkitError
 from .fsutil import atomic_write
 from .schema import Money, Placeholder, Schema, coerce
@@ -44,30 +43,11 @@ class BuildError(TplkitError):
 
 # --- inputs ----------------------------------------------------------------------------------
 
-def input_files(project) -> list[tuple[str, Path]]:
-    """Every file a build depends on, as (stable label, path): templates, layouts, components,
-    catalogs and configuration, the project's and the built-in ones."""
-    builtin = builtin_root()
-    roots = [("builtin", builtin / "templates"), ("builtin", builtin / "locales")]
-    if project.root is not None:
-        roots = [("project", project.root / "templates"), ("project", project.root / "locales"),
-                 *roots]
-    out = []
-    for label, root in roots:
-        if root.is_dir():
-            for path in sorted(root.rglob("*")):
-                if path.is_file() and not any(p.startswith(".") for p in path.relative_to(root).parts):
-                    out.append((f"{label}:{root.name}/{path.relative_to(root).as_posix()}", path))
-    if project.config_file is not None:
-        out.append(("project:config", project.config_file))
-    out.append(("builtin:default_config.toml", PACKAGE_DIR / "default_config.toml"))
-    return out
-
-
 def inputs_hash(project) -> str:
-    """SHA-256 over the labels and contents of :func:`input_files` (paths do not matter)."""
+    """SHA-256 over the labels and contents of the project's input files
+    (:meth:`~tplkit.config.Layout.input_files`; paths do not matter)."""
     h = hashlib.sha256()
-    for label, path in input_files(project):
+    for label, path in project.layout.input_files(project.config_file):
         data = path.read_bytes()
         h.update(f"{label}\0{len(data)}\0".encode())
         h.update(data)

@@ -25,7 +25,7 @@ from . import i18n
 from .buildpass import BuildEnvironment
 from .compiled import RUNTIME_ENVS, Compiled
 from .deferred import Deferred, Shown, Slots
-from .errors import MjmlError, TemplateSourceError, jinja_error
+from .errors import MjmlError, TemplateSourceError, TplkitError, jinja_error
 from .filters import RUNTIME_FILTERS
 from .schema import Schema
 from .store import TemplateInfo
@@ -157,19 +157,25 @@ class Builder:
 
 
 def compile_template(env: BuildEnvironment, info: TemplateInfo, brand: Any, locale: str,
-                     schema: Schema) -> Compiled:
-    """Compile one template for one locale (see the module docstring)."""
-    slots = Slots()
-    values = {name: Deferred(name, slots, locale, i18n.TYPE_FORMAT.get(ph.type))
-              for name, ph in info.placeholders.items()}
-    b = Builder(env, info, brand, locale)
-    parts = b.finish(b.build(values), slots.is_token)
-    sources = {part: slots.to_jinja(s) for part, s in parts.items()}
-    # compiled.files (what auto_reload watches) is filled in by the Kit, which knows the
-    # project's folders and catalogs too
-    compiled = Compiled(template=info.name, locale=locale, schema=schema, sources=sources,
-                        headers=info.headers, _plural=env.catalog.plural_index)
-    _check_names(compiled, info)
+                     schema: Schema, *, files: Mapping[str, Any] | None = None) -> Compiled:
+    """Compile one template for one locale (see the module docstring). ``files`` (path ->
+    fingerprint) is what the result depends on, for callers that reload on change. Every
+    error names the template and the locale."""
+    try:
+        slots = Slots()
+        values = {name: Deferred(name, slots, locale, i18n.TYPE_FORMAT.get(ph.type))
+                  for name, ph in info.placeholders.items()}
+        b = Builder(env, info, brand, locale)
+        parts = b.finish(b.build(values), slots.is_token)
+        sources = {part: slots.to_jinja(s) for part, s in parts.items()}
+        compiled = Compiled(template=info.name, locale=locale, schema=schema, sources=sources,
+                            headers=info.headers, files=dict(files or {}),
+                            _plural=env.catalog.plural_index)
+        _check_names(compiled, info)
+    except TplkitError as e:
+        e.template = e.template or info.name
+        e.locale = e.locale or locale
+        raise
     return compiled
 
 
@@ -185,17 +191,6 @@ def render_naive(env: BuildEnvironment, info: TemplateInfo, brand: Any, locale: 
     parts = b.finish(b.build(shown), lambda w: False)
     parts["text"] = finish_text(parts["text"])
     return parts
-
-
-def _dependencies(env: BuildEnvironment, info: TemplateInfo) -> list[Path]:
-    """The template's files plus every layout/component file it can reach."""
-    files = info.source_files()
-    for root in getattr(env, "search_dirs", []):
-        for sub in ("_layouts", "_components"):
-            d = Path(root) / sub
-            if d.is_dir():
-                files.extend(sorted(d.glob("*")))
-    return files
 
 
 def _check_names(compiled: Compiled, info: TemplateInfo) -> None:

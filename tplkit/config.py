@@ -9,8 +9,9 @@ from __future__ import annotations
 import os
 import tomllib
 from dataclasses import dataclass, field
+from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from .errors import ConfigError, ConfigTomlError, toml_error, toml_line
 
@@ -101,6 +102,129 @@ class Brand:
         return cls(**data)
 
 
+CONFIG_FILES = ("tplkit.toml", "pyproject.toml")
+SHARED_DIRS = ("_layouts", "_components")
+_SKIP_DIRS = {"__pycache__", "node_modules"}
+
+
+def walk(folder: Path) -> Iterator[Path]:
+    """Every regular file under ``folder`` (sorted), skipping hidden files and folders,
+    editor backups (``name~``), ``__pycache__`` and ``node_modules``."""
+    if not folder.is_dir():
+        return
+    for child in sorted(folder.iterdir()):
+        name = child.name
+        if name.startswith(".") or name.endswith("~") or name in _SKIP_DIRS:
+            continue
+        if child.is_dir():
+            yield from walk(child)
+        elif child.is_file():
+            yield child
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Which files make a project: the one answer used by the build (its inputs), the preview
+    (what it watches), the kit (what a compiled template depends on) and lint (what it reads).
+
+    It needs only the project folder (``None``: the built-in library alone), not its
+    settings, so it keeps working while a config file is broken.
+    """
+
+    root: Path | None
+
+    @property
+    def builtin(self) -> Path:
+        """The built-in library's folder (``templates/``, ``locales/``)."""
+        return builtin_root()
+
+    @property
+    def roots(self) -> list[tuple[str, Path]]:
+        """``(label, folder)`` of the project (if any), then the built-in library."""
+        own = [("project", self.root)] if self.root is not None else []
+        return [*own, ("builtin", self.builtin)]
+
+    @property
+    def template_dirs(self) -> list[Path]:
+        """Search path for templates: the project's first, then the built-ins."""
+        return [base / "templates" for _, base in self.roots if (base / "templates").is_dir()
+                or base == self.builtin]
+
+    @property
+    def locale_dirs(self) -> list[Path]:
+        """Catalog folders, built-ins first so that the project's messages override them."""
+        return [base / "locales" for _, base in reversed(self.roots)
+                if base == self.builtin or (base / "locales").is_dir()]
+
+    @property
+    def own_root(self) -> Path:
+        """The folder whose files are this project's own (the built-ins when there is none)."""
+        return self.root if self.root is not None else self.builtin
+
+    @property
+    def own_template_dirs(self) -> list[Path]:
+        """The project's own template folder (what lint checks and i18n extracts from)."""
+        return [self.own_root / "templates"]
+
+    @property
+    def own_locale_dirs(self) -> list[Path]:
+        """The project's own catalog folder, if it exists."""
+        d = self.own_root / "locales"
+        return [d] if d.is_dir() else []
+
+    def shared_files(self, *, own: bool = False) -> list[Path]:
+        """Every layout and component file (``_layouts/``, ``_components/``) on the search
+        path, or only the project's own with ``own=True``."""
+        dirs = self.own_template_dirs if own else self.template_dirs
+        return [f for d in dirs for sub in SHARED_DIRS for f in walk(d / sub)]
+
+    def config_files(self) -> list[Path]:
+        """The project's config files that exist (either may hold the settings)."""
+        if self.root is None:
+            return []
+        return [self.root / name for name in CONFIG_FILES if (self.root / name).is_file()]
+
+    def dependencies(self, template_files: list[Path]) -> list[Path]:
+        """What a compiled template depends on: its own files plus every shared file."""
+        return [*template_files, *self.shared_files()]
+
+    def watched_dirs(self, name: str, folder: Path, locale: str) -> list[Path]:
+        """Folders whose listing matters for a template in a locale: a file added there (a
+        project template or layout overriding a built-in one, a new catalog) invalidates it."""
+        dirs = [*self.template_dirs, folder]
+        for d in self.template_dirs:
+            dirs += [d / name, *(d / sub for sub in SHARED_DIRS)]
+        locale_dirs = list(self.locale_dirs)
+        if self.root is not None:  # may not exist yet: a catalog can be added later
+            locale_dirs.append(self.root / "locales")
+            dirs += [self.root / "locales", self.root / "locales" / locale]
+        dirs += [d / locale / "LC_MESSAGES" for d in locale_dirs]
+        return dirs
+
+    def input_files(self, config_file: Path | None) -> list[tuple[str, Path]]:
+        """Every file a build depends on, as (stable label, path): templates, layouts,
+        components, catalogs and configuration, the project's and the built-in ones."""
+        out = []
+        for label, base in self.roots:
+            for sub in ("templates", "locales"):
+                root = base / sub
+                out += [(f"{label}:{sub}/{p.relative_to(root).as_posix()}", p) for p in walk(root)]
+        if config_file is not None:
+            out.append(("project:config", config_file))
+        out.append(("builtin:default_config.toml", PACKAGE_DIR / "default_config.toml"))
+        return out
+
+    def watched_files(self) -> tuple[list[Path], list[Path]]:
+        """``(templates, settings)`` for the preview: the project's and built-in template
+        files, and the catalogs plus the project's config files."""
+        templates: list[Path] = []
+        settings: list[Path] = []
+        for _, base in self.roots:
+            templates += walk(base / "templates")
+            settings += [f for f in walk(base / "locales") if f.suffix in (".po", ".pot")]
+        return templates, settings + self.config_files()
+
+
 @dataclass(frozen=True)
 class Project:
     """Where a kit finds things, and its merged settings."""
@@ -111,21 +235,19 @@ class Project:
     brand: Brand
 
     @property
+    def layout(self) -> Layout:
+        """Which files make this project (see :class:`Layout`)."""
+        return Layout(self.root)
+
+    @property
     def template_dirs(self) -> list[Path]:
         """Search path for templates: the project's first, then the built-ins."""
-        dirs = []
-        if self.root is not None and (self.root / "templates").is_dir():
-            dirs.append(self.root / "templates")
-        dirs.append(builtin_root() / "templates")
-        return dirs
+        return self.layout.template_dirs
 
     @property
     def locale_dirs(self) -> list[Path]:
         """Catalog folders, built-ins first so that the project's messages override them."""
-        dirs = [builtin_root() / "locales"]
-        if self.root is not None and (self.root / "locales").is_dir():
-            dirs.append(self.root / "locales")
-        return dirs
+        return self.layout.locale_dirs
 
     @property
     def default_locale(self) -> str:

@@ -1,17 +1,24 @@
 """The front door: :class:`Kit` finds, compiles (once) and renders templates."""
 from __future__ import annotations
 
+import dataclasses
 import os
 import threading
 import warnings
 from pathlib import Path
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from . import i18n
-from .config import Project, builtin_root, load_project
-from .errors import LocaleWarning, TemplateSourceError, TplkitError
+from .build import read_manifest
+from .buildpass import BuildEnvironment
+from .compile import render_naive
+from .compiled import Compiled
+from .config import Brand, Project, load_project
+from .errors import LocaleWarning, TemplateSourceError
 from .render import RenderedEmail
-from .schema import Schema
+from .schema import Schema, coerce
+from .sources import BuildSource, SourceTree, TemplateSource, is_stale
 from .store import Store, TemplateInfo
 
 
@@ -29,13 +36,13 @@ class Kit:
         self.project: Project = load_project(project, overrides=settings)
         self.strict = strict
         self.auto_reload = auto_reload
-        self.store = Store(self.project.template_dirs, builtin_root() / "templates")
-        self._compiled: dict[tuple[str, str], Any] = {}
-        self._envs: dict[str, Any] = {}
+        tree = SourceTree(self.project, self.schema)
+        self.store: Store = tree.store
+        self.source: TemplateSource = tree   # where templates come from (see tplkit.sources)
+        self._compiled: dict[tuple[str, str], Compiled] = {}
         self._lock = threading.RLock()
         self._key_locks: dict[tuple[str, str], threading.Lock] = {}
         self._negotiated: dict[str | None, i18n.Negotiated] = {}
-        self._build: tuple[Path, dict] | None = None   # (folder, manifest) for from_build()
 
     @classmethod
     def from_build(cls, build_dir: str | os.PathLike, *, strict: bool = True,
@@ -47,23 +54,17 @@ class Kit:
         artefacts, or (when its sources are on this machine and ``check_sources``) older than
         its sources raises :class:`~tplkit.TplkitError`.
         """
-        from .build import read_manifest
-
         manifest = read_manifest(build_dir, check_sources=check_sources)
         kit = cls(None, strict=strict, settings={"brand": manifest["brand"],
                                                  "default_locale": manifest["default_locale"],
                                                  "locales": manifest["locales"]})
-        kit._build = (Path(build_dir), manifest)
+        kit.source = BuildSource(Path(build_dir), manifest)
         return kit
-
-    def _from_build_only(self, what: str) -> TplkitError:
-        return TplkitError(f"{what} needs the template sources; this kit was loaded from the "
-                           f"build {self._build[0]}")
 
     # --- discovery ---------------------------------------------------------------------------
 
     @property
-    def brand(self):
+    def brand(self) -> Brand:
         return self.project.brand
 
     @property
@@ -72,9 +73,7 @@ class Kit:
 
     def template_names(self) -> list[str]:
         """Names of every template, the project's and the built-in ones."""
-        if self._build is not None:
-            return sorted(self._build[1]["templates"])
-        return self.store.names()
+        return self.source.names()
 
     def locales(self) -> list[str]:
         """Locale codes that have catalogs (plus the default locale)."""
@@ -85,11 +84,7 @@ class Kit:
 
     def template(self, name: str) -> TemplateInfo:
         """A template's manifest: description, placeholders, samples (``.sample``)."""
-        if self._build is not None:
-            from .build import template_info
-
-            return template_info(*self._build, name)
-        return self.store.get(name)
+        return self.source.template(name)
 
     def negotiate(self, locale: str | None) -> i18n.Negotiated:
         """The locale used for a request of ``locale`` (remembered unless ``auto_reload``)."""
@@ -106,8 +101,6 @@ class Kit:
     def schema(self, info: TemplateInfo) -> Schema:
         """The template's schema for this brand: ``default_from = "brand.x"`` resolved, and
         money placeholders without a ``currency`` of their own in the brand's currency."""
-        import dataclasses
-
         placeholders = {
             name: dataclasses.replace(ph, currency=self.brand.currency)
             if ph.currency is None and "money" in (ph.type, ph.item_type) else ph
@@ -123,7 +116,6 @@ class Kit:
                 defaults[name] = getattr(self.brand, attr)
             elif ph.default is not None:
                 defaults[name] = ph.default
-        from .schema import coerce
         try:
             defaults = {k: coerce(placeholders[k], v) for k, v in defaults.items()}
         except ValueError as e:
@@ -133,85 +125,29 @@ class Kit:
 
     # --- compiling -----------------------------------------------------------------------------
 
-    def environment(self, locale: str):
+    def environment(self, locale: str) -> BuildEnvironment:
         """The sandboxed build-pass environment for ``locale`` (one per kit and locale)."""
-        if self._build is not None:
-            raise self._from_build_only("compiling")
-        from jinja2 import ChoiceLoader, FileSystemLoader, PrefixLoader
+        return self.source.environment(locale)
 
-        from .buildpass import BuildEnvironment
-
-        with self._lock:
-            catalog = i18n.load_catalog(locale, self.project.locale_dirs)
-            env = self._envs.get(locale)
-            if env is None or env.catalog is not catalog:
-                dirs = [str(d) for d in self.project.template_dirs]
-                builtin = FileSystemLoader(str(builtin_root() / "templates"))
-                loader = ChoiceLoader([FileSystemLoader(dirs), PrefixLoader({"builtin": builtin})])
-                env = BuildEnvironment(loader, catalog)
-                env.search_dirs = dirs
-                self._envs[locale] = env
-            return env
-
-    def compile(self, name: str, locale: str | None = None):
+    def compile(self, name: str, locale: str | None = None) -> Compiled:
         """The compiled form of a template for a locale (cached; thread-safe)."""
         locale = self.negotiate(locale).locale if locale else self.default_locale
         return self._compiled_for(name, locale)
 
-    def _compiled_for(self, name: str, locale: str):
+    def _compiled_for(self, name: str, locale: str) -> Compiled:
         """The cached compiled template for an already negotiated locale."""
         key = (name, locale)
         compiled = self._compiled.get(key)
-        if compiled is not None and not (self.auto_reload and _stale(compiled)):
+        if compiled is not None and not (self.auto_reload and is_stale(compiled)):
             return compiled
         with self._lock:
             lock = self._key_locks.setdefault(key, threading.Lock())
         with lock:
             compiled = self._compiled.get(key)
-            if compiled is not None and not (self.auto_reload and _stale(compiled)):
+            if compiled is not None and not (self.auto_reload and is_stale(compiled)):
                 return compiled
-            if self._build is not None:
-                from .build import load_compiled
-
-                if locale not in self._build[1]["templates"].get(name, {}).get("locales", ()):
-                    self.template(name)  # TemplateNotFound for an unknown name
-                    raise TplkitError(f"the build {self._build[0]} has no {name}/{locale}",
-                                      template=name, locale=locale)
-                compiled = self._compiled[key] = load_compiled(self._build[0], name, locale)
-                return compiled
-            from .compile import _dependencies, compile_template
-
-            info = self.template(name)
-            env = self.environment(locale)
-            if compiled is not None and env.cache is not None:
-                # stale: Jinja's own cache checks only the files it loaded, not a new
-                # override that now shadows one of them
-                env.cache.clear()
-            # fingerprints taken *before* compiling: a change made meanwhile is seen next time
-            files = _fingerprints([*_dependencies(env, info), *self._watched_dirs(info, locale),
-                                   *i18n.catalog_files(locale, self.project.locale_dirs)])
-            try:
-                compiled = compile_template(env, info, self.brand, locale, self.schema(info))
-            except TplkitError as e:
-                e.template = e.template or name
-                e.locale = e.locale or locale
-                raise
-            compiled.files = files
-            self._compiled[key] = compiled
+            compiled = self._compiled[key] = self.source.compile(name, locale, stale=compiled)
             return compiled
-
-    def _watched_dirs(self, info: TemplateInfo, locale: str) -> list[Path]:
-        """Folders whose listing matters: a file added there (a project template or layout
-        overriding a built-in one, a new catalog) must invalidate the cache too."""
-        dirs = [*self.project.template_dirs, info.folder]
-        for d in self.project.template_dirs:
-            dirs += [d / info.name, d / "_layouts", d / "_components"]
-        locale_dirs = list(self.project.locale_dirs)
-        if self.project.root is not None:  # may not exist yet: a catalog can be added later
-            locale_dirs.append(self.project.root / "locales")
-            dirs += [self.project.root / "locales", self.project.root / "locales" / locale]
-        dirs += [d / locale / "LC_MESSAGES" for d in locale_dirs]
-        return dirs
 
     # --- rendering -----------------------------------------------------------------------------
 
@@ -247,35 +183,11 @@ class Kit:
 
         Slow; it exists as the correctness oracle for :meth:`render` and for benchmarks.
         """
-        from .compile import render_naive
-
-        if self._build is not None:
-            raise self._from_build_only("render_naive")
+        if isinstance(self.source, BuildSource):
+            raise self.source.sources_needed("render_naive")
         neg = self.negotiate(locale)
         info = self.template(name)
         schema = self.schema(info)
         values = schema.validate(context, strict=self.strict, template=name, locale=neg.locale)
         parts = render_naive(self.environment(neg.locale), info, self.brand, neg.locale, schema, values)
         return RenderedEmail(template=name, locale=neg.locale, requested_locale=locale, **parts)
-
-
-def _fingerprint(path: str | os.PathLike) -> tuple[int, int, int] | None:
-    """What tells a changed file apart: mtime, size and inode (an atomic replace changes the
-    inode even within the file system's timestamp granularity); None for a missing file."""
-    try:
-        st = os.stat(path)
-    except OSError:
-        return None
-    return (st.st_mtime_ns, st.st_size, st.st_ino)
-
-
-def _fingerprints(paths) -> dict[str, tuple[int, int, int] | None]:
-    return {str(p): _fingerprint(p) for p in paths}
-
-
-def _stale(compiled) -> bool:
-    """Has any file (or watched folder) of a compiled template changed since it was compiled?"""
-    for path, fp in compiled.files.items():
-        if _fingerprint(path) != fp:
-            return True
-    return False

@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any
 
 from .. import i18n
-from ..config import builtin_root
 from ..errors import CatalogError, TplkitError
 from .catalogs import CatalogContext, ProjectContext, message_key
 from .config import LintConfig, load_config
@@ -73,10 +72,10 @@ class _Run:
         self.files = Files()
         self.findings: list[Finding] = []
         self.rendered_files: set[str] = set()
-        root = kit.project.root
-        self.template_dirs = [root / "templates"] if root is not None else [builtin_root() / "templates"]
-        self.locale_dirs = ([root / "locales"] if root is not None else [builtin_root() / "locales"])
-        self.locale_dirs = [d for d in self.locale_dirs if d.is_dir()]
+        layout = kit.project.layout
+        self.layout = layout
+        self.template_dirs = layout.own_template_dirs
+        self.locale_dirs = layout.own_locale_dirs
 
     # --- running rules -------------------------------------------------------------------------
 
@@ -190,12 +189,7 @@ class _Run:
         return list(dict.fromkeys(out))
 
     def shared_files(self) -> list[Path]:
-        out = []
-        for d in self.template_dirs:
-            for sub in ("_layouts", "_components"):
-                if (d / sub).is_dir():
-                    out += sorted(f for f in (d / sub).rglob("*") if f.suffix in SOURCE_SUFFIXES)
-        return out
+        return [f for f in self.layout.shared_files(own=True) if f.suffix in SOURCE_SUFFIXES]
 
     def usable_locales(self, locs: list[str]) -> list[str]:
         """Locales whose catalogs load; others were reported (or are reported here, once)."""

@@ -11,11 +11,7 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..config import builtin_root
-
-CONFIG_FILES = ("tplkit.toml", "pyproject.toml")
-_SKIP_DIRS = {"__pycache__", "node_modules"}
-
+from ..config import Layout
 
 @dataclass(frozen=True)
 class Fingerprint:
@@ -27,39 +23,12 @@ class Fingerprint:
     settings: str
 
 
-def _walk(folder: Path):
-    """Every regular file under ``folder``, skipping editor temp files and hidden folders."""
-    if not folder.is_dir():
-        return
-    for child in sorted(folder.iterdir()):
-        name = child.name
-        if name.startswith(".") or name.endswith("~") or name in _SKIP_DIRS:
-            continue
-        if child.is_dir():
-            yield from _walk(child)
-        elif child.is_file():
-            yield child
-
-
-def watched_files(root: Path | None) -> tuple[list[Path], list[Path]]:
-    """``(templates, settings)``: the project's and built-in template files, and the
-    catalogs plus the project's config files."""
-    roots = [builtin_root()] if root is None else [root, builtin_root()]
-    templates: list[Path] = []
-    settings: list[Path] = []
-    for base in roots:
-        templates += _walk(base / "templates")
-        settings += [f for f in _walk(base / "locales") if f.suffix in (".po", ".pot")]
-    if root is not None:
-        settings += [root / name for name in CONFIG_FILES if (root / name).is_file()]
-    return templates, settings
-
-
 def fingerprint(root: Path | None) -> Fingerprint:
-    """Hash names, sizes and modification times of :func:`watched_files` (cheap: stat only)."""
+    """Hash names, sizes and modification times of the watched files
+    (:meth:`~tplkit.config.Layout.watched_files`; cheap: stat only)."""
     every = hashlib.sha1()
     settings = hashlib.sha1()
-    templates, config = watched_files(root)
+    templates, config = Layout(root).watched_files()
     template_set = set(templates)
     for path in templates + config:
         try:
