@@ -69,7 +69,7 @@ def main() -> None:
 
     print("\nscaling (synthesised projects, 1 process):")
     head = ("templates", "locales", "builds", "wall s", "ms/build", "vs smallest")
-    print("  " + " ".join(f"{h:>{w}}" for h, w in zip(head, (9, 7, 6, 7, 8, 11))))
+    print("  " + " ".join(f"{h:>{w}}" for h, w in zip(head, (9, 7, 6, 7, 8, 11), strict=True)))
     sizes = [(1, 2), (1, 4), (2, 4)] if args.quick else [(1, 2), (1, 4), (1, 8), (2, 8), (4, 8)]
     base = None
     per_locale = [lc for lc in locs if lc != kit.default_locale]

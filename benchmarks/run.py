@@ -48,7 +48,7 @@ def table(rows: list[tuple], head: tuple) -> None:
     widths = [max(len(str(r[i])) for r in [head, *rows]) for i in range(len(head))]
     for r in [head, tuple("-" * w for w in widths), *rows]:
         print("  " + "  ".join(str(c).rjust(w) if i else str(c).ljust(w)
-                               for i, (c, w) in enumerate(zip(r, widths))))
+                               for i, (c, w) in enumerate(zip(r, widths, strict=True))))
 
 
 def bench_render(seconds: float) -> None:
@@ -177,7 +177,8 @@ def bench_batch(records: int) -> None:
         with open(data, "w", encoding="utf-8") as f:
             f.writelines(json.dumps({"customer_name": f"Customer {i}", "ticket_id": f"SR-{i}",
                                     "request_url": f"https://help.example/r/{i}",
-                                    "email": f"c{i}@example.com", "lang": locs[i % len(locs)]}) + "\n" for i in range(records))
+                                    "email": f"c{i}@example.com", "lang": locs[i % len(locs)]}) + "\n"
+                        for i in range(records))
         subprocess.run([PY, "-m", "tplkit", "build", "-o", f"{tmp}/b"], capture_output=True, check=True)
         for fmt in ("jsonl", "eml"):
             walls = {}

@@ -28,7 +28,7 @@ def test_list_shows_templates_categories_and_locales(run):
     """`tplkit list` prints each template with its category, then the locales."""
     res = run("list")
     assert res.exit_code == 0
-    line = next(l for l in res.output.splitlines() if l.startswith("feedback-request"))
+    line = next(ln for ln in res.output.splitlines() if ln.startswith("feedback-request"))
     assert "feedback" in line and "rating" in line
     assert "locales: " in res.output and "uk" in res.output
 
@@ -37,7 +37,7 @@ def test_show_prints_placeholder_table(run):
     """`tplkit show` lists every placeholder with type and requiredness, and the samples."""
     res = run("show", "feedback-request")
     assert res.exit_code == 0
-    assert any(l.split()[:3] == ["rating_scale", "choice", "[csat|nps]"] for l in res.output.splitlines())
+    assert any(ln.split()[:3] == ["rating_scale", "choice", "[csat|nps]"] for ln in res.output.splitlines())
     assert "samples: default, nps-order" in res.output
 
 
@@ -101,7 +101,7 @@ def test_bad_data_lists_every_placeholder_problem(run, fixtures):
     lines = res.output.splitlines()
     assert lines[0] == "error: 3 placeholder problem(s) in acknowledgement/en:"
     assert "  - customer_name: required text value is missing" in lines
-    assert any(l.startswith("  - request_url: URL scheme javascript:") for l in lines)
+    assert any(ln.startswith("  - request_url: URL scheme javascript:") for ln in lines)
     assert "  - customer_nme: not a placeholder of this template; did you mean 'customer_name'?" in lines
 
 
@@ -125,7 +125,8 @@ def test_broken_template_error_names_file_and_line(run):
     """A template with a syntax error prints file:line, template and locale."""
     res = run("--project", str(FIX / "broken"), "preview", "syntax-error")
     assert res.exit_code == 1
-    assert res.output.startswith("error: ") and "syntax-error/body.mjml:5: template syntax error" in res.output
+    assert res.output.startswith("error: ")
+    assert "syntax-error/body.mjml:5: template syntax error" in res.output
     assert res.output.rstrip().endswith("[syntax-error/en]")
 
 

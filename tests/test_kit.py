@@ -38,7 +38,8 @@ def test_assert_renders_everywhere_lists_every_failure():
     from tplkit.testing import assert_renders_everywhere
 
     with pytest.raises(AssertionError) as exc:
-        assert_renders_everywhere(tplkit.Kit(FIX / "broken"), templates=["syntax-error", "undefined-name", "good"],
+        assert_renders_everywhere(tplkit.Kit(FIX / "broken"),
+                                  templates=["syntax-error", "undefined-name", "good"],
                                   locales=["en"])
     assert str(exc.value).startswith("2 of 3 failed:")
     assert "syntax-error/en/default" in str(exc.value) and "undefined-name/en/default" in str(exc.value)

@@ -41,7 +41,7 @@ def _imports(path: Path) -> set[str]:
 
 
 def test_only_the_cli_package_imports_click():
-    """No module outside tplkit/cli/ (and __main__) imports click or tplkit.cli, not even inside a function."""
+    """No module outside tplkit/cli/ (and __main__) imports click or tplkit.cli, even in a function."""
     offenders = []
     for path in sorted(PACKAGE.rglob("*.py")):
         rel = path.relative_to(PACKAGE)

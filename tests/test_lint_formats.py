@@ -71,7 +71,7 @@ def test_sarif_declares_every_rule_and_has_stable_fingerprints(findings):
                ("error", "warning", "note") for r in rules)
     results = run["results"]
     assert len(results) == len(findings)
-    for res, f in zip(results, findings):
+    for res, f in zip(results, findings, strict=True):
         assert rules[res["ruleIndex"]]["id"] == res["ruleId"] == f.rule
         if f.file:
             loc = res["locations"][0]["physicalLocation"]

@@ -47,7 +47,7 @@ def test_single_form_plural_renders_the_number(kit, hours):
 
 @pytest.mark.parametrize("locale", LOCALES)
 def test_subjects_fit_in_sixty_characters(kit, locale):
-    """Every built-in template x sample renders in the locale itself with a subject of at most 60 characters."""
+    """Every built-in template x sample renders in the locale with a subject of at most 60 characters."""
     for name in kit.template_names():
         for sample, ctx in kit.template(name).samples.items():
             email = kit.render(name, ctx, locale=locale)

@@ -60,12 +60,13 @@ def test_subject_never_carries_line_breaks(kit):
     from tplkit import PlaceholderError
 
     with pytest.raises(PlaceholderError, match="ticket_id: contains control"):
-        kit.render("acknowledgement", dict(kit.template("acknowledgement").sample, ticket_id="SR-1\r\nBcc: x@y.z"))
+        sample = kit.template("acknowledgement").sample
+        kit.render("acknowledgement", dict(sample, ticket_id="SR-1\r\nBcc: x@y.z"))
     ctx = dict(kit.template("acknowledgement").sample, ticket_id="SR-1\nBcc: x@y.z")
     email = kit.render("acknowledgement", ctx)
     assert "\n" not in email.subject and "\r" not in email.subject
     msg = email.to_message(sender="help@shop.example", to="o@example.com")
-    assert "Bcc" not in {k for k in msg.keys()}
+    assert "Bcc" not in set(msg.keys())
 
 
 def test_rendered_email_is_an_ordinary_frozen_dataclass(email):

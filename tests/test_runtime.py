@@ -6,12 +6,12 @@ import textwrap
 import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
-from tplkit.testing import assert_same_email
 
 import tplkit
 from tplkit import compiled as tcd
 from tplkit.errors import TplkitError
 from tplkit.schema import Placeholder, Schema
+from tplkit.testing import assert_same_email
 from tplkit.text import WIDTH, wrap
 
 HOSTILE_TEXT = [
@@ -198,10 +198,10 @@ def _text_templates(draw):
         if kind == "static":
             parts.append(draw(_STATIC).replace("{", "(").replace("%", "/"))
         elif kind == "value":
-            parts.append("{{ %s }}" % draw(st.sampled_from("abc")))
+            parts.append(f"{{{{ {draw(st.sampled_from('abc'))} }}}}")
         else:
-            body = draw(_STATIC) + "{{ %s }}" % draw(st.sampled_from("abc")) + draw(_STATIC)
-            parts.append("{%% if %s %%}%s{%% endif %%}" % (draw(st.sampled_from("abc")), body))
+            body = draw(_STATIC) + f"{{{{ {draw(st.sampled_from('abc'))} }}}}" + draw(_STATIC)
+            parts.append(f"{{% if {draw(st.sampled_from('abc'))} %}}{body}{{% endif %}}")
     return "".join(parts)
 
 

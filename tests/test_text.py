@@ -31,8 +31,8 @@ def test_cta_is_label_then_url_and_rating_is_numbered_list(kit):
     """A button is shown as 'label: url'; rating buttons as a numbered list of URLs."""
     email = kit.render("feedback-request", kit.template("feedback-request").sample)
     assert "Leave a review: https://northwind.example/reviews/new" in email.text
-    lines = [l for l in email.text.splitlines() if "score=" in l]
-    assert [l.split(".")[0] for l in lines] == ["1", "2", "3", "4", "5"]
+    lines = [ln for ln in email.text.splitlines() if "score=" in ln]
+    assert [ln.split(".")[0] for ln in lines] == ["1", "2", "3", "4", "5"]
     assert lines[0] == "1. https://survey.northwind.example/rate?ticket=SR-10482&score=1"
 
 
@@ -47,5 +47,6 @@ def test_paragraphs_links_and_lists():
         <mj-divider/>
         <mj-table><tr><td>Order</td><td>58213</td></tr></mj-table>
       </mj-column></mj-section></mj-body></mjml>""")
-    assert text == ("First paragraph continues.\n\nSee the guide (https://kb.example/a) or help@x.example.\n\n"
+    assert text == ("First paragraph continues.\n\n"
+                    "See the guide (https://kb.example/a) or help@x.example.\n\n"
                     "- one\n- two\n\nOrder 58213\n")

@@ -4,8 +4,18 @@
 >>> kit = tplkit.Kit()
 >>> email = kit.render("acknowledgement", kit.template("acknowledgement").sample_for("uk"), locale="uk-UA")
 """
-from .errors import (CatalogError, ConfigError, HeaderError, LocaleWarning, PlaceholderError,
-                     Problem, SecurityError, TemplateNotFound, TemplateSourceError, TplkitError)
+from .errors import (
+                     CatalogError,
+                     ConfigError,
+                     HeaderError,
+                     LocaleWarning,
+                     PlaceholderError,
+                     Problem,
+                     SecurityError,
+                     TemplateNotFound,
+                     TemplateSourceError,
+                     TplkitError,
+)
 from .kit import Kit
 from .render import RenderedEmail
 from .schema import Money, Placeholder

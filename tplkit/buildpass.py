@@ -115,8 +115,8 @@ class BuildExtension(Extension):
     def _stmt(kind: str, src: str, values: dict) -> str:
         slots = next(v.slots for v in values.values() if isinstance(v, Deferred))
         if kind in ("else", "endif"):
-            return slots.token("{%% %s %%}" % kind)
-        return slots.token("{%% %s %s %%}" % (kind, _runtime_expr(json.loads(src), values)))
+            return slots.token(f"{{% {kind} %}}")
+        return slots.token(f"{{% {kind} {_runtime_expr(json.loads(src), values)} %}}")
 
 
 _NOT_A_VARIABLE_AFTER = {"dot", "pipe"}
@@ -228,7 +228,7 @@ class BuildEnvironment(LimitedSandbox):
         out = []
         for i, form in enumerate(forms[:-1]):
             kw = "if" if i == 0 else "elif"
-            out.append(slots.token("{%% %s %s(%s) == %d %%}" % (kw, fn, expr, i)) + form)
+            out.append(slots.token(f"{{% {kw} {fn}({expr}) == {i:d} %}}") + form)
         out.append(slots.token("{% else %}") + forms[-1] + slots.token("{% endif %}"))
         return "".join(out)
 

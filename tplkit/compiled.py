@@ -24,6 +24,7 @@ from .schema import Schema
 from .store import PARTS
 from .text import collapse, finish_text
 
+
 def runtime_environment(autoescape: bool) -> ImmutableSandboxedEnvironment:
     env = LimitedSandbox(autoescape=autoescape, undefined=jinja2.StrictUndefined,
                                         finalize=finalize, keep_trailing_newline=True)

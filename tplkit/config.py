@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import os
 import tomllib
-from dataclasses import dataclass, field
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -79,7 +79,7 @@ class Brand:
     social: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod
-    def from_dict(cls, raw: Mapping[str, Any], file: str | None = None) -> "Brand":
+    def from_dict(cls, raw: Mapping[str, Any], file: str | None = None) -> Brand:
         known = set(cls.__dataclass_fields__)
         unknown = set(raw) - known
         if unknown:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import secrets
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 from jinja2.sandbox import SecurityError
@@ -71,7 +71,8 @@ class Slots:
 def _literal(text: str) -> str:
     if not TAG_SYNTAX.search(text) and not text.endswith("{"):
         return text
-    return "{% raw %}" + text.replace("{% endraw %}", "{% endraw %}{{ '{% endraw %}' }}{% raw %}") + "{% endraw %}"
+    escaped = text.replace("{% endraw %}", "{% endraw %}{{ '{% endraw %}' }}{% raw %}")
+    return "{% raw %}" + escaped + "{% endraw %}"
 
 
 def literal_expr(value: Any) -> str:
@@ -111,29 +112,29 @@ class Deferred:
         self.slots = slots
         self.locale = locale
 
-    def _derive(self, expr: str) -> "Deferred":
+    def _derive(self, expr: str) -> Deferred:
         return Deferred(expr, self.slots, self.locale)
 
     def tag(self) -> str:
         if self.fmt:
-            return "{{ %s|%s(locale=%r) }}" % (self.expr, self.fmt, self.locale)
-        return "{{ %s }}" % self.expr
+            return f"{{{{ {self.expr}|{self.fmt}(locale={self.locale!r}) }}}}"
+        return f"{{{{ {self.expr} }}}}"
 
     def __str__(self) -> str:
         return self.slots.token(self.tag())
 
     __html__ = __str__
 
-    def __getattr__(self, name: str) -> "Deferred":
+    def __getattr__(self, name: str) -> Deferred:
         if name.startswith("__"):
             raise AttributeError(name)
         return self._derive(f"{self.expr}.{name}")
 
-    def __getitem__(self, key: Any) -> "Deferred":
+    def __getitem__(self, key: Any) -> Deferred:
         refuse_private(key)
         return self._derive(f"{self.expr}[{literal_expr(key)}]")
 
-    def __call__(self, *args: Any, **kwargs: Any) -> "Deferred":
+    def __call__(self, *args: Any, **kwargs: Any) -> Deferred:
         params = [literal_expr(a) for a in args] + [f"{k}={literal_expr(v)}" for k, v in kwargs.items()]
         return self._derive(f"{self.expr}({', '.join(params)})")
 

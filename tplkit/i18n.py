@@ -11,10 +11,11 @@ import functools
 import gettext as _gettext
 import re
 import threading
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any
 
 from .errors import CatalogError
 
@@ -92,10 +93,10 @@ _cache_lock = threading.Lock()
 
 def read_po(path: Path, locale: str):
     """Read one ``.po`` file with Babel, turning its errors into :class:`CatalogError`."""
-    from babel.messages.pofile import PoFileError
-    from babel.messages import pofile
-
     import io
+
+    from babel.messages import pofile
+    from babel.messages.pofile import PoFileError
 
     try:
         data = path.read_bytes()

@@ -5,8 +5,8 @@ import dataclasses
 import os
 import threading
 import warnings
-from pathlib import Path
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from . import i18n
@@ -46,7 +46,7 @@ class Kit:
 
     @classmethod
     def from_build(cls, build_dir: str | os.PathLike, *, strict: bool = True,
-                   check_sources: bool = True) -> "Kit":
+                   check_sources: bool = True) -> Kit:
         """A kit that renders from a prebuilt folder (``tplkit build``) instead of sources.
 
         It needs neither mjml-python nor premailer nor the template files, which makes it the

@@ -3,12 +3,12 @@ from __future__ import annotations
 
 import binascii
 import re
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from email.headerregistry import Address
 from email.message import EmailMessage, MIMEPart
 from email.policy import SMTP
 from email.utils import formatdate, getaddresses, make_msgid
-from typing import Iterable, Mapping, Sequence
 
 from .errors import HeaderError
 
@@ -37,7 +37,7 @@ class RenderedEmail:
     @classmethod
     def _of(cls, template: str, locale: str, requested_locale: str | None, warnings: tuple[str, ...],
             headers: Mapping[str, str], subject: str, preheader: str, html: str,
-            text: str) -> "RenderedEmail":
+            text: str) -> RenderedEmail:
         """The same as the constructor, without its per-field ``object.__setattr__`` calls
         (a third of the time): :meth:`tplkit.Kit.render` builds one per message."""
         email = object.__new__(cls)

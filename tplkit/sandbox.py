@@ -39,7 +39,8 @@ MAX_OUTPUT = 5_000_000
 
 _LOOP_FILTER = "_tplkit_loop_guard"
 # a width or precision of seven digits or more in a %-format or str.format spec
-_BIG_SPEC = re.compile(r"%(?:\([^)]*\))?[-#0 +]*(?:\*|\d{7,}|\d*\.(?:\*|\d{7,}))|\{[^{}]*:[^{}]*\d{7,}[^{}]*\}")
+_BIG_SPEC = re.compile(r"%(?:\([^)]*\))?[-#0 +]*(?:\*|\d{7,}|\d*\.(?:\*|\d{7,}))"
+                       r"|\{[^{}]*:[^{}]*\d{7,}[^{}]*\}")
 
 
 class _Budget:

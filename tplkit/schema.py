@@ -11,9 +11,10 @@ import functools
 import math
 import re
 import unicodedata
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
-from typing import Any, Callable, Mapping
+from typing import Any
 from urllib.parse import urlsplit
 
 from .errors import PlaceholderError, Problem, TemplateSourceError, toml_line
@@ -69,7 +70,7 @@ def parse_placeholders(raw: Mapping[str, Any], *, file: str, template: str) -> d
     """Build the placeholder table from the ``[placeholders]`` table of a manifest."""
     out: dict[str, Placeholder] = {}
     for name, spec in raw.items():
-        def bad(msg: str, key: str | None = None) -> TemplateSourceError:
+        def bad(msg: str, key: str | None = None, name: str = name) -> TemplateSourceError:
             return TemplateSourceError(f"placeholder {name!r}: {msg}", file=file, template=template,
                                        line=toml_line(file, f"placeholders.{name}", key))
 
@@ -131,9 +132,8 @@ def _text(ph: Placeholder, v: Any) -> str:
 def _int(ph: Placeholder, v: Any) -> int:
     if isinstance(v, bool):
         raise ValueError("expected an integer, got a boolean")
-    if isinstance(v, float) and v.is_integer():
-        v = int(v)
-    elif isinstance(v, str) and re.fullmatch(r"\s*[-+]?\d{1,18}\s*", v):
+    if (isinstance(v, float) and v.is_integer()
+            or isinstance(v, str) and re.fullmatch(r"\s*[-+]?\d{1,18}\s*", v)):
         v = int(v)
     if not isinstance(v, int):
         raise ValueError(f"expected an integer, got {v!r:.40}")
@@ -145,7 +145,7 @@ def _int(ph: Placeholder, v: Any) -> int:
 def _decimal(ph: Placeholder, v: Any) -> Decimal:
     if isinstance(v, bool):
         raise ValueError("expected a number, got a boolean")
-    if isinstance(v, (int, Decimal)) or (isinstance(v, float)):
+    if isinstance(v, (int, Decimal, float)):
         d = Decimal(str(v)) if isinstance(v, float) else Decimal(v)
     elif isinstance(v, str):
         try:
@@ -180,7 +180,8 @@ def _money(ph: Placeholder, v: Any) -> Money:
         elif len(parts) == 2 and _CURRENCY.match(parts[0]):
             currency, v = parts
     if not currency or not _CURRENCY.match(str(currency)):
-        raise ValueError("money needs a three-letter ISO currency code (e.g. {amount: '10.00', currency: 'EUR'})")
+        raise ValueError("money needs a three-letter ISO currency code "
+                         "(e.g. {amount: '10.00', currency: 'EUR'})")
     return Money(_decimal(ph, v), str(currency))
 
 
@@ -207,7 +208,7 @@ def _datetime(ph: Placeholder, v: Any) -> _dt.datetime:
             raise ValueError(f"expected an ISO 8601 date-time, got {v!r:.40}") from None
     else:
         raise ValueError(f"expected an ISO 8601 date-time, got {type(v).__name__}")
-    return dt if dt.tzinfo else dt.replace(tzinfo=_dt.timezone.utc)
+    return dt if dt.tzinfo else dt.replace(tzinfo=_dt.UTC)
 
 
 _DURATION = re.compile(r"^P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?$")

@@ -7,7 +7,6 @@ variable, never from the command line (where ``ps`` and shell history would show
 """
 from __future__ import annotations
 
-import os
 import smtplib
 import ssl
 from collections.abc import Sequence

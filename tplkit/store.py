@@ -10,9 +10,10 @@ from __future__ import annotations
 import difflib
 import re
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from .errors import TemplateNotFound, TemplateSourceError, toml_error, toml_line
 from .schema import Placeholder, parse_placeholders

@@ -5,8 +5,9 @@
 """
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from html.parser import HTMLParser
-from typing import Any, Iterable, Iterator
+from typing import Any
 
 from .text import collapse
 

@@ -17,9 +17,9 @@ from __future__ import annotations
 
 import re
 import textwrap
+from collections.abc import Callable, Sequence
 from html import unescape
 from html.parser import HTMLParser
-from typing import Callable, Sequence, Union
 
 WIDTH = 78
 VOID = {"br", "img", "hr", "meta", "link", "input", "wbr", "col", "area", "base", "source"}
@@ -35,7 +35,7 @@ class Node:
     def __init__(self, tag: str, attrs: dict[str, str]) -> None:
         self.tag = tag
         self.attrs = attrs
-        self.children: list[Union["Node", str]] = []
+        self.children: list[Node | str] = []
 
     @property
     def classes(self) -> set[str]:
@@ -223,7 +223,7 @@ class LinePlan:
         self.start = lines[-1] if lines else ""                   # and its last one
         skeleton = self.start + "".join(
             "".join("x" if isinstance(x, int) else x for x in run) + static
-            for run, static in zip(self.runs, self.statics))
+            for run, static in zip(self.runs, self.statics, strict=False))
         self.fast = simple(skeleton) and (not self.head or bool(lines))
         self.fixed = len(self.head) + sum(map(len, self.statics))
         self._words = [text.split(" ")[1:-1] if text.endswith(" ") else text.split(" ")[1:]
@@ -295,7 +295,7 @@ def _inline(node: Node, rating: list | None = None) -> str:
         elif tag in ("ul", "ol"):
             items = [c for c in child.children if isinstance(c, Node) and c.tag == "li"]
             marks = [f"{i}." for i in range(1, len(items) + 1)] if tag == "ol" else ["-"] * len(items)
-            lines = [f"{m} {collapse(_inline(li, rating))}" for m, li in zip(marks, items)]
+            lines = [f"{m} {collapse(_inline(li, rating))}" for m, li in zip(marks, items, strict=True)]
             out.append("\n\n" + "\n".join(lines) + "\n\n")
         elif tag in ("td", "th"):
             out.append(" " + _inline(child, rating) + " ")

@@ -155,7 +155,7 @@ class TextCodegen:
         line.static_end = False
         runs = [[srcs[x] if isinstance(x, int) else repr(x) for x in run] for run in plan.runs]
         statics = [plan.head, *plan.statics]
-        whole = [repr(statics[0])] + [x for run, static in zip(runs, statics[1:])
+        whole = [repr(statics[0])] + [x for run, static in zip(runs, statics[1:], strict=False)
                                       for x in (*run, repr(static))]
         whole = [x for x in whole if x != "''"]
         if not plan.fast:

@@ -57,7 +57,7 @@ def build(corpus):
     try:
         import tplkit
     except ImportError as e:
-        raise Skip(f"{e} (set BENCH_EXTRA_PYTHON to the interpreter where tplkit is installed)")
+        raise Skip(f"{e} (set BENCH_EXTRA_PYTHON to the interpreter where tplkit is installed)") from e
     tmp = tempfile.mkdtemp(prefix="tplkit-bench-")
     kit = tplkit.Kit(make_project(corpus, tmp))
     compiled = kit.compile("bench-feedback", "en")

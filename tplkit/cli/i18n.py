@@ -11,8 +11,7 @@ from pathlib import Path
 
 import click
 
-from .. import catalogs
-from .. import config
+from .. import catalogs, config
 from ..errors import CatalogError
 from .app import EXIT_ERROR, AppContext, report_errors, write_output
 

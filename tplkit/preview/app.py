@@ -18,6 +18,7 @@ Query parameters: ``locale``, ``sample``, ``ctx`` (edited context as JSON), ``vi
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
 from collections import defaultdict
@@ -158,10 +159,9 @@ class PreviewApp:
         names, locales = kit.template_names(), kit.locales()
         for name in names:
             for loc in locales:
-                try:
+                # an error is shown (error or 500) when its page is opened
+                with contextlib.suppress(Exception):
                     kit.compile(name, loc)
-                except Exception:  # noqa: BLE001, S110 -- shown (error or 500) when its page is opened
-                    pass
         self.lint(kit, fp, names, locales)
 
     # --- routing -------------------------------------------------------------------------------
@@ -306,10 +306,8 @@ class PreviewApp:
     def _template_page(self, kit: Kit, fp: Fingerprint, sel: Selection) -> dict[str, Any]:
         r = self._render(kit, sel)
         info = None
-        try:
+        with contextlib.suppress(TplkitError):
             info = kit.template(sel.name)
-        except TplkitError:
-            pass
         findings, lint_note = self.lint(kit, fp, [sel.name], [sel.locale])
         findings = [f for f in findings or () if f.locale in (None, sel.locale)]
         ctx_text = sel.ctx if sel.ctx is not None else json.dumps(

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from ..config import Layout
 
+
 @dataclass(frozen=True)
 class Fingerprint:
     """``version`` changes when any watched file changes; ``settings`` only when the config,
