@@ -209,8 +209,8 @@ class ProgressBar(Protocol):
     """What :func:`run_batch` reports progress to (``click.progressbar`` is one)."""
 
     def __enter__(self) -> ProgressBar: ...
-    def __exit__(self, *exc: object) -> bool | None: ...
-    def update(self, n: int) -> None: ...
+    def __exit__(self, exc_type: Any, exc: Any, tb: Any, /) -> Any: ...
+    def update(self, n_steps: int, /) -> None: ...
 
 
 def run_batch(job: Job, data: Path, *, jobs: int, chunk_size: int = 256,
@@ -288,8 +288,8 @@ class _NoBar:
     def __enter__(self) -> _NoBar:
         return self
 
-    def __exit__(self, *exc: object) -> bool:
-        return False
+    def __exit__(self, exc_type: Any, exc: Any, tb: Any, /) -> None:
+        return None
 
     def update(self, n: int) -> None:
         pass

@@ -156,8 +156,8 @@ def write_build(kit, out_dir: str | os.PathLike, *, force: bool = False) -> dict
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent))
     try:
-        for path, data in entries.items():
-            atomic_write(tmp / path, data)
+        for path, blob in entries.items():
+            atomic_write(tmp / path, blob)
         atomic_write(tmp / MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=1, sort_keys=True))
         if out.exists():  # --force: swap, then drop the old build
             old = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".old", dir=out.parent))

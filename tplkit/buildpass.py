@@ -147,7 +147,7 @@ def _runtime_expr(tokens: list, values: Mapping[str, Any]) -> str:
 
 
 def _autoescape(name: str | None) -> bool:
-    return bool(name) and name.endswith((".mjml", ".html"))
+    return name is not None and name.endswith((".mjml", ".html"))
 
 
 _FORMAT_NAME = re.compile(r"%\((\w+)\)")
@@ -191,7 +191,9 @@ class BuildEnvironment(LimitedSandbox):
             self.filters[name] = defer_filter(name, func, None)
         for name, func in RUNTIME_FILTERS.items():
             self.filters[name] = defer_filter(name, func, locale if name in i18n.LOCALE_FILTERS else None)
-        self.install_gettext_callables(self._gettext, self._ngettext, newstyle=True)
+        # added to the environment by jinja2.ext.i18n
+        self.install_gettext_callables(  # type: ignore[attr-defined]
+            self._gettext, self._ngettext, newstyle=True)
 
     def _gettext(self, message: str) -> str:
         text = self.catalog.gettext(message)

@@ -25,6 +25,7 @@ import linecache
 import re
 import weakref
 from collections.abc import Callable, Mapping, Sequence
+from types import CodeType
 from typing import Any, Protocol
 
 from jinja2 import nodes
@@ -172,9 +173,10 @@ class Codegen:
         args = [self.expr(node.node, depth, hoist)]
         args += [self.expr(a, depth, hoist) for a in node.args]
         for kw in node.kwargs:
-            if not kw.key.isidentifier() or keyword.iskeyword(kw.key):
+            key = kw.key if isinstance(kw.key, str) else ""
+            if not key.isidentifier() or keyword.iskeyword(key):
                 raise Unsupported(node)
-            args.append(f"{kw.key}={self.expr(kw.value, depth, hoist)}")
+            args.append(f"{key}={self.expr(kw.value, depth, hoist)}")
         f = self.ns_filter(node.name, func)
         return f"{f}({', '.join(args)})"
 
@@ -290,7 +292,8 @@ class Codegen:
             else:
                 self.skeleton, self.shows = [], []
                 if all(isinstance(node, nodes.Output) for node in template.body):  # no {% if %}
-                    items = [x for node in template.body for x in self.items(node, 1, autoescape)]
+                    items = [x for node in template.body if isinstance(node, nodes.Output)
+                             for x in self.items(node, 1, autoescape)]
                     self.emit(1, f"p_{part} = ''.join(({', '.join(items)},))" if items
                               else f"p_{part} = ''")
                 else:
@@ -333,6 +336,7 @@ class RenderFunction(Protocol):
     """The generated ``render(values) -> (subject, preheader, html, text)``."""
 
     source: str     # its Python source (also in linecache under __code__.co_filename)
+    __code__: CodeType
 
     def __call__(self, values: Mapping[str, Any], /) -> tuple[str, str, str, str]: ...
 

@@ -138,8 +138,10 @@ class Deferred:
         params = [literal_expr(a) for a in args] + [f"{k}={literal_expr(v)}" for k, v in kwargs.items()]
         return self._derive(f"{self.expr}({', '.join(params)})")
 
-    def _op(op: str, reverse: bool = False):  # noqa: N805 - builds the operator methods
-        def method(self, other):
+    @staticmethod
+    def _op(op: str, reverse: bool = False) -> Callable[[Deferred, Any], Deferred]:
+        """An operator method building the runtime expression ``self <op> other``."""
+        def method(self: Deferred, other: Any) -> Deferred:
             a, b = f"({self.expr})", literal_expr(other)
             return self._derive(f"{b} {op} {a}" if reverse else f"{a} {op} {b}")
         return method
@@ -148,8 +150,9 @@ class Deferred:
     __sub__, __rsub__ = _op("-"), _op("-", True)
     __mul__, __rmul__ = _op("*"), _op("*", True)
     __truediv__, __floordiv__, __mod__ = _op("/"), _op("//"), _op("%")
-    __eq__, __ne__, __lt__, __le__, __gt__, __ge__ = (_op("=="), _op("!="), _op("<"), _op("<="),
-                                                      _op(">"), _op(">="))
+    # == and != build runtime expressions too (not bools): intended, unlike object's
+    __eq__, __ne__ = _op("=="), _op("!=")  # type: ignore[assignment]
+    __lt__, __le__, __gt__, __ge__ = _op("<"), _op("<="), _op(">"), _op(">=")
     __hash__ = object.__hash__
     del _op
 

@@ -91,7 +91,7 @@ _cache: dict[tuple, Catalog] = {}
 _cache_lock = threading.Lock()
 
 
-def read_po(path: Path, locale: str):
+def read_po(path: Path, locale: str | None):
     """Read one ``.po`` file with Babel, turning its errors into :class:`CatalogError`."""
     import io
 
@@ -115,7 +115,7 @@ def read_po(path: Path, locale: str):
 _PO_LINE = re.compile(r'^(?:(?:msgctxt|msgid|msgid_plural|msgstr(?:\[\d+\])?)\s+)?"(?:[^"\\]|\\.)*"$')
 
 
-def _check_po_lines(path: Path, data: bytes, locale: str) -> None:
+def _check_po_lines(path: Path, data: bytes, locale: str | None) -> None:
     """Refuse lines Babel would silently mangle (``msgstr "unterminated``, a missing quote)."""
     for n, raw in enumerate(data.decode("utf-8", errors="replace").splitlines(), 1):
         line = raw.strip()
@@ -143,11 +143,12 @@ def load_catalog(locale: str, dirs: Sequence[Path]) -> Catalog:
             raise CatalogError(f"no catalog for locale {locale!r} "
                                f"(expected locales/{locale}/LC_MESSAGES/{DOMAIN}.po)", locale=locale)
     else:
-        cat = None
+        first: Catalog | None = None
         for path in files:
             po = read_po(path, locale)
-            if cat is None:
-                cat = Catalog(locale, plural_expr=po.plural_expr, num_plurals=po.num_plurals)
+            if first is None:
+                first = Catalog(locale, plural_expr=po.plural_expr, num_plurals=po.num_plurals)
+            cat = first
             for msg in po:
                 if not msg.id or msg.fuzzy:
                     continue
@@ -236,7 +237,8 @@ def fmt_money(value: Any, currency: str | None = None, locale: str = SOURCE_LOCA
 
     amount = getattr(value, "amount", value)
     currency = currency or getattr(value, "currency", None)
-    return format_currency(Decimal(str(amount)), currency, locale=_babel(locale))
+    return format_currency(Decimal(str(amount)), currency,  # type: ignore[arg-type] # Babel checks it
+                           locale=_babel(locale))
 
 
 def fmt_date(value: Any, format: str = "long", tz: str | None = None,
@@ -253,9 +255,10 @@ def fmt_date(value: Any, format: str = "long", tz: str | None = None,
 
 def fmt_datetime(value: Any, format: str = "medium", tz: str | None = None,
                  locale: str = SOURCE_LOCALE) -> str:
-    from babel.dates import format_datetime
+    from babel.dates import format_datetime, get_timezone
 
-    return format_datetime(value, format=format, tzinfo=tz, locale=_babel(locale))
+    return format_datetime(value, format=format, tzinfo=get_timezone(tz) if tz else None,
+                           locale=_babel(locale))
 
 
 def fmt_time(value: Any, format: str = "short", tz: str | None = None, zone: bool = False,
@@ -285,7 +288,8 @@ def fmt_duration(value: Any, threshold: float = 0.85, locale: str = SOURCE_LOCAL
 def fmt_list(value: Any, style: str = "standard", locale: str = SOURCE_LOCALE) -> str:
     from babel.lists import format_list
 
-    return format_list([str(v) for v in value], style=style, locale=_babel(locale))
+    return format_list([str(v) for v in value], style=style,  # type: ignore[arg-type] # Babel checks it
+                       locale=_babel(locale))
 
 
 _DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")

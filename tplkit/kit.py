@@ -190,4 +190,6 @@ class Kit:
         schema = self.schema(info)
         values = schema.validate(context, strict=self.strict, template=name, locale=neg.locale)
         parts = render_naive(self.environment(neg.locale), info, self.brand, neg.locale, schema, values)
-        return RenderedEmail(template=name, locale=neg.locale, requested_locale=locale, **parts)
+        return RenderedEmail(template=name, locale=neg.locale, requested_locale=locale,
+                             subject=parts["subject"], preheader=parts["preheader"],
+                             html=parts["html"], text=parts["text"])

@@ -90,8 +90,9 @@ class RenderedEmail:
         # encoded by binascii (C) instead of email.quoprimime (Python, 3x the time)
         msg["MIME-Version"] = "1.0"
         msg["Content-Type"] = "multipart/alternative"
-        msg.attach(_text_part(self.text, "plain"))
-        msg.attach(_text_part(self.html, "html"))
+        # typeshed wants the message's own class in attach(); a MIMEPart is what set_content builds
+        msg.attach(_text_part(self.text, "plain"))  # type: ignore[arg-type]
+        msg.attach(_text_part(self.html, "html"))  # type: ignore[arg-type]
         _set(msg, "Content-Language", self.locale.replace("_", "-"))
         return msg
 

@@ -166,7 +166,7 @@ def _filter_growth(name: str, vals: tuple, kwargs: dict) -> int:
     if name == "do_indent" and isinstance(value, str):
         width = vals[1] if len(vals) > 1 else kwargs.get("width", 4)
         return len(value) + value.count("\n") * (width if isinstance(width, int) else len(str(width)))
-    if name == "do_join" and len(vals) >= 2 and hasattr(value, "__len__"):
+    if name == "do_join" and len(vals) >= 2 and value is not None and hasattr(value, "__len__"):
         return len(value) * len(str(vals[1]))
     if name == "do_replace" and isinstance(value, str) and len(vals) >= 3:
         return _growth(value.replace, tuple(vals[1:3]))

@@ -312,9 +312,9 @@ class Schema:
     def validate(self, context: Mapping[str, Any] | None, *, strict: bool = True,
                  template: str | None = None, locale: str | None = None) -> dict[str, Any]:
         """Return the coerced context (defaults filled in) or raise one PlaceholderError."""
-        out = self.quick(context, strict)
-        if out is not None:
-            return out
+        quick = self.quick(context, strict)
+        if quick is not None:
+            return quick
         context = context or {}
         if not isinstance(context, Mapping):
             raise PlaceholderError([Problem("(context)", "invalid", "the context must be a mapping")],

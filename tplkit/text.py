@@ -339,7 +339,7 @@ def _walk(node: Node, out: _Out) -> None:
         if tag in SKIP:
             continue
         if tag == "mj-text":
-            rating: list = [] if "tplkit-rating" in child.classes else None
+            rating: list | None = [] if "tplkit-rating" in child.classes else None
             text = _inline(child, rating)
             for p in _paragraphs(text):
                 out.para(p)

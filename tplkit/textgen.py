@@ -136,12 +136,12 @@ class TextCodegen:
         else:  # static text around values: line_wrap wraps only what can change
             srcs: list[str] = []
             statics = [""]
-            for src, text in pending:
-                if text is None:
+            for src, piece in pending:
+                if piece is None:
                     srcs.append(src)
                     statics.append("")
                 else:
-                    statics[-1] += text
+                    statics[-1] += piece
             self.wrapped(LinePlan(statics), srcs, depth, line)
             self.skeleton.append("x")
             if not any(t.strip(" \t") for _, t in pending if t is not None):

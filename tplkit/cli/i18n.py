@@ -12,7 +12,7 @@ from pathlib import Path
 import click
 
 from .. import catalogs, config
-from ..errors import CatalogError
+from ..errors import CatalogError, TplkitError
 from .app import EXIT_ERROR, AppContext, report_errors, write_output
 
 
@@ -48,7 +48,7 @@ def extract(app: AppContext) -> None:
     missing = [d for d in template_dirs if not d.is_dir()]
     if missing:
         raise CatalogError(f"no templates folder {missing[0]}; nothing to extract")
-    problems = []
+    problems: list[TplkitError] = []
     catalog = catalogs.extract(template_dirs, on_error=problems.append)
     if problems:
         for err in problems:

@@ -17,8 +17,7 @@ from .app import AppContext, load_context, report_errors, write_output
 DEFAULT_PORT = 8470
 
 
-def format_preview(email: RenderedEmail, fmt: str, *, to: str | None = None,
-                   sender: str | None = None) -> bytes:
+def format_preview(email: RenderedEmail, fmt: str, *, sender: str, to: str | None = None) -> bytes:
     """The email as ``tplkit preview --format`` shows it."""
     if fmt == "json":
         return (json.dumps(email.as_dict(), ensure_ascii=False, indent=2) + "\n").encode()

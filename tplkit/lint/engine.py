@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import functools
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -271,6 +272,8 @@ class _Run:
         if ctx is None:
             ctx = self.contexts[name] = template_context(kit, name, self.files)
         info = ctx.info
+        if info is None:  # a broken manifest: source() reported it and never gets here
+            return
         paths = [sf.src.path for sf in ctx.files] + self.shared_files()
         sources = Locator(self.files, paths + [info.manifest])
         catalogs = i18n.catalog_files(locale, kit.project.locale_dirs)
@@ -291,9 +294,13 @@ class _Run:
                 continue
             rctx = RenderContext(kit, info, locale, sample, dict(values), email,
                                  parse_html(email.html), locator, translations, ctx.uses,
-                                 lambda v, n=name, lc=locale: kit.render(n, v, locale=lc),
+                                 functools.partial(self._render_values, name, locale),
                                  first_sample=i == 0)
             self.emit("rendered", rctx, name, locale)
+
+    def _render_values(self, name: str, locale: str, values: Any) -> Any:
+        """``values`` rendered as ``name`` in ``locale`` (rendered rules re-render with changes)."""
+        return self.kit.render(name, values, locale=locale)
 
     def render(self, name: str, values: Any, locale: str, info: Any, sample: str,
                sources: Locator) -> Any:
@@ -314,7 +321,7 @@ class _Run:
         for src in self.files.loaded():
             if src.path.suffix in SOURCE_SUFFIXES:
                 sups += suppressions(src)
-        by_target = {}
+        by_target: dict[tuple[str | None, int | None], list[Suppression]] = {}
         for s in sups:
             s.file = str(Path(s.file).resolve())
             by_target.setdefault((s.file, s.target), []).append(s)

@@ -77,7 +77,7 @@ def format_github(findings: Sequence[Finding], base: str | None = None) -> str:
     for f in findings:
         props = []
         if f.file:
-            props.append(f"file={escape_property(relpath(f.file, base))}")
+            props.append(f"file={escape_property(relpath(f.file, base) or f.file)}")
             if f.line:
                 props.append(f"line={f.line}")
                 if f.column:

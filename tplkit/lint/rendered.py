@@ -264,7 +264,7 @@ def image_alt(ctx: RenderContext) -> Iterable[Hit]:
             for path in ctx.locator.paths:
                 text = ctx.locator.files.get(path)
                 m = _IMAGE_TAG.search(text.text) if text else None
-                if m:
+                if m and text:
                     file, (line, col) = str(path), text.position(m.start())
                     break
         yield Hit(f"image {src.rsplit('/', 1)[-1][:60]!r} has no alt attribute (alt=\"\" if decorative)",
@@ -344,7 +344,8 @@ def button_contrast(ctx: RenderContext) -> Iterable[Hit]:
     """Button text against its background below WCAG AA (4.5:1)."""
     seen = set()
     for link in _buttons(ctx):
-        fg, bg = parse_color(link.color), parse_color(link.background)
+        background, color = link.background or "", link.color or ""
+        fg, bg = parse_color(color), parse_color(background)
         if fg is None or bg is None or (fg, bg) in seen:
             continue
         seen.add((fg, bg))
@@ -352,7 +353,7 @@ def button_contrast(ctx: RenderContext) -> Iterable[Hit]:
         if ratio < MIN_CONTRAST:
             yield Hit(f"button {' '.join(link.text.split())!r}: text {link.color} on {link.background} "
                       f"has contrast {ratio:.2f}:1 (WCAG AA needs {MIN_CONTRAST}:1)",
-                      **ctx.at("html", link.background.split()[0], link.color.split()[0],
+                      **ctx.at("html", background.split()[0], color.split()[0],
                                translated=False))
 
 

@@ -44,8 +44,9 @@ class SourceContext:
     uses: dict[str, tuple[str, int]] = field(default_factory=dict)  # name -> first (file, line)
 
     @property
-    def parsed(self) -> list[SourceFile]:
-        return [f for f in self.files if f.ast is not None]
+    def parsed(self) -> list[tuple[SourceFile, nodes.Template]]:
+        """The files that parse, each with its Jinja AST."""
+        return [(f, f.ast) for f in self.files if f.ast is not None]
 
 
 def parse_file(env: Any, path: Path, part: str, files: Files, template: str | None) -> SourceFile | None:
@@ -85,9 +86,9 @@ def template_context(kit: Any, name: str, files: Files) -> SourceContext:
                 ctx.files.append(sf)
     ctx.allowed = {*build_globals(name, kit.brand, i18n.SOURCE_LOCALE), *env.globals, "subject",
                    "preheader"}
-    for sf in ctx.parsed:
-        ctx.allowed |= _inherited_names(env, sf.ast)
-        for node in sf.ast.find_all(nodes.Name):
+    for sf, ast in ctx.parsed:
+        ctx.allowed |= _inherited_names(env, ast)
+        for node in ast.find_all(nodes.Name):
             if node.ctx == "load" and node.name not in ctx.uses:
                 ctx.uses[node.name] = (str(sf.src.path), node.lineno)
     return ctx
@@ -138,9 +139,9 @@ def undeclared_placeholder(ctx: SourceContext) -> Iterable[Hit]:
     if ctx.info is None:
         return
     declared = set(ctx.info.placeholders)
-    for sf in ctx.parsed:
-        for name in sorted(meta.find_undeclared_variables(sf.ast) - declared - ctx.allowed):
-            line = next((n.lineno for n in sf.ast.find_all(nodes.Name) if n.name == name), None)
+    for sf, ast in ctx.parsed:
+        for name in sorted(meta.find_undeclared_variables(ast) - declared - ctx.allowed):
+            line = next((n.lineno for n in ast.find_all(nodes.Name) if n.name == name), None)
             yield Hit(f"{name!r} is not a declared placeholder; declare it in template.toml "
                       f"[placeholders.{name}]", str(sf.src.path), line)
 
@@ -149,7 +150,7 @@ def unused_placeholder(ctx: SourceContext) -> Iterable[Hit]:
     """A declared placeholder that no part of the template uses."""
     if ctx.info is None or any(sf.ast is None for sf in ctx.files):
         return
-    used = set().union(*(meta.find_undeclared_variables(sf.ast) for sf in ctx.parsed))
+    used = set().union(*(meta.find_undeclared_variables(ast) for _, ast in ctx.parsed))
     for name in ctx.info.placeholders:
         if name not in used:
             pos = _manifest_line(ctx.manifest, name)
@@ -278,12 +279,12 @@ def mjml_invalid(ctx: BuildFailure) -> Iterable[Hit]:
         # the line itself, else the span, else its longest piece of text (maybe a translation)
         pieces = sorted((p.strip() for p in re.split(r"<[^>]*>|TPLSLOT\d+X", text)), key=len,
                         reverse=True)
-        found = ctx.locator.find(text, span, *[p for p in pieces if len(p) >= 8]) \
+        ffile, fline, fcol = ctx.locator.find(text, span, *[p for p in pieces if len(p) >= 8]) \
             if ctx.locator else (None, None, None)
         own = {str(p) for p in ctx.info.source_files()}
-        if found[0] and (line is None or found[0] in own):
-            file, line, col = found
-            src = ctx.locator.files.get(Path(file))
+        if ffile and fline and fcol and (line is None or ffile in own):
+            file, line, col = ffile, fline, fcol
+            src = ctx.locator.files.get(Path(ffile))
             indent = len(raw) - len(raw.lstrip())
             if text and src is not None and src.lines[line - 1][col - 1:].startswith(text):
                 col += max(0, gen_col - 1 - indent)  # the whole line matched: point at the span
