@@ -45,12 +45,11 @@ class Codegen:
     """Generates the fast render function for the parts of one compiled template."""
 
     def __init__(self, envs: Mapping[bool, Any], globals_: Mapping[str, Any],
-                 names: Sequence[str], filters: Sequence[str], label: str) -> None:
+                 names: Sequence[str], filters: Sequence[str]) -> None:
         self.envs = envs
         self.globals = dict(globals_)
         self.names = frozenset(names)
         self.filters = frozenset(filters)
-        self.label = label
         self.lines: list[str] = []
         self.skeleton: list[str] = []   # a part's static text, for collapsed()
         self.shows: list[str] = []      # and the locals it shows
@@ -353,7 +352,7 @@ def compile_parts(trees: Mapping[str, nodes.Template], envs: Mapping[bool, Any],
     so tracebacks and debuggers show it; :func:`origin` maps a line of it back to a part and
     a line of that part's runtime source.
     """
-    gen = Codegen(envs, globals_, names, filters, label)
+    gen = Codegen(envs, globals_, names, filters)
     gen.ns["_fin"] = envs[True].finalize
     gen.ns["_M"] = _M = object()  # "not computed yet" for lazy locals
     for part in PARTS:

@@ -61,10 +61,6 @@ class Placeholder:
     max_length: int | None = None
     default_from: str | None = None  # e.g. "brand.sla_hours", resolved per brand
 
-    @property
-    def optional(self) -> bool:
-        return not self.required
-
 
 def parse_placeholders(raw: Mapping[str, Any], *, file: str, template: str) -> dict[str, Placeholder]:
     """Build the placeholder table from the ``[placeholders]`` table of a manifest."""

@@ -11,7 +11,7 @@ from typing import Any
 
 from .text import collapse
 
-PARTS = ("subject", "preheader", "text")
+_EXACT_PARTS = ("subject", "preheader", "text")   # html is compared as a browser reads it
 
 
 def combinations(kit: Any, templates: Iterable[str] | None = None,
@@ -58,7 +58,7 @@ def canonical_html(html: str) -> list[tuple]:
 
 def assert_same_email(actual: Any, expected: Any, label: Any = "") -> None:
     """Subject, preheader and text identical; HTML identical as a browser reads it."""
-    for part in PARTS:
+    for part in _EXACT_PARTS:
         a, b = getattr(actual, part), getattr(expected, part)
         assert a == b, f"{label}: {part} differs:\n{a!r}\n!=\n{b!r}"
     assert canonical_html(actual.html) == canonical_html(expected.html), f"{label}: html differs"
