@@ -35,9 +35,10 @@ class RenderedEmail:
     headers: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod
-    def _of(cls, template: str, locale: str, requested_locale: str | None, warnings: tuple[str, ...],
-            headers: Mapping[str, str], subject: str, preheader: str, html: str,
-            text: str) -> RenderedEmail:
+    def from_parts(cls, template: str, locale: str, requested_locale: str | None,
+                   warnings: tuple[str, ...],
+                   headers: Mapping[str, str], subject: str, preheader: str, html: str,
+                   text: str) -> RenderedEmail:
         """The same as the constructor, without its per-field ``object.__setattr__`` calls
         (a third of the time): :meth:`tplkit.Kit.render` builds one per message."""
         email = object.__new__(cls)
