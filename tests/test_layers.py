@@ -51,3 +51,11 @@ def test_only_the_cli_package_imports_click():
         if bad:
             offenders.append(f"{rel}: {sorted(bad)}")
     assert offenders == []
+
+
+def test_import_tplkit_leaves_the_compiler_unloaded():
+    """`import tplkit` (and so `tplkit --help`) does not import the compiler; it loads on first use."""
+    code = ("import sys, tplkit; print(sorted(m for m in sys.modules if m in "
+            "('tplkit.compile', 'tplkit.buildpass', 'tplkit.codegen', 'tplkit.build', 'mjml', 'premailer')))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]", out.stdout

@@ -7,19 +7,19 @@ import threading
 import warnings
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import i18n
-from .build import read_manifest
-from .buildpass import BuildEnvironment
-from .compile import render_naive
-from .compiled import Compiled
 from .config import Brand, Project, load_project
 from .errors import LocaleWarning, TemplateSourceError
 from .render import RenderedEmail
 from .schema import Schema, coerce
 from .sources import BuildSource, SourceTree, TemplateSource, is_stale
 from .store import Store, TemplateInfo
+
+if TYPE_CHECKING:  # the compiler is imported when first used (see tplkit.sources)
+    from .buildpass import BuildEnvironment
+    from .compiled import Compiled
 
 
 class Kit:
@@ -54,6 +54,8 @@ class Kit:
         artefacts, or (when its sources are on this machine and ``check_sources``) older than
         its sources raises :class:`~tplkit.TplkitError`.
         """
+        from .build import read_manifest
+
         manifest = read_manifest(build_dir, check_sources=check_sources)
         kit = cls(None, strict=strict, settings={"brand": manifest["brand"],
                                                  "default_locale": manifest["default_locale"],
@@ -183,6 +185,8 @@ class Kit:
 
         Slow; it exists as the correctness oracle for :meth:`render` and for benchmarks.
         """
+        from .compile import render_naive
+
         if isinstance(self.source, BuildSource):
             raise self.source.sources_needed("render_naive")
         neg = self.negotiate(locale)

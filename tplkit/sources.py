@@ -11,19 +11,21 @@ import os
 import threading
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any, Protocol
-
-from jinja2 import ChoiceLoader, FileSystemLoader, PrefixLoader
+from typing import TYPE_CHECKING, Any, Protocol
 
 from . import i18n
-from .build import load_compiled, template_info
-from .buildpass import BuildEnvironment
-from .compile import compile_template
-from .compiled import Compiled
 from .config import Project
 from .errors import TplkitError
 from .schema import Schema
 from .store import Store, TemplateInfo
+
+if TYPE_CHECKING:
+    from .buildpass import BuildEnvironment
+    from .compiled import Compiled
+
+# The compiler (compile, buildpass, codegen) and the build reader are imported when first
+# used, not with the kit: `import tplkit` and `tplkit --help` stay light, and a worker that
+# loads a build never imports the compiler.
 
 Fingerprint = tuple[int, int, int] | None
 
@@ -66,6 +68,10 @@ class SourceTree:
 
     def environment(self, locale: str) -> BuildEnvironment:
         """One sandboxed build-pass environment per locale (a new one when its catalog changed)."""
+        from jinja2 import ChoiceLoader, FileSystemLoader, PrefixLoader
+
+        from .buildpass import BuildEnvironment
+
         with self._lock:
             catalog = i18n.load_catalog(locale, self.project.locale_dirs)
             env = self._envs.get(locale)
@@ -77,6 +83,8 @@ class SourceTree:
             return env
 
     def compile(self, name: str, locale: str, *, stale: Compiled | None = None) -> Compiled:
+        from .compile import compile_template
+
         info = self.template(name)
         env = self.environment(locale)
         if stale is not None and env.cache is not None:
@@ -103,6 +111,8 @@ class BuildSource:
         return sorted(self.manifest["templates"])
 
     def template(self, name: str) -> TemplateInfo:
+        from .build import template_info
+
         return template_info(self.folder, self.manifest, name)
 
     def environment(self, locale: str) -> BuildEnvironment:
@@ -113,6 +123,8 @@ class BuildSource:
             self.template(name)  # TemplateNotFound for an unknown name
             raise TplkitError(f"the build {self.folder} has no {name}/{locale}",
                               template=name, locale=locale)
+        from .build import load_compiled
+
         return load_compiled(self.folder, name, locale)
 
     def sources_needed(self, what: str) -> TplkitError:
