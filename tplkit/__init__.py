@@ -5,16 +5,18 @@
 >>> email = kit.render("acknowledgement", kit.template("acknowledgement").sample_for("uk"), locale="uk-UA")
 """
 from .errors import (
-                     CatalogError,
-                     ConfigError,
-                     HeaderError,
-                     LocaleWarning,
-                     PlaceholderError,
-                     Problem,
-                     SecurityError,
-                     TemplateNotFound,
-                     TemplateSourceError,
-                     TplkitError,
+    CatalogError,
+    ConfigError,
+    HeaderError,
+    LocaleWarning,
+    MjmlError,
+    PlaceholderError,
+    Problem,
+    SecurityError,
+    TemplateNotFound,
+    TemplateSourceError,
+    TomlError,
+    TplkitError,
 )
 from .kit import Kit
 from .render import RenderedEmail
@@ -22,5 +24,5 @@ from .schema import Money, Placeholder
 
 __all__ = ["Kit", "RenderedEmail", "Placeholder", "Money", "Problem", "TplkitError",
            "PlaceholderError", "TemplateNotFound", "TemplateSourceError", "SecurityError",
-           "CatalogError", "ConfigError", "HeaderError", "LocaleWarning"]
+           "CatalogError", "ConfigError", "HeaderError", "LocaleWarning", "MjmlError", "TomlError"]
 __version__ = "0.1.0"

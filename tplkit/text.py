@@ -10,7 +10,7 @@ Runtime statements of the compiled template (opaque slot tokens standing alone b
 elements) are kept in place so that conditional blocks stay conditional in the text part.
 
 A line holding values is wrapped per message, after the values are in: :class:`LinePlan`
-and :func:`greedy` make that cheap (see :mod:`tplkit.runtime`), and :func:`finish_text`
+and :func:`greedy` make that cheap (see :mod:`tplkit.textgen`), and :func:`finish_text`
 is the reference they equal.
 """
 from __future__ import annotations
@@ -165,7 +165,7 @@ TEXTWRAP_SPACE = re.compile(r"[\t\n\x0b\x0c\r]|  |(?:^| )[^\S ]+(?= |$)")
 
 
 # The test behind simple(), as source on a string ``{s}``: simple() is built from it and the
-# generated render code inlines it per value (tplkit.runtime), so the two cannot drift apart.
+# generated render code inlines it per value (tplkit.codegen), so the two cannot drift apart.
 SIMPLE_TEST = ("({s}.strip() == {s} != '' and "
                "({s}.isprintable() and '  ' not in {s} or _tw_space({s}) is None))")
 
@@ -194,7 +194,7 @@ class LinePlan:
 
     The line is ``head + runs[0] + inners[0] + runs[1] + ... + runs[-1] + rest``. Each
     run is a list of static strings and value indexes. The generated render code (see
-    :mod:`tplkit.runtime`) does the per-message part; the result equals :func:`rewrap`
+    :mod:`tplkit.textgen`) does the per-message part; the result equals :func:`rewrap`
     of the whole line whenever ``fast`` holds and every value is :func:`simple`, and
     the code takes :func:`rewrap` otherwise.
     """

@@ -46,7 +46,7 @@ class Rule:
     """A registered rule: stable kebab-case id, default severity, layer and check function.
 
     Layers: ``project`` (once), ``source`` (per template or shared file), ``catalog`` (per
-    catalog file), ``compile`` (per failed compilation), ``rendered`` (per template × locale ×
+    catalog file), ``build`` (per failed compilation or render), ``rendered`` (per template × locale ×
     sample) and ``meta`` (produced by the engine itself).
     """
 
