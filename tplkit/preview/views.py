@@ -127,9 +127,13 @@ def _attrs(tag: str) -> dict[str, str]:
     return p.attrs
 
 
-def _px(value: str | None) -> str | None:
-    m = re.match(r"\s*(\d+)(px)?\s*$", value or "")
-    return f"{m.group(1)}px" if m else None
+def _size(attr: str | None, style: str, prop: str) -> str | None:
+    """An image's width or height: the attribute (``240`` or ``100%``), else its inline style."""
+    m = re.match(r"\s*(\d+(?:\.\d+)?)(px|%)?\s*$", attr or "")
+    if m:
+        return m.group(1) + (m.group(2) or "px")
+    m = re.search(rf"(?<![-\w]){prop}\s*:\s*(\d+(?:\.\d+)?(?:px|%))", style)
+    return m.group(1) if m else None
 
 
 def images_off(html: str) -> str:
@@ -137,8 +141,8 @@ def images_off(html: str) -> str:
     def box(m: re.Match) -> str:
         a = _attrs(m.group(0))
         style = _html.unescape(a.get("style", ""))
-        width = _px(a.get("width")) or (re.search(r"(?<![-\w])width\s*:\s*(\d+px)", style) or [None, None])[1]
-        height = _px(a.get("height"))
+        width = _size(a.get("width"), style, "width")
+        height = _size(a.get("height"), style, "height")
         alt = a.get("alt")
         size = (f"width:{width};max-width:100%;" if width else "") + (f"height:{height};" if height else "")
         label = _html.escape(alt) if alt else "&#8203;"
