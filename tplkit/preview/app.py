@@ -26,6 +26,7 @@ from __future__ import annotations
 import hmac
 import json
 import os
+import re
 import secrets
 import threading
 from collections import defaultdict
@@ -36,6 +37,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import jinja2
+from markupsafe import Markup, escape
 
 from .. import i18n
 from ..config import builtin_root
@@ -164,6 +166,7 @@ class PreviewApp:
                                         autoescape=True, undefined=jinja2.StrictUndefined,
                                         trim_blocks=True, lstrip_blocks=True)
         self.pages.filters["shortpath"] = self.shortpath
+        self.pages.filters["wbr"] = wbr
 
     def shortpath(self, file: str | None) -> str:
         """A finding's file relative to the project (or the built-ins), as a reader knows it."""
@@ -309,7 +312,9 @@ class PreviewApp:
 
     def _page(self, page: str, fp: Fingerprint, status: int = 200, **values: Any) -> Response:
         html = self.pages.get_template(page).render(version=fp.version, **values)
-        return Response(status, html.encode("utf-8"), headers={"Content-Security-Policy": PAGE_CSP})
+        # same-origin: the browser then sends our Origin with the test-send form (checked by the server)
+        return Response(status, html.encode("utf-8"), headers={"Content-Security-Policy": PAGE_CSP,
+                                                                "Referrer-Policy": "same-origin"})
 
     def _selection(self, kit: Kit, name: str, query: Mapping[str, str]) -> Selection:
         if name not in kit.template_names():
@@ -541,6 +546,16 @@ class PreviewApp:
             return None
         lo, hi = max(1, error.line - 2), min(len(lines), error.line + 2)
         return [(n, lines[n - 1], n == error.line) for n in range(lo, hi + 1)]
+
+
+_BREAK_AFTER = re.compile(r"([/|?&=,]+)")
+
+
+def wbr(value: Any) -> Markup:
+    """``value`` escaped, with line-break chances after ``/ | ? & = ,`` (URLs, paths, choice
+    lists), so a long value wraps at its separators instead of widening the page or breaking
+    inside a word."""
+    return Markup(_BREAK_AFTER.sub(r"\1<wbr>", str(escape(value))))
 
 
 def smtp_settings(kit: Kit) -> dict[str, Any]:
