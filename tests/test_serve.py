@@ -282,7 +282,7 @@ def test_lint_findings_for_the_combination(app):
     """The page lists the lint findings of its template and locale (and template-wide ones)."""
     ar = text(app.handle("/t/hello?locale=ar"))
     assert "a finding for hello in Arabic" in ar and "a finding for hello in every locale" in ar
-    assert '<code class="file">hello/body.mjml:6</code>' in ar
+    assert '<code class="file">hello/<wbr>body.mjml:6</code>' in ar
     en = text(app.handle("/t/hello?locale=en"))
     assert "a finding for hello in Arabic" not in en and "a finding for hello in every locale" in en
     assert 'id="findings-none"' in text(app.handle("/t/acknowledgement?locale=en"))

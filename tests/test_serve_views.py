@@ -139,7 +139,8 @@ def test_catalog_findings_reach_the_page_and_the_grid():
     assert [f.rule for f in findings] == ["plural-forms"]
     page = body(app.handle("/t/apology?locale=es"))
     listed = re.search(r'<ul class="findings" id="catalog-findings">(.*?)</ul>', page, re.DOTALL).group(1)
-    assert 'data-rule="plural-forms"' in listed and "locales/es/LC_MESSAGES/tplkit.po:15" in listed
+    assert 'data-rule="plural-forms"' in listed
+    assert "locales/es/LC_MESSAGES/tplkit.po:15" in listed.replace("<wbr>", "")
     assert escape(findings[0].message) in listed
     assert 'id="catalog-findings"' not in body(app.handle("/t/apology?locale=uk"))
     index = body(app.handle("/"))
