@@ -131,23 +131,50 @@ def test_tabs_show_source_headers_and_text(app, kit):
 # --- lint ---------------------------------------------------------------------------------
 
 
-def test_catalog_findings_reach_the_page_and_the_grid():
-    """A broken .po (es, wrong plural count) is listed on every es page and counted on the grid."""
+@pytest.fixture
+def es_project(tmp_path) -> Path:
+    """The fixture project plus an es catalog written for Babel's older Spanish plural rule
+    (a catalog finding) that lacks the templates' messages (findings in template files)."""
+    project = tmp_path / "p"
+    shutil.copytree(PROJECT, project)
+    (project / "locales" / "es" / "LC_MESSAGES").mkdir(parents=True)
+    shutil.copy(FIXTURES / "es-older-rule.po", project / "locales" / "es" / "LC_MESSAGES" / "tplkit.po")
+    config = project / "tplkit.toml"
+    config.write_text(config.read_text().replace('locales = ["en", "ar"]', 'locales = ["en", "ar", "es"]'))
+    return project
+
+
+def test_catalog_findings_reach_the_page_and_the_grid(es_project):
+    """Findings in the es .po are listed on every es page and counted in the grid's catalogs row;
+    a message missing from it is listed (and counted) with the template that uses it."""
     from tplkit.lint import lint
 
-    app = PreviewApp(None)
-    findings = [f for f in lint(tplkit.Kit()) if f.template is None and f.locale == "es"]
-    assert [f.rule for f in findings] == ["plural-forms"]
-    page = body(app.handle("/t/apology?locale=es"))
+    app = PreviewApp(es_project)
+    _, kit, _ = app.state()
+    every = lint(kit)
+    po = [f for f in every if f.locale == "es" and f.file and f.file.endswith(".po")]
+    assert {f.rule for f in po} == {"plural-forms", "stale-message"}
+    hello_dir = kit.store.folder("hello").resolve()
+    hello = [f for f in every if f.locale in ("es", None) and (
+        f.template == "hello" or (f.file and Path(f.file).is_relative_to(hello_dir)))]
+    assert any("missing from the 'es' catalog" in f.message for f in hello)
+    page = body(app.handle("/t/hello?locale=es"))
     listed = re.search(r'<ul class="findings" id="catalog-findings">(.*?)</ul>', page, re.DOTALL).group(1)
-    assert 'data-rule="plural-forms"' in listed
-    assert "locales/es/LC_MESSAGES/tplkit.po:15" in listed.replace("<wbr>", "")
-    assert escape(findings[0].message) in listed
-    assert 'id="catalog-findings"' not in body(app.handle("/t/apology?locale=uk"))
+    assert listed.count("<li ") == len(po)
+    for f in po:
+        assert escape(f.message) in listed
+    assert "locales/es/LC_MESSAGES/tplkit.po:5" in listed.replace("<wbr>", "")
+    own = re.search(r'<ul class="findings" id="findings">(.*?)</ul>', page, re.DOTALL).group(1)
+    assert own.count("<li ") == len(hello)
+    assert escape("'Hello %(name)s' is used by a template but missing from the 'es' catalog") in own
+    assert 'id="catalog-findings"' not in body(app.handle("/t/hello?locale=ar"))
     index = body(app.handle("/"))
     row = re.search(r'<tr class="catalogs" id="catalog-row">(.*?)</tr>', index, re.DOTALL).group(1)
-    assert re.search(r'data-locale="es" data-catalog-lint="1"', row)
-    assert re.search(r'data-locale="uk" data-catalog-lint="0"', row)
+    assert re.search(rf'data-locale="es" data-catalog-lint="{len(po)}"', row)
+    assert re.search(r'data-locale="ar" data-catalog-lint="0"', row)
+    cell = re.search(r'<tr data-template="hello">.*?data-locale="es" data-status="ok"\s+data-lint="(\d+)"',
+                     index, re.DOTALL)
+    assert int(cell.group(1)) == len(hello)
 
 
 def test_page_lists_exactly_the_linters_findings_for_the_combination(app):
