@@ -154,6 +154,7 @@ class PreviewApp:
         self.root = Path(project).expanduser().resolve() if project is not None else None
         self._lock = threading.Lock()
         self._lint_lock = threading.Lock()
+        self._pot_lock = threading.Lock()   # message extraction does not wait for a lint run
         self._settings: str | None = None
         self._kit: Kit | None = None
         self._kit_error: TplkitError | None = None
@@ -229,7 +230,7 @@ class PreviewApp:
 
     def pot(self, kit: Kit, fp: Fingerprint) -> Any:
         """Every message of the project's templates (re-extracted when a file changes)."""
-        with self._lint_lock:
+        with self._pot_lock:
             if self._pot is None or self._pot[0] != fp.version:
                 self._pot = (fp.version, extract_all(kit))
             return self._pot[1]
