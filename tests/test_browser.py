@@ -420,3 +420,26 @@ def test_spam_and_compatibility_panels(page, server):
     expect(item).to_contain_text("Gmail (web)")
     expect(item).to_contain_text("showcase/body.mjml:")
     shot(page, "showcase-compat")
+
+
+def test_an_email_with_scripts_runs_none_of_them(browser, project, tmp_path):
+    """The same-origin frame (needed to measure the email) still runs no script: a template's
+    <script> and onerror handler leave the page (and its test-send token) untouched."""
+    copy = tmp_path / "hostile-project"
+    shutil.copytree(project, copy)
+    shutil.copytree(HERE / "fixtures" / "serve" / "views" / "hostile", copy / "templates" / "hostile")
+    ctx, page = new_page(browser)
+    try:
+        with running(PreviewApp(copy)) as srv:
+            page.goto(srv.url + "t/hostile")
+            m = fitted_frame(page)
+            html = page.request.get(srv.url + "t/hostile/email.html").text()
+            assert "<script>" in html and "onerror=" in html   # it reached the email as written
+            assert m["scripts"] == 1                           # present in the document...
+            assert page.title() == "hostile · tplkit preview"  # ...but it did not run
+            assert page.evaluate("() => window.pwned") is None
+            assert page.frame_locator("#email").locator("body").evaluate(
+                "b => b.dataset.pwned || ''") == ""
+            shot(page, "hostile")
+    finally:
+        ctx.close()

@@ -391,3 +391,13 @@ def test_compat_slim_keeps_reported_clients_only():
                                "fetched": "2026-02-03", "api_version": "1"}
     assert out["features"]["css-x"]["stats"] == {"gmail": {"ios": {"1": "y"}}}
     assert json.loads(json.dumps(out)) == out
+
+
+def test_wrapping_filter_escapes_and_only_adds_break_chances():
+    """wbr() escapes its value and adds <wbr> only after URL/path/list separators."""
+    from tplkit.preview.app import wbr
+
+    assert str(wbr("https://x.example/a?b=1&c=2")) == (
+        "https://<wbr>x.example/<wbr>a?<wbr>b=<wbr>1&amp;<wbr>c=<wbr>2")
+    assert str(wbr("<script>x|y</script>")) == "&lt;script&gt;x|<wbr>y&lt;/<wbr>script&gt;"
+    assert str(wbr("customer_name")) == "customer_name"

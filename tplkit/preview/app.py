@@ -556,7 +556,8 @@ def wbr(value: Any) -> Markup:
     """``value`` escaped, with line-break chances after ``/ | ? & = ,`` (URLs, paths, choice
     lists), so a long value wraps at its separators instead of widening the page or breaking
     inside a word."""
-    return Markup(_BREAK_AFTER.sub(r"\1<wbr>", str(escape(value))))
+    pieces = _BREAK_AFTER.split(str(value))   # odd indexes are the separators
+    return Markup("").join(escape(p) + (Markup("<wbr>") if i % 2 else "") for i, p in enumerate(pieces))
 
 
 def smtp_settings(kit: Kit) -> dict[str, Any]:
