@@ -60,8 +60,8 @@ def fake_lint_module(findings=FAKE_FINDINGS, fail: bool = False) -> types.Module
     def lint(kit, templates=None, locales=None):
         if fail:
             raise RuntimeError("rule exploded")
-        return [f for f in findings if (f.template in templates or f.template is None)
-                and (f.locale is None or f.locale in locales)]
+        return [f for f in findings if (not templates or f.template in templates or f.template is None)
+                and (not locales or f.locale is None or f.locale in locales)]
 
     mod.lint = lint
     return mod
@@ -126,7 +126,7 @@ def test_index_lists_every_template_with_category_and_description(app, fixture_k
         if name == "bad-manifest":
             continue   # see test_broken_manifest_is_shown_on_index_and_page
         info = fixture_kit.template(name)
-        assert esc(info.description) in body and f"<td>{esc(info.category)}</td>" in body
+        assert esc(info.description) in body and f'<td class="cat">{esc(info.category)}</td>' in body
     assert re.search(r'href="/t/hello">hello</a>\s*<span class="badge">project</span>', body)
 
 
@@ -160,18 +160,20 @@ def test_template_page_shows_the_email_as_an_inbox_would(app, fixture_kit):
 
 
 def test_email_is_isolated_in_a_sandboxed_iframe_with_strict_csp(app, fixture_kit):
-    """The HTML is only in a sandbox="" iframe, served from its own URL with a CSP that forbids scripts."""
+    """The HTML is only in an iframe sandboxed without scripts (same origin, so the page can measure
+    its height), served from its own URL with a CSP that forbids scripts and repeats the sandbox."""
     body = text(app.handle("/t/hello?locale=ar"))
     frames = re.findall(r"<iframe[^>]*>", body)
     assert len(frames) == 1
-    assert 'sandbox=""' in frames[0] and "allow-scripts" not in body and "allow-same-origin" not in body
+    assert 'sandbox="allow-same-origin"' in frames[0] and "allow-scripts" not in body
     src = html.unescape(re.search(r'src="([^"]+)"', frames[0]).group(1))
     assert src == "/t/hello/email.html?locale=ar"
     resp = app.handle(src)
     assert resp.status == 200
     assert text(resp) == fixture_kit.render("hello", fixture_kit.template("hello").sample, locale="ar").html
     csp = resp.all_headers()["Content-Security-Policy"]
-    assert "default-src 'none'" in csp and "script-src" not in csp and csp.endswith("sandbox")
+    assert "default-src 'none'" in csp and "script-src" not in csp
+    assert csp.endswith("; sandbox allow-same-origin") and "allow-scripts" not in csp
     assert resp.all_headers()["X-Content-Type-Options"] == "nosniff"
     page_csp = app.handle("/t/hello").all_headers()["Content-Security-Policy"]
     assert "script-src 'self'" in page_csp and "unsafe-inline" not in page_csp
@@ -210,17 +212,19 @@ def test_sample_switcher_and_placeholder_table(app, fixture_kit):
     em = fixture_kit.render("hello", fixture_kit.template("hello").samples["big-order"], locale="en")
     assert "€1,250.00" in em.text and esc(em.text) in body
     table = re.search(r'<table class="placeholders".*?</table>', body, re.DOTALL).group(0)
-    assert "<code>customer_name</code>" in table and "<code>order_total</code>" in table
-    assert "<td>money</td>" in table and "Who the email is for." in table
+    assert '<code class="name">customer_name</code>' in table
+    assert '<code class="name">order_total</code>' in table
+    assert '<td data-label="type">money</td>' in table and "Who the email is for." in table
     assert app.handle("/t/hello?sample=nope").status == 404
 
 
 def test_desktop_and_mobile_widths(app):
-    """The iframe is 600 px wide by default and 375 px in the mobile view."""
+    """The iframe is 600 px wide by default, 375 px in the mobile view and 320 px in the narrow one."""
     assert 'width="600"' in text(app.handle("/t/hello"))
-    mobile = text(app.handle("/t/hello?view=mobile"))
-    assert 'width="375"' in mobile and 'class="frame mobile"' in mobile
-    assert "view=mobile" in re.search(r"<iframe[^>]*>", mobile).group(0)
+    for view, px in (("mobile", 375), ("narrow", 320)):
+        page = text(app.handle(f"/t/hello?view={view}"))
+        assert f'width="{px}"' in page and f'class="frame {view} mode-email"' in page
+        assert f"view={view}" in re.search(r"<iframe[^>]*>", page).group(0)
     assert app.handle("/t/hello?view=tablet").status == 404
 
 
@@ -233,20 +237,24 @@ def test_edited_context_rerenders(app):
 
 
 def test_context_problems_are_shown_inline_all_of_them(app, fixture_kit):
-    """A bad context lists every placeholder problem on the page (no crash, no email frame)."""
+    """A bad context lists every placeholder problem on the page, beside the last good email."""
     bad = {"order_total": "lots", "custmer_name": "Zaid"}
     with pytest.raises(PlaceholderError) as exc:
         fixture_kit.render("hello", bad, locale="en")
     resp = app.handle(f"/t/hello?ctx={quote(json.dumps(bad))}")
     body = text(resp)
-    assert resp.status == 200 and "<iframe" not in body
+    assert resp.status == 200 and "<iframe" in body
+    assert "Showing the last good rendering of hello/en" in body
     problems = re.search(r'<div class="error" id="problems">(.*?)</div>', body, re.DOTALL).group(1)
     assert f"{len(exc.value.problems)} problems with this context" in problems
     assert len(exc.value.problems) == 3
     for p in exc.value.problems:
         assert f"<li>{esc(str(p))}</li>" in problems
-    assert re.search(r'<tr class="bad">\s*<td><code>customer_name</code><div class="why">', body)
-    assert app.handle(f"/t/hello/email.html?ctx={quote(json.dumps(bad))}").status == 422
+    assert re.search(r'<tr class="bad">\s*<td data-label="name"><code class="name">customer_name</code>'
+                     r'<div class="why">', body)
+    frame = app.handle(f"/t/hello/email.html?ctx={quote(json.dumps(bad))}")
+    assert frame.status == 200 and frame.headers["X-Tplkit-Stale"] == "last good rendering"
+    assert "Hello Layla" in text(frame)
 
 
 def _json_error(ctx: str) -> str:
@@ -274,7 +282,7 @@ def test_lint_findings_for_the_combination(app):
     """The page lists the lint findings of its template and locale (and template-wide ones)."""
     ar = text(app.handle("/t/hello?locale=ar"))
     assert "a finding for hello in Arabic" in ar and "a finding for hello in every locale" in ar
-    assert "<code>hello/body.mjml:6</code>" in ar
+    assert '<code class="file">hello/<wbr>body.mjml:6</code>' in ar
     en = text(app.handle("/t/hello?locale=en"))
     assert "a finding for hello in Arabic" not in en and "a finding for hello in every locale" in en
     assert 'id="findings-none"' in text(app.handle("/t/acknowledgement?locale=en"))
@@ -287,7 +295,7 @@ def test_broken_template_shows_its_error_and_the_rest_works(app):
     assert f'<div class="where">{PROJECT / "templates" / "broken" / "body.mjml"}:5</div>' in err
     assert "template syntax error" in err
     assert '<span class="hit"><span class="ln">5</span>' in err    # the offending line is shown
-    assert "<code>customer_name</code>" in body                     # the manifest still is
+    assert '<code class="name">customer_name</code>' in body        # the manifest still is
     assert app.handle("/t/hello").status == 200 and "<iframe" in text(app.handle("/t/hello"))
 
 
@@ -296,7 +304,7 @@ def test_broken_manifest_is_shown_on_index_and_page(app):
     manifest = PROJECT / "templates" / "bad-manifest" / "template.toml"
     index = text(app.handle("/"))
     row = re.search(r'<tr data-template="bad-manifest">(.*?)</tr>', index, re.DOTALL).group(1)
-    assert '<td class="bad">broken</td>' in row and f"{manifest}:2:12: invalid TOML" in row
+    assert '<td class="cat bad">broken</td>' in row and f"{manifest}:2:12: invalid TOML" in row
     body = text(app.handle("/t/bad-manifest?locale=ar"))
     assert f'<div class="where">{manifest}:2:12</div>' in body
     assert '<span class="hit"><span class="ln">2</span>category = test' in body
@@ -337,7 +345,8 @@ def test_lint_failure_is_a_note(monkeypatch):
 
 
 def test_real_lint_runs_on_the_preview():
-    """With the real tplkit.lint, the page shows exactly the findings lint returns for the combination."""
+    """With the real tplkit.lint, the page shows exactly the findings lint(kit) returns for the
+    combination: the template's, its locale's catalog and the project-wide ones."""
     try:
         from tplkit.lint import lint
     except ImportError:
@@ -346,7 +355,13 @@ def test_real_lint_runs_on_the_preview():
     body = text(app.handle("/t/hello?locale=ar"))
     assert "lint failed" not in body and "lint unavailable" not in body
     _, kit, _ = app.state()
-    findings = [f for f in lint(kit, templates=["hello"], locales=["ar"]) if f.locale in (None, "ar")]
+    folders = {n: kit.store.folder(n).resolve() for n in kit.template_names() if n != "bad-manifest"}
+
+    def owner(f):
+        return f.template or next((n for n, d in folders.items()
+                                   if f.file and Path(f.file).is_relative_to(d)), None)
+
+    findings = [f for f in lint(kit) if f.locale in (None, "ar") and owner(f) in ("hello", None)]
     assert body.count("<li class=") == len(findings)
     for f in findings:
         assert esc(f.message) in body
@@ -399,7 +414,7 @@ def test_http_server_serves_pages_and_refuses_traversal(live_server):
     req = urllib.request.Request(live_server.url + "t/hello", method="POST", data=b"x")
     with pytest.raises(urllib.error.HTTPError) as exc:
         urllib.request.urlopen(req, timeout=10)
-    assert exc.value.code == 501
+    assert exc.value.code == 405
 
 
 def test_http_server_checks_host_header(live_server):

@@ -10,16 +10,25 @@ Routes (nothing else is served; names are checked against ``kit.template_names()
 ``/t/<name>``               one template: inbox view, email, text part, context editor, lint
 ``/t/<name>/email.html``    the email's HTML alone (strict CSP; shown in a sandboxed iframe)
 ``/t/<name>/email.eml``     the email as a download
+``/t/<name>/send``          POST: a test send to the project's SMTP server (``[preview] smtp``)
 ``/_version``               fingerprint of the watched files (pages poll it to live-reload)
 ``/static/<asset>``         the page's own CSS and JavaScript (a fixed list)
 
 Query parameters: ``locale``, ``sample``, ``ctx`` (edited context as JSON), ``view``
-(``desktop`` or ``mobile``). Everything is a GET: the pages change nothing on disk.
+(``desktop`` 600 px, ``mobile`` 375 px, ``narrow`` 320 px), ``mode`` (how a client shows it:
+``email``, ``dark-invert``, ``dark-own``, ``images-off``), ``tab`` (the panel under the email:
+``text``, ``source``, ``headers``, ``compat``, ``spam``) and ``marks=0`` (no highlighting of
+untranslated text). The pages change nothing on disk; the one POST (a test send) only talks
+to the SMTP server the project configured (loopback unless configured otherwise).
 """
 from __future__ import annotations
 
 import contextlib
+import hmac
 import json
+import os
+import re
+import secrets
 import threading
 from collections import defaultdict
 from collections.abc import Mapping
@@ -29,28 +38,36 @@ from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import jinja2
+from markupsafe import Markup, escape
 
 from .. import i18n
 from ..config import builtin_root
 from ..errors import PlaceholderError, TplkitError
 from ..kit import Kit
-from ..send import default_sender
+from ..send import DEFAULT_SMTP, default_sender
+from . import compat, spam, views
+from .untranslated import extract_all, untranslated
 from .watch import Fingerprint, fingerprint
 
 HERE = Path(__file__).resolve().parent
 ASSETS = {"preview.css": "text/css; charset=utf-8", "preview.js": "text/javascript; charset=utf-8"}
-VIEWS = {"desktop": 600, "mobile": 375}
+VIEWS = {"desktop": 600, "mobile": 375, "narrow": 320}
+TABS = {"text": "Plain text", "source": "HTML source", "headers": "Headers", "compat": "Compatibility",
+        "spam": "Spam score"}
 PREVIEW_TO = "customer@example.com"
+MAX_POST = 256 * 1024
 
 # The app's own pages: scripts and styles only from this server, framed by nobody.
 PAGE_CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
             "frame-src 'self'; connect-src 'self'; form-action 'self'; base-uri 'none'; "
             "frame-ancestors 'none'")
 # A rendered email: no scripts, no forms, no plugins; remote images are allowed (logos).
-# ``sandbox`` repeats the iframe's sandbox for anyone opening the URL directly.
+# ``sandbox allow-same-origin`` repeats the iframe's sandbox for anyone opening the URL
+# directly: without ``allow-scripts`` nothing in the email runs, and the same origin lets
+# the preview page (never the email) measure the email's height to fit the frame to it.
 EMAIL_CSP = ("default-src 'none'; img-src https: http: data:; style-src 'unsafe-inline'; "
              "font-src https: data:; base-uri 'none'; form-action 'none'; "
-             "frame-ancestors 'self'; sandbox")
+             "frame-ancestors 'self'; sandbox allow-same-origin")
 COMMON_HEADERS = {"X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer",
                   "Cache-Control": "no-store"}
 
@@ -70,21 +87,35 @@ class Response:
 
 @dataclass(frozen=True)
 class Selection:
-    """What a template page shows: template, locale, sample or edited context, width."""
+    """What a template page shows: template, locale, sample or edited context, width, view."""
 
     name: str
     locale: str
     sample: str | None
     ctx: str | None
     view: str
+    mode: str = "email"
+    tab: str = "text"
+    marks: bool = True
+
+    def params(self, **changes: Any) -> dict[str, str]:
+        """The query parameters of this selection (defaults left out), with ``changes``."""
+        params: dict[str, Any] = {"locale": self.locale, "sample": self.sample, "ctx": self.ctx,
+                                  "view": self.view, "mode": self.mode, "tab": self.tab,
+                                  "marks": None if self.marks else "0"}
+        params.update(changes)
+        for key, default in (("view", "desktop"), ("mode", "email"), ("tab", "text")):
+            if params[key] == default:
+                params[key] = None
+        if params["marks"] is False:
+            params["marks"] = "0"
+        elif params["marks"] is True:
+            params["marks"] = None
+        return {k: v for k, v in params.items() if v is not None}
 
     def url(self, suffix: str = "", **changes: Any) -> str:
         """This selection's URL (with ``changes``), for ``/t/<name>`` + ``suffix``."""
-        params = {"locale": self.locale, "sample": self.sample, "ctx": self.ctx, "view": self.view}
-        params.update(changes)
-        if params["view"] == "desktop":
-            params["view"] = None
-        query = urlencode({k: v for k, v in params.items() if v is not None})
+        query = urlencode(self.params(**changes))
         return f"/t/{self.name}{suffix}" + (f"?{query}" if query else "")
 
 
@@ -96,6 +127,16 @@ class Rendering:
     context: dict | None = None
     problems: list[Any] = field(default_factory=list)   # context problems, shown inline
     error: TplkitError | None = None                     # the template itself is broken
+
+
+@dataclass
+class LintView:
+    """Lint findings sorted to where the pages show them."""
+
+    cells: dict[tuple[str, str], list] = field(default_factory=lambda: defaultdict(list))
+    catalogs: dict[str, list] = field(default_factory=lambda: defaultdict(list))
+    general: list = field(default_factory=list)
+    note: str | None = None
 
 
 class NotFound(Exception):
@@ -114,14 +155,30 @@ class PreviewApp:
         self.root = Path(project).expanduser().resolve() if project is not None else None
         self._lock = threading.Lock()
         self._lint_lock = threading.Lock()
+        self._pot_lock = threading.Lock()   # message extraction does not wait for a lint run
         self._settings: str | None = None
         self._kit: Kit | None = None
         self._kit_error: TplkitError | None = None
-        self._lint_cache: dict[tuple, tuple[list | None, str | None]] = {}
-        self._lint_version: str | None = None
+        self._lint: tuple[str, list | None, str | None] | None = None
+        self._pot: tuple[str, Any] | None = None
+        self._spam: dict[tuple, Any] = {}
+        self._good: dict[tuple[str, str], tuple[dict, Any]] = {}
+        self.token = secrets.token_urlsafe(24)   # a test send must come from one of our pages
         self.pages = jinja2.Environment(loader=jinja2.FileSystemLoader(str(HERE / "pages")),
                                         autoescape=True, undefined=jinja2.StrictUndefined,
                                         trim_blocks=True, lstrip_blocks=True)
+        self.pages.filters["shortpath"] = self.shortpath
+        self.pages.filters["wbr"] = wbr
+
+    def shortpath(self, file: str | None) -> str:
+        """A finding's file relative to the project (or the built-ins), as a reader knows it."""
+        if not file:
+            return "(project)"
+        path = Path(file)
+        for base in [self.root, builtin_root()]:
+            if base is not None and path.is_relative_to(base):
+                return path.relative_to(base).as_posix()
+        return file
 
     # --- state ---------------------------------------------------------------------------------
 
@@ -137,16 +194,47 @@ class PreviewApp:
                 self._settings = fp.settings
             return fp, self._kit, self._kit_error
 
-    def lint(self, kit: Kit, fp: Fingerprint, templates: list[str],
-             locales: list[str]) -> tuple[list | None, str | None]:
-        """``(findings, None)`` or ``(None, why not)``; cached until a watched file changes."""
-        key = (tuple(templates), tuple(locales))
+    def lint(self, kit: Kit, fp: Fingerprint) -> tuple[list | None, str | None]:
+        """``(findings, None)`` or ``(None, why not)`` for the whole project, catalogs included;
+        cached until a watched file changes."""
         with self._lint_lock:
-            if self._lint_version != fp.version:
-                self._lint_cache, self._lint_version = {}, fp.version
-            if key not in self._lint_cache:
-                self._lint_cache[key] = _run_lint(kit, templates, locales)
-            return self._lint_cache[key]
+            if self._lint is None or self._lint[0] != fp.version:
+                self._lint = (fp.version, *_run_lint(kit))
+            return self._lint[1], self._lint[2]
+
+    def lint_view(self, kit: Kit, fp: Fingerprint) -> LintView:
+        """The findings by (template, locale) cell, by catalog locale, and the rest.
+
+        A finding belongs to a template when it names it or points into its folder; a
+        finding without a locale counts in every locale of its template.
+        """
+        findings, note = self.lint(kit, fp)
+        out = LintView(note=note)
+        folders = {}
+        for name in kit.template_names():
+            try:
+                folders[name] = kit.store.folder(name).resolve()
+            except TplkitError:
+                continue
+        locales = kit.locales()
+        for f in findings or ():
+            name = f.template or next((n for n, d in folders.items()
+                                       if f.file and Path(f.file).is_relative_to(d)), None)
+            if name:
+                for loc in [f.locale] if f.locale else locales:
+                    out.cells[(name, loc)].append(f)
+            elif f.locale:
+                out.catalogs[f.locale].append(f)
+            else:
+                out.general.append(f)
+        return out
+
+    def pot(self, kit: Kit, fp: Fingerprint) -> Any:
+        """Every message of the project's templates (re-extracted when a file changes)."""
+        with self._pot_lock:
+            if self._pot is None or self._pot[0] != fp.version:
+                self._pot = (fp.version, extract_all(kit))
+            return self._pot[1]
 
     def warm(self) -> None:
         """Compile every template x locale and lint them, so the first index load is quick.
@@ -156,22 +244,43 @@ class PreviewApp:
         fp, kit, _ = self.state()
         if kit is None:
             return
-        names, locales = kit.template_names(), kit.locales()
-        for name in names:
-            for loc in locales:
+        for name in kit.template_names():
+            for loc in kit.locales():
                 # an error is shown (error or 500) when its page is opened
                 with contextlib.suppress(Exception):
                     kit.compile(name, loc)
-        self.lint(kit, fp, names, locales)
+        self.lint(kit, fp)
 
     # --- routing -------------------------------------------------------------------------------
 
-    def handle(self, target: str) -> Response:
-        """Answer one GET request for ``target`` (path and query string)."""
+    def handle(self, target: str, method: str = "GET", body: bytes = b"",
+               headers: Mapping[str, str] | None = None) -> Response:
+        """Answer one request for ``target`` (path and query string).
+
+        GET (and HEAD) for every page; POST only for ``/t/<name>/send``, with the form's token.
+        """
         url = urlsplit(target)
         parts = url.path.split("/")[1:]
         query = {k: v[-1] for k, v in parse_qs(url.query, keep_blank_values=True).items()}
         try:
+            if method == "POST":
+                if not (len(parts) == 3 and parts[0] == "t" and parts[2] == "send"):
+                    return Response(405, b"only a test send is a POST", "text/plain; charset=utf-8",
+                                    {"Allow": "GET, HEAD"})
+                if len(body) > MAX_POST:
+                    return Response(413, b"form too large", "text/plain; charset=utf-8")
+                form = {k: v[-1] for k, v in parse_qs(body.decode("utf-8", errors="replace"),
+                                                      keep_blank_values=True).items()}
+                if not hmac.compare_digest(form.get("token", ""), self.token):
+                    return Response(403, b"stale or foreign form: reload the page and send again",
+                                    "text/plain; charset=utf-8")
+                fp, kit, kit_error = self.state()
+                if kit is None:
+                    return self._page("error.html", fp, status=500, title="Configuration error",
+                                      error=kit_error, excerpt=self._excerpt(kit_error))
+                sel = self._selection(kit, parts[1], form)
+                result = self._send(kit, sel, form.get("to", ""))
+                return self._page("template.html", fp, **self._template_page(kit, fp, sel, result))
             if parts == ["_version"]:
                 body = json.dumps({"version": fingerprint(self.root).version}).encode()
                 return Response(200, body, "application/json")
@@ -188,7 +297,7 @@ class PreviewApp:
                 if len(parts) == 2:
                     return self._page("template.html", fp, **self._template_page(kit, fp, sel))
                 if parts[2] == "email.html":
-                    return self._email_html(kit, sel)
+                    return self._email_html(kit, fp, sel)
                 if parts[2] == "email.eml":
                     return self._email_eml(kit, sel)
             raise NotFound("no such page")
@@ -204,7 +313,9 @@ class PreviewApp:
 
     def _page(self, page: str, fp: Fingerprint, status: int = 200, **values: Any) -> Response:
         html = self.pages.get_template(page).render(version=fp.version, **values)
-        return Response(status, html.encode("utf-8"), headers={"Content-Security-Policy": PAGE_CSP})
+        # same-origin: the browser then sends our Origin with the test-send form (checked by the server)
+        return Response(status, html.encode("utf-8"), headers={"Content-Security-Policy": PAGE_CSP,
+                                                                "Referrer-Policy": "same-origin"})
 
     def _selection(self, kit: Kit, name: str, query: Mapping[str, str]) -> Selection:
         if name not in kit.template_names():
@@ -215,7 +326,14 @@ class PreviewApp:
         view = query.get("view") or "desktop"
         if view not in VIEWS:
             raise NotFound(f"no view {view!r} (views: {', '.join(VIEWS)})")
-        return Selection(name, locale, query.get("sample") or None, query.get("ctx"), view)
+        mode = query.get("mode") or "email"
+        if mode not in views.MODES:
+            raise NotFound(f"no mode {mode!r} (modes: {', '.join(views.MODES)})")
+        tab = query.get("tab") or "text"
+        if tab not in TABS:
+            raise NotFound(f"no tab {tab!r} (tabs: {', '.join(TABS)})")
+        return Selection(name, locale, query.get("sample") or None, query.get("ctx"), view, mode, tab,
+                         query.get("marks") != "0")
 
     # --- rendering -----------------------------------------------------------------------------
 
@@ -250,37 +368,80 @@ class PreviewApp:
         except Exception as e:  # noqa: BLE001 -- a tplkit bug in one template must not stop the others
             out.error = TplkitError(f"internal error: {type(e).__name__}: {e}", template=sel.name,
                                     locale=sel.locale)
+        if out.email is not None:
+            self._good[(sel.name, sel.locale)] = (ctx, out.email)
         return out
 
-    def _email_html(self, kit: Kit, sel: Selection) -> Response:
+    def _shown(self, kit: Kit, sel: Selection) -> tuple[Rendering, Any, bool]:
+        """``(rendering, email to show, stale)``: when the selection does not render, the last
+        good email of this template and locale (or its default sample) stays on show."""
         r = self._render(kit, sel)
-        if r.email is None:
+        if r.email is not None:
+            return r, r.email, False
+        good = self._good.get((sel.name, sel.locale))
+        if good is None and sel.ctx is not None and r.error is None:
+            good = (None, self._render(kit, Selection(sel.name, sel.locale, sel.sample, None,
+                                                      sel.view)).email)
+        return r, (good[1] if good else None), good is not None and good[1] is not None
+
+    def _email_html(self, kit: Kit, fp: Fingerprint, sel: Selection) -> Response:
+        _, email, stale = self._shown(kit, sel)
+        if email is None:
             return Response(422, b"This email cannot be rendered; see the page around it.",
                             "text/plain; charset=utf-8", {"Content-Security-Policy": EMAIL_CSP})
-        return Response(200, r.email.html.encode("utf-8"),
-                        headers={"Content-Security-Policy": EMAIL_CSP, "X-Frame-Options": "SAMEORIGIN"})
+        html = email.html
+        if sel.mode == "dark-invert":
+            html = views.force_dark(html)
+        elif sel.mode == "dark-own":
+            html = views.own_dark(html)
+        elif sel.mode == "images-off":
+            html = views.images_off(html)
+        if sel.marks:
+            html, _ = views.mark_untranslated(html, untranslated(kit, sel.name, sel.locale,
+                                                                 self.pot(kit, fp)))
+        headers = {"Content-Security-Policy": EMAIL_CSP, "X-Frame-Options": "SAMEORIGIN"}
+        if stale:
+            headers["X-Tplkit-Stale"] = "last good rendering"
+        return Response(200, html.encode("utf-8"), headers=headers)
+
+    def _message(self, kit: Kit, email: Any, to: str = PREVIEW_TO) -> Any:
+        return email.to_message(sender=default_sender(kit.brand), to=to)
 
     def _email_eml(self, kit: Kit, sel: Selection) -> Response:
         r = self._render(kit, sel)
         if r.email is None:
             raise NotFound("this email cannot be rendered; open its page to see why")
         try:
-            data = bytes(r.email.to_message(sender=default_sender(kit.brand), to=PREVIEW_TO))
+            data = bytes(self._message(kit, r.email))
         except TplkitError as e:
             raise NotFound(f"cannot build the message: {e}") from None
         filename = f"{sel.name}-{sel.locale}.eml"
         return Response(200, data, "message/rfc822",
                         {"Content-Disposition": f'attachment; filename="{filename}"'})
 
+    def _send(self, kit: Kit, sel: Selection, to: str) -> dict[str, Any]:
+        """A test send of the selection to ``to`` through the project's SMTP server."""
+        from ..send import deliver
+
+        smtp = smtp_settings(kit)
+        r = self._render(kit, sel)
+        if r.email is None:
+            return {"ok": False, "message": "not sent: this email does not render (see above)"}
+        try:
+            msg = self._message(kit, r.email, to.strip())
+            password = os.environ.get(smtp["password_env"]) if smtp["password_env"] else None
+            deliver(msg, smtp["smtp"], starttls=smtp["starttls"], user=smtp["user"], password=password,
+                    timeout=15.0)
+        except TplkitError as e:
+            return {"ok": False, "message": f"not sent: {e}"}
+        return {"ok": True, "message": f"sent to {to.strip()} via {smtp['smtp']} "
+                                       f"(Message-ID {msg['Message-ID']})"}
+
     # --- pages ---------------------------------------------------------------------------------
 
     def _index(self, kit: Kit, fp: Fingerprint) -> dict[str, Any]:
         names, locales = kit.template_names(), kit.locales()
-        findings, lint_note = self.lint(kit, fp, names, locales)
-        counts: dict[tuple, int] = defaultdict(int)
-        for f in findings or ():
-            for loc in ([f.locale] if f.locale else locales):
-                counts[(f.template, loc)] += 1
+        lv = self.lint_view(kit, fp)
         rows = []
         for name in names:
             row: dict[str, Any] = {"name": name, "info": None, "error": None, "cells": []}
@@ -294,31 +455,79 @@ class PreviewApp:
                 status = "ok" if r.email else ("context" if r.problems else "error")
                 why = (str(r.error) if r.error else
                        f"default sample: {'; '.join(map(str, r.problems))}" if r.problems else "")
+                found = lv.cells.get((name, loc), [])
+                rules = ", ".join(sorted({f.rule for f in found}))
                 row["cells"].append({"locale": loc, "url": sel.url(), "status": status, "why": why,
-                                     "lint": counts.get((name, loc), 0)})
+                                     "lint": len(found), "rules": rules})
             rows.append(row)
-        general = [f for f in findings or () if not f.template]
         return {"title": "Templates", "rows": rows, "locales": locales,
                 "directions": {loc: i18n.text_direction(loc) for loc in locales},
-                "lint_note": lint_note, "general_findings": general, "project": self.root,
-                "brand": kit.brand}
+                "lint_note": lv.note, "general_findings": lv.general, "catalog_findings": lv.catalogs,
+                "project": self.root, "brand": kit.brand}
 
-    def _template_page(self, kit: Kit, fp: Fingerprint, sel: Selection) -> dict[str, Any]:
-        r = self._render(kit, sel)
+    def _template_page(self, kit: Kit, fp: Fingerprint, sel: Selection,
+                       send_result: dict | None = None) -> dict[str, Any]:
+        r, email, stale = self._shown(kit, sel)
         info = None
         with contextlib.suppress(TplkitError):
             info = kit.template(sel.name)
-        findings, lint_note = self.lint(kit, fp, [sel.name], [sel.locale])
-        findings = [f for f in findings or () if f.locale in (None, sel.locale)]
+        lv = self.lint_view(kit, fp)
         ctx_text = sel.ctx if sel.ctx is not None else json.dumps(
             r.context or {}, ensure_ascii=False, indent=2, default=str)
         bad = {getattr(p, "name", None): str(p) for p in r.problems}
-        return {"title": sel.name, "sel": sel, "info": info, "r": r, "ctx_text": ctx_text,
-                "bad": bad, "locales": kit.locales(), "direction": i18n.text_direction(sel.locale),
-                "lang": i18n.html_lang(sel.locale), "text_direction": i18n.text_direction,
-                "views": VIEWS, "sender": default_sender(kit.brand), "sender_name": kit.brand.company_name,
-                "to": PREVIEW_TO,
-                "findings": findings, "lint_note": lint_note, "excerpt": self._excerpt(r.error)}
+        values: dict[str, Any] = {
+            "title": sel.name, "sel": sel, "info": info, "r": r, "email": email, "stale": stale,
+            "ctx_text": ctx_text, "bad": bad, "locales": kit.locales(),
+            "direction": i18n.text_direction(sel.locale), "lang": i18n.html_lang(sel.locale),
+            "text_direction": i18n.text_direction, "views": VIEWS, "modes": views.MODES, "tabs": TABS,
+            "sender": default_sender(kit.brand), "sender_name": kit.brand.company_name, "to": PREVIEW_TO,
+            "findings": lv.cells.get((sel.name, sel.locale), []),
+            "catalog_findings": lv.catalogs.get(sel.locale, []), "general_findings": lv.general,
+            "lint_note": lv.note, "excerpt": self._excerpt(r.error),
+            "untranslated": untranslated(kit, sel.name, sel.locale, self.pot(kit, fp)),
+            "token": self.token, "smtp": smtp_settings(kit), "send_result": send_result,
+            "message_headers": [], "compat": None, "snapshot": None, "spam": None,
+            "spam_available": spam.available(), "spam_hint": spam.INSTALL_HINT, "own_dark": False,
+        }
+        if email is not None:
+            values["own_dark"] = views.has_own_dark(email.html)
+            if sel.tab == "headers":
+                try:
+                    values["message_headers"] = list(self._message(kit, email).items())
+                except TplkitError as e:
+                    values["message_headers"] = [("error", str(e))]
+            elif sel.tab == "compat":
+                values["compat"] = compat.check(email.html, self._sources(kit, sel.name))
+                values["snapshot"] = compat.snapshot()
+            elif sel.tab == "spam" and values["spam_available"]:
+                values["spam"] = self._spam_check(kit, fp, sel, email)
+        return values
+
+    def _sources(self, kit: Kit, name: str) -> list[Path]:
+        """The template's own files, then the shared layouts and components (for compat lines)."""
+        files: list[Path] = []
+        try:
+            folder = kit.store.folder(name)
+            files += sorted(p for p in folder.iterdir() if p.suffix in (".mjml", ".txt", ".html"))
+        except (TplkitError, OSError):
+            pass
+        for d in kit.project.template_dirs:
+            for sub in ("_layouts", "_components"):
+                if (d / sub).is_dir():
+                    files += sorted(p for p in (d / sub).rglob("*") if p.is_file())
+        return files
+
+    def _spam_check(self, kit: Kit, fp: Fingerprint, sel: Selection, email: Any) -> Any:
+        """SpamAssassin's report on the .eml, cached until a file changes (it takes ~1 s)."""
+        key = (fp.version, sel.name, sel.locale, sel.sample, sel.ctx)
+        if key not in self._spam:
+            try:
+                self._spam[key] = spam.check(bytes(self._message(kit, email)))
+            except (spam.SpamCheckError, TplkitError) as e:
+                return str(e)
+            if len(self._spam) > 64:
+                self._spam.pop(next(iter(self._spam)))
+        return self._spam[key]
 
     def _excerpt(self, error: TplkitError | None) -> list[tuple[int, str, bool]] | None:
         """A few lines around an error's line, if the file is one of the project's or built-ins."""
@@ -338,13 +547,36 @@ class PreviewApp:
         return [(n, lines[n - 1], n == error.line) for n in range(lo, hi + 1)]
 
 
-def _run_lint(kit: Kit, templates: list[str], locales: list[str]) -> tuple[list | None, str | None]:
-    """Call ``tplkit.lint.lint`` if it exists; any failure is a note on the page, not a crash."""
+_BREAK_AFTER = re.compile(r"([/|?&=,]+)")
+
+
+def wbr(value: Any) -> Markup:
+    """``value`` escaped, with line-break chances after ``/ | ? & = ,`` (URLs, paths, choice
+    lists), so a long value wraps at its separators instead of widening the page or breaking
+    inside a word."""
+    pieces = _BREAK_AFTER.split(str(value))   # odd indexes are the separators
+    return Markup("").join(escape(p) + (Markup("<wbr>") if i % 2 else "") for i, p in enumerate(pieces))
+
+
+def smtp_settings(kit: Kit) -> dict[str, Any]:
+    """The test-send server from the project's ``[preview]`` table (default: loopback port 25).
+
+    Nothing is sent anywhere else unless the project's config names the server.
+    """
+    table = kit.project.settings.get("preview", {})
+    table = table if isinstance(table, Mapping) else {}
+    return {"smtp": str(table.get("smtp", DEFAULT_SMTP)), "starttls": bool(table.get("starttls", False)),
+            "user": table.get("user") or None, "password_env": table.get("password_env") or None}
+
+
+def _run_lint(kit: Kit) -> tuple[list | None, str | None]:
+    """Call ``tplkit.lint.lint`` on the whole project if it exists; any failure is a note on
+    the page, not a crash."""
     try:
         from ..lint import lint
     except ImportError as e:
         return None, f"lint unavailable ({e})"
     try:
-        return list(lint(kit, templates=templates, locales=locales)), None
+        return list(lint(kit)), None
     except Exception as e:  # noqa: BLE001 -- another module's code: report it, keep the page
         return None, f"lint failed: {type(e).__name__}: {e}"

@@ -1,7 +1,9 @@
 """HTTP plumbing for the preview: the standard library's threading server around :class:`PreviewApp`.
 
-Only GET and HEAD are answered. When bound to a loopback address the server also checks
-the ``Host`` header, so a web page elsewhere cannot reach it through DNS rebinding.
+GET and HEAD are answered, and POST for the test-send form. When bound to a loopback address
+the server also checks the ``Host`` header, so a web page elsewhere cannot reach it through DNS
+rebinding; a POST must carry the page's token and, if the browser sends an ``Origin``, come
+from this server's own origin.
 """
 from __future__ import annotations
 
@@ -13,7 +15,7 @@ import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from .app import PreviewApp, Response
+from .app import MAX_POST, PreviewApp, Response
 
 
 def is_loopback(host: str) -> bool:
@@ -56,13 +58,30 @@ class PreviewHandler(BaseHTTPRequestHandler):
     def do_HEAD(self) -> None:
         self._answer(head=True)
 
-    def _answer(self, head: bool) -> None:
+    def do_POST(self) -> None:
+        self._answer(head=False, post=True)
+
+    def _answer(self, head: bool, post: bool = False) -> None:
         allowed = self.server.allowed_hosts
-        if allowed is not None and self.headers.get("Host", "").lower() not in allowed:
+        host = self.headers.get("Host", "").lower()
+        origin = self.headers.get("Origin")
+        body = b""
+        if post:
+            try:
+                length = int(self.headers.get("Content-Length") or 0)
+            except ValueError:
+                length = -1
+            if 0 <= length <= MAX_POST:
+                body = self.rfile.read(length)
+        if allowed is not None and host not in allowed:
             response = Response(400, b"unexpected Host header", "text/plain; charset=utf-8")
+        elif post and not 0 <= length <= MAX_POST:
+            response = Response(413, b"form too large", "text/plain; charset=utf-8")
+        elif post and origin is not None and origin.lower() != f"http://{host}":
+            response = Response(403, b"cross-origin form refused", "text/plain; charset=utf-8")
         else:
             try:
-                response = self.server.app.handle(self.path)
+                response = self.server.app.handle(self.path, "POST" if post else "GET", body)
             except Exception as e:  # noqa: BLE001 -- a bug must not kill the server or show a traceback
                 sys.stderr.write(f"error: internal error serving {self.path}: "
                                  f"{type(e).__name__}: {e}\n")
