@@ -16,6 +16,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
 
+from .declension import vocative
 from .errors import CatalogError
 
 DOMAIN = "tplkit"
@@ -345,7 +346,7 @@ LOCALE_FILTERS: dict[str, Callable[..., str]] = {
     "number": _remembered(fmt_number), "money": _remembered(fmt_money),
     "date": _remembered(fmt_date), "datetime": _remembered(fmt_datetime),
     "time": _remembered(fmt_time), "duration": _remembered(fmt_duration), "list": fmt_list,
-    "support_hours": fmt_support_hours,
+    "support_hours": fmt_support_hours, "vocative": _remembered(vocative),
 }
 
 # The filter a bare ``{{ placeholder }}`` of each type is shown with.
