@@ -226,12 +226,13 @@ def subject_missing(ctx: RenderContext) -> Iterable[Hit]:
 
 
 def longest_values(info: Any, values: dict) -> tuple[dict, list[str]]:
-    """``values`` with each text placeholder the sample sets at its ``max_length`` (a wide
-    letter repeated), and the names so lengthened: what a subject must fit."""
+    """``values`` with each text placeholder the sample sets at its ``max_length`` (a capital
+    letter repeated, a different one per placeholder), and the names so lengthened: what a
+    subject must fit."""
     out, names = dict(values), []
     for name, ph in info.placeholders.items():
         if ph.type == "text" and ph.max_length and values.get(name):
-            out[name] = "W" * int(ph.max_length)
+            out[name] = "WMHNKQUDOB"[len(names) % 10] * int(ph.max_length)
             names.append(name)
     return out, names
 
@@ -246,7 +247,8 @@ def subject_length(ctx: RenderContext) -> Iterable[Hit]:
         return
     subject = ctx.render(longest).subject
     if len(subject) > SUBJECT_MAX:
-        allowed = ", ".join(f"{n}: {ctx.info.placeholders[n].max_length}" for n in names)
+        allowed = ", ".join(f"{n}: {longest[n] and len(longest[n])}" for n in names
+                            if longest[n] in subject) or ", ".join(names)
         yield Hit(f"the subject is {len(subject)} characters long (at most {SUBJECT_MAX}) with the "
                   f"longest values allowed ({allowed} characters): {subject[:40]!r}…",
                   ctx.part_file("subject"), 1)
