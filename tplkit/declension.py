@@ -22,7 +22,8 @@ import functools
 import re
 import threading
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 __all__ = ["ADDRESS", "Address", "vocative"]
 

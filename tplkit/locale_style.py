@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-__all__ = ["LocaleStyle", "STYLES", "style_for"]
+__all__ = ["STYLES", "LocaleStyle", "style_for"]
 
 
 @dataclass(frozen=True)
