@@ -21,8 +21,8 @@ from __future__ import annotations
 import functools
 import re
 import threading
-from dataclasses import dataclass, field
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 __all__ = ["ADDRESS", "Address", "vocative"]
