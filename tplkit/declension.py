@@ -110,9 +110,7 @@ _ANALYSERS: dict[str, Callable[[str], tuple[str, str] | None]] = {"uk": _uk_word
 
 @functools.lru_cache(maxsize=4096)
 def _declined(name: str, language: str) -> str:
-    rule = ADDRESS.get(language)
-    if rule is None or not rule.declines:
-        return name
+    rule = ADDRESS[language]
     words = _WORD.findall(name)
     if not words or "".join(words) != re.sub(r"[\s]+", "", name):
         return ""   # digits, initials with dots, emoji...: not a name we can decline
@@ -140,5 +138,8 @@ def vocative(value: Any, explicit: Any = None, locale: str = "en") -> str:
         return str(explicit).strip()
     if not value:
         return ""
-    name = " ".join(str(value).split())
-    return _declined(name, locale.split("_")[0].split("-")[0])
+    language = locale.split("_")[0].split("-")[0]
+    rule = ADDRESS.get(language)
+    if rule is None or not rule.declines:
+        return str(value)   # as given, line breaks and all
+    return _declined(" ".join(str(value).split()), language)
