@@ -27,7 +27,7 @@ def _emails(kit: tplkit.Kit, locale: str):
         for sample in info.samples:
             values = info.sample_for(locale, sample)
             email = kit.render(name, values, locale=locale)
-            yield f"{name}/{sample}", values, "\n".join((email.subject, email.preheader, email.text))
+            yield f"{name}/{sample}", values, f"{email.subject}\n{email.preheader}\n{email.text}"
 
 
 def _prose(kit: tplkit.Kit, text: str) -> str:
