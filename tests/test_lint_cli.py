@@ -126,3 +126,13 @@ def test_list_rules_prints_every_rule():
     res = run(CLEAN, "--list-rules")
     assert res.exit_code == 0
     assert [line.split()[0] for line in res.output.splitlines()] == [r.id for r in RULES]
+
+
+def test_subject_length_is_checked_with_the_longest_values_allowed():
+    """A subject that fits with the sample's ticket number is reported when the longest
+    ticket number the manifest allows (max_length) pushes it over 60 characters."""
+    res = run(LINT / "longvalues")
+    assert res.exit_code == 0, res.output   # a warning
+    assert ("templates/ticket/subject.txt:1: warning subject-length the subject is 67 characters long "
+            "(at most 60) with the longest values allowed (ticket_id: 40 characters)") in res.output
+    assert "1 finding (1 warning)" in res.output

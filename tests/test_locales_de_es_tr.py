@@ -41,7 +41,7 @@ def test_single_form_plural_renders_the_number(kit, hours):
     ctx = {**kit.template("acknowledgement").sample, "response_hours": hours}
     fast = kit.render("acknowledgement", ctx, locale="tr")
     slow = kit.render_naive("acknowledgement", ctx, locale="tr")
-    assert fast.preheader == slow.preheader == f"{hours} saat içinde size dönüş yapacağız."
+    assert fast.preheader == slow.preheader == f"{hours} saat içinde size yanıt vereceğiz."
     assert f"Ekibimizden bir temsilci {hours} saat içinde size yanıt verecektir." in fast.text
 
 

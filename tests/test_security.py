@@ -148,7 +148,7 @@ def test_build_and_runtime_environments_are_immutable_sandboxes(kit):
 def test_catalog_payloads_render_literally():
     """A msgstr holding Jinja syntax, sandbox escapes and forged slot tokens is shown as text."""
     kit = tplkit.Kit(HOSTILE / "catalog")
-    email = kit.render("acknowledgement", kit.template("acknowledgement").sample, locale="uk")
+    email = kit.render("acknowledgement", kit.template("acknowledgement").sample_for("uk"), locale="uk")
     first = email.text.splitlines()[0]
     assert first.startswith("{{ 7*7 }} {{ ''.__class__.__mro__ }} {% raw %} TPLSLOT0X TPLSLOT999X")
     assert "{% endraw %}{{ cycler.__init__.__globals__ }} З повагою," in email.text
@@ -165,13 +165,13 @@ def test_catalog_text_that_cannot_be_filled_in_names_the_catalog():
     with pytest.raises(tplkit.TemplateSourceError) as info:
         kit.render("acknowledgement", sample, locale="de")
     err = info.value
-    assert (err.locale, err.line) == ("de", 4) and err.file.endswith("acknowledgement/body.mjml")
+    assert (err.locale, err.line) == ("de", 9) and err.file.endswith("acknowledgement/body.mjml")
     assert "the de text of 'Hi %(name)s,' cannot be filled in" in err.message
     assert str(HOSTILE / "catalog" / "locales" / "de" / "LC_MESSAGES" / "tplkit.po") in err.message
     assert kit.render("acknowledgement", sample, locale="en").locale == "en"
 
 
-@pytest.mark.parametrize("value", ["{{ 7*7 }}", "{% raw %}x{% endraw %}", "TPLSLOT0X", "{# c #}",
+@pytest.mark.parametrize("value", ["{{ 7*7 }}", "{% raw %}x", "{% endraw %}", "TPLSLOT0X", "{# c #}",
                                    "${7*7}", "%(name)s", "{0.__class__}"])
 def test_template_syntax_in_values_renders_literally(kit, value):
     """A customer-supplied value that looks like template syntax is shown as it is, everywhere."""
@@ -255,8 +255,8 @@ def test_control_characters_in_values_are_rejected(kit, value):
     assert_only_problem(kit, "acknowledgement", "ticket_id", value)
 
 
-@pytest.mark.parametrize("value", ["SR-1\nBcc: evil@x.example", "SR-1\u2028Bcc: evil@x.example",
-                                   "SR-1\u2029Bcc: evil@x.example"])
+# ticket numbers allow 16 characters: the payloads fit
+@pytest.mark.parametrize("value", ["1\nBcc: evil@x.io", "1\u2028Bcc: evil@x.io", "1\u2029Bcc: evil@x.io"])
 def test_line_breaks_in_values_never_reach_headers(kit, value):
     """A line break in a value is folded into the one-line subject; the message has no new header."""
     ctx = kit.template("acknowledgement").sample | {"ticket_id": value}
@@ -265,7 +265,7 @@ def test_line_breaks_in_values_never_reach_headers(kit, value):
     raw = bytes(email.to_message(sender="Help <help@shop.example>", to="olena@example.com"))
     msg = message_from_bytes(raw, policy=default_policy)
     assert msg["Bcc"] is None
-    assert "Bcc: evil@x.example" in msg["Subject"]
+    assert "Bcc: evil@x.io" in msg["Subject"]
     head = raw.split(b"\r\n\r\n", 1)[0]
     assert all(not line.lower().startswith(b"bcc:") for line in head.splitlines())
 

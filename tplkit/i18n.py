@@ -17,12 +17,13 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from .declension import vocative
 from .errors import CatalogError
+from .locale_style import style_for
 
 DOMAIN = "tplkit"
 SOURCE_LOCALE = "en"
 RTL_LANGUAGES = {"ar", "he", "fa", "ur", "ps", "sd", "yi", "dv", "ug", "ckb"}
-ARABIC_SCRIPT = {"ar", "fa", "ur", "ps", "sd", "ug", "ckb"}  # use the Arabic comma "،"
 
 
 def catalog_files(locale: str, dirs: Sequence[Path]) -> list[Path]:
@@ -233,12 +234,20 @@ def fmt_number(value: Any, locale: str = SOURCE_LOCALE) -> str:
 
 
 def fmt_money(value: Any, currency: str | None = None, locale: str = SOURCE_LOCALE) -> str:
-    from babel.numbers import format_currency
+    """An amount with its currency as the locale writes it in running text (CLDR, adjusted
+    by :mod:`tplkit.locale_style`: «10,00 €» in uk and tr)."""
+    from babel.numbers import format_currency, get_currency_symbol
 
     amount = getattr(value, "amount", value)
     currency = currency or getattr(value, "currency", None)
-    return format_currency(Decimal(str(amount)), currency,  # type: ignore[arg-type] # Babel checks it
+    style = style_for(locale)
+    text = format_currency(Decimal(str(amount)), currency,  # type: ignore[arg-type] # Babel checks it
+                           format=style.currency_format,
                            locale=_babel(locale))
+    symbol = style.currency_symbols.get(str(currency))
+    if symbol:
+        text = text.replace(get_currency_symbol(currency, locale=_babel(locale)), symbol)
+    return text
 
 
 def fmt_date(value: Any, format: str = "long", tz: str | None = None,
@@ -250,7 +259,8 @@ def fmt_date(value: Any, format: str = "long", tz: str | None = None,
 
     if tz and isinstance(value, _dt.datetime) and value.tzinfo is not None:
         value = value.astimezone(get_timezone(tz))
-    return format_date(value, format=format, locale=_babel(locale)).replace(" ", "\u00a0")
+    pattern = style_for(locale).dates.get(format, format)
+    return format_date(value, format=pattern, locale=_babel(locale)).replace(" ", "\u00a0")
 
 
 def fmt_datetime(value: Any, format: str = "medium", tz: str | None = None,
@@ -264,17 +274,44 @@ def fmt_datetime(value: Any, format: str = "medium", tz: str | None = None,
 def fmt_time(value: Any, format: str = "short", tz: str | None = None, zone: bool = False,
              locale: str = SOURCE_LOCALE) -> str:
     """The time of day of a datetime (``9:00 AM``, ``09:00``), without the date; in zone
-    ``tz`` when given. ``zone=True`` names the zone after it, in the locale's words:
-    ``9:00 AM (Central European Time)``, or ``(GMT+01:00)`` for a bare UTC offset."""
-    from babel.dates import format_time, get_timezone, get_timezone_name
+    ``tz`` when given. ``zone=True`` names the zone after it as the locale does (see
+    :mod:`tplkit.locale_style`): ``9:00 AM (Central European Time)``, ``09:00 Uhr (MEZ)``,
+    ``09:00 (CET)``; ``(GMT+01:00)`` for a bare UTC offset."""
+    from babel.dates import format_time, get_timezone
 
     loc = _babel(locale)
+    style = style_for(locale)
     tzinfo = get_timezone(tz) if tz else None
-    text = format_time(value, format=format, tzinfo=tzinfo, locale=loc)
+    pattern = style.time if style.time and format == "short" else format
+    text = format_time(value, format=pattern, tzinfo=tzinfo, locale=loc)
     if zone and isinstance(value, _dt.datetime) and value.tzinfo is not None:
-        name = get_timezone_name(tzinfo if tzinfo is not None else value, width="long", locale=loc)
-        text = f"{text} ({name})"
+        at = value.astimezone(tzinfo) if tzinfo is not None else value
+        text = style.zone_format.format(time=text, zone=_zone_name(at, style.zone, locale))
     return text
+
+
+def _zone_name(value: Any, width: str, locale: str) -> str:
+    """A time zone's name: ``long`` from CLDR (generic: «Central European Time» in winter and
+    summer), ``short`` from CLDR («MEZ»/«MESZ»), ``abbr`` from the tz database («CET»).
+    ``value`` is an aware datetime (its date picks summer or winter time) or a zone name (a
+    timetable: its standard time is named). A CLDR short name that is only a UTC offset gives
+    way to the tz database's abbreviation."""
+    from babel.dates import get_timezone, get_timezone_name
+
+    if isinstance(value, str):
+        value = _dt.datetime(2026, 1, 15, 12, tzinfo=get_timezone(value))
+    named = getattr(value.tzinfo, "key", None) or getattr(value.tzinfo, "zone", None)
+    if not named:   # a bare UTC offset: «GMT+01:00» in the locale's words
+        return get_timezone_name(value, width="long", locale=_babel(locale))
+    if width == "long":
+        return get_timezone_name(value.tzinfo, width="long", locale=_babel(locale))
+    abbr = value.tzname() or ""
+    if width == "abbr":
+        return abbr
+    name = get_timezone_name(value, width=width, locale=_babel(locale))
+    if re.fullmatch(r"[+-]?\d{4}|GMT[+-][\d:]+", name) and abbr.isalpha():
+        return abbr
+    return name
 
 
 def fmt_duration(value: Any, threshold: float = 0.85, locale: str = SOURCE_LOCALE) -> str:
@@ -297,28 +334,26 @@ _DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 def fmt_support_hours(hours: Any, locale: str = SOURCE_LOCALE) -> str:
     """``{days: "mon-fri", open: "09:00", close: "18:00", timezone: "Europe/Berlin"}`` ->
-    ``Mon – Fri, 09:00 – 18:00 (Central European Time)`` in the locale's words."""
-    from babel.dates import format_interval, get_day_names, get_timezone_name
+    ``Mon–Fri, 9:00 AM–6:00 PM (Central European Time)`` in the locale's words, with its
+    range wording, clock and zone style (:mod:`tplkit.locale_style`)."""
+    from babel.dates import format_time, get_day_names
 
     if not hours:
         return ""
+    loc, style = _babel(locale), style_for(locale)
     first, _, last = str(hours.get("days", "mon-fri")).partition("-")
-    names = get_day_names("abbreviated", locale=_babel(locale))
+    names = get_day_names(style.day_width, locale=loc)
     days = names[_DAYS.index(first)]
     if last:
-        days = f"{days}–{names[_DAYS.index(last)]}"
-    t_open = _dt.time.fromisoformat(hours.get("open", "09:00"))
-    t_close = _dt.time.fromisoformat(hours.get("close", "17:00"))
-    # CLDR's interval pattern, with its range dash normalised to the en dash: CLDR 46 (Babel 2.19)
-    # switched Russian to an em dash, which would change a sent email with a library upgrade and
-    # clash with the en dash of the day range just before it
-    span = format_interval(t_open, t_close, "Hm", locale=_babel(locale)).replace("\u2014", "\u2013")
-    comma = "، " if locale.split("_")[0] in ARABIC_SCRIPT else ", "
+        days = style.days.format(first=days, last=names[_DAYS.index(last)])
+    pattern = style.range_time or style.time or "short"
+    t_open, t_close = (format_time(_dt.time.fromisoformat(hours.get(k, d)), format=pattern, locale=loc)
+                       for k, d in (("open", "09:00"), ("close", "17:00")))
+    text = f"{days}{style.separator}{style.hours.format(open=t_open, close=t_close)}"
     tz = hours.get("timezone")
     if tz:
-        name = get_timezone_name(tz, width="long", locale=_babel(locale))
-        return f"{days}{comma}{span} ({name})"
-    return f"{days}{comma}{span}"
+        text = style.zone_format.format(time=text, zone=_zone_name(tz, style.zone, locale))
+    return text
 
 
 def _remembered(fn: Callable[..., str]) -> Callable[..., str]:
@@ -350,7 +385,7 @@ LOCALE_FILTERS: dict[str, Callable[..., str]] = {
     "number": _remembered(fmt_number), "money": _remembered(fmt_money),
     "date": _remembered(fmt_date), "datetime": _remembered(fmt_datetime),
     "time": _remembered(fmt_time), "duration": _remembered(fmt_duration), "list": fmt_list,
-    "support_hours": fmt_support_hours,
+    "support_hours": fmt_support_hours, "vocative": _remembered(vocative),
 }
 
 # The filter a bare ``{{ placeholder }}`` of each type is shown with.

@@ -16,7 +16,7 @@ from .. import i18n
 from .files import Locator
 from .model import Hit
 
-SUBJECT_MAX = 78        # RFC 5322's line length; most clients show far less on phones
+SUBJECT_MAX = 60        # what phone inboxes show; checked with the longest values allowed too
 PREHEADER_MAX = 140     # inbox previews show roughly 40-140 characters
 GMAIL_CLIP = 102 * 1024  # Gmail hides everything after ~102 KB of HTML behind "View entire message"
 GMAIL_WARN = 90 * 1024
@@ -225,9 +225,33 @@ def subject_missing(ctx: RenderContext) -> Iterable[Hit]:
     return _missing(ctx, "subject")
 
 
+def longest_values(info: Any, values: dict) -> tuple[dict, list[str]]:
+    """``values`` with each text placeholder the sample sets at its ``max_length`` (a capital
+    letter repeated, a different one per placeholder), and the names so lengthened: what a
+    subject must fit."""
+    out, names = dict(values), []
+    for name, ph in info.placeholders.items():
+        if ph.type == "text" and ph.max_length and values.get(name):
+            out[name] = "WMHNKQUDOB"[len(names) % 10] * int(ph.max_length)
+            names.append(name)
+    return out, names
+
+
 def subject_length(ctx: RenderContext) -> Iterable[Hit]:
-    """The subject is longer than most inboxes show."""
-    return _too_long(ctx, "subject", SUBJECT_MAX)
+    """The subject is longer than most inboxes show, with the sample's values or with the
+    longest each placeholder allows (``max_length``)."""
+    found = list(_too_long(ctx, "subject", SUBJECT_MAX))
+    yield from found
+    longest, names = longest_values(ctx.info, ctx.values)
+    if found or not names:
+        return
+    subject = ctx.render(longest).subject
+    if len(subject) > SUBJECT_MAX:
+        allowed = ", ".join(f"{n}: {longest[n] and len(longest[n])}" for n in names
+                            if longest[n] in subject) or ", ".join(names)
+        yield Hit(f"the subject is {len(subject)} characters long (at most {SUBJECT_MAX}) with the "
+                  f"longest values allowed ({allowed} characters): {subject[:40]!r}…",
+                  ctx.part_file("subject"), 1)
 
 
 def preheader_missing(ctx: RenderContext) -> Iterable[Hit]:
