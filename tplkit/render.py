@@ -6,11 +6,11 @@ import re
 from dataclasses import dataclass, field
 from email.headerregistry import Address
 from email.message import EmailMessage, MIMEPart
-from email.policy import SMTP
 from email.utils import formatdate, getaddresses, make_msgid
 from typing import Iterable, Mapping, Sequence
 
 from .errors import HeaderError
+from .mailpolicy import SMTP
 
 # line breaks (including NEL and the Unicode line/paragraph separators) and control characters
 _HEADER_BAD = re.compile(r"[\x00-\x08\x0a-\x1f\x7f\x85\u2028\u2029]")
