@@ -18,7 +18,6 @@ from __future__ import annotations
 import copy
 import functools
 import json
-import logging
 import re
 import secrets
 import types
@@ -35,6 +34,7 @@ from markupsafe import Markup, escape
 
 from . import i18n
 from .errors import TemplateSourceError, TplkitError, jinja_error
+from .inline import inline_css
 from .sandbox import MAX_OUTPUT, LimitedSandbox
 from .schema import Schema
 from .store import TemplateInfo
@@ -611,31 +611,6 @@ def _unbalanced_mjml(file: str | None) -> tuple[int, str] | None:
     if stack:
         return stack[-1][1], f" (<{stack[-1][0]}> is never closed)"
     return None
-
-
-_DOCTYPE = re.compile(r"^\s*<!doctype", re.I)
-_PREMAILER_LOG = logging.getLogger("tplkit.premailer")
-_PREMAILER_LOG.addHandler(logging.NullHandler())
-_PREMAILER_LOG.propagate = False
-
-
-def inline_css(html: str, *, template: str, locale: str) -> str:
-    """Inline CSS with premailer, keeping media queries and the doctype MRML wrote."""
-    import cssutils
-    import premailer
-
-    cssutils.log.setLevel(logging.CRITICAL)
-    try:
-        out = premailer.Premailer(html, allow_network=False, keep_style_tags=True,
-                                  remove_classes=False, disable_validation=True,
-                                  cssutils_logging_level=logging.CRITICAL,
-                                  cssutils_logging_handler=logging.NullHandler()).transform()
-    except Exception as e:
-        raise TemplateSourceError(f"CSS inlining failed: {e}", template=template,
-                                  locale=locale, part="html") from None
-    if not _DOCTYPE.match(out):  # premailer drops MRML's lowercase doctype
-        out = "<!doctype html>\n" + out
-    return out
 
 
 # --- compiled templates ----------------------------------------------------------------------
