@@ -573,7 +573,9 @@ def mjml_to_html(mjml_src: str, *, template: str, locale: str, file: str | None)
     import mjml
 
     try:
-        return mjml.mjml2html(mjml_src, disable_comments=True)
+        # fonts={}: no web font unless the layout declares one (<mj-font>, brand.web_font_url);
+        # MRML would otherwise add Google Fonts for any "Roboto"/"Open Sans"/... in a font stack
+        return mjml.mjml2html(mjml_src, disable_comments=True, fonts={})
     except Exception as e:  # mjml-python raises ValueError / RuntimeError with MRML's text
         found = _unbalanced_mjml(file)
         line, hint = found if found else (None, "")

@@ -85,7 +85,9 @@ def template_context(kit: Any, name: str, files: Files) -> SourceContext:
             if sf is not None:
                 ctx.files.append(sf)
     builder = Builder(env, info, kit.brand, i18n.SOURCE_LOCALE, None)
-    ctx.allowed = {*builder._globals(), *env.globals, "subject", "preheader"}
+    # "_trans": where the first value of a {% trans %} is a call (ticket=ui.ltr(ticket_id)),
+    # Jinja's i18n extension stores it in a local of that name, which meta reports as undeclared
+    ctx.allowed = {*builder._globals(), *env.globals, "subject", "preheader", "_trans"}
     for sf in ctx.parsed:
         ctx.allowed |= _inherited_names(env, sf.ast)
         for node in sf.ast.find_all(nodes.Name):
