@@ -74,3 +74,15 @@ def test_inlining_keeps_every_attribute_mjml_set(documents):
         assert _elements(done) == _elements(plain), label
     logo = next(a for t, a in _elements(documents[0][1]) if t == "img")
     assert logo["width"] == "140", logo
+
+
+def _styles(path: Path) -> list[str]:
+    return [el.text or "" for el in lxml.html.fromstring(path.read_bytes()).iter("style")]
+
+
+def test_inlining_keeps_every_style_element_as_mjml_wrote_it(documents):
+    """The <style> elements (media queries, !important overrides, dark mode) are unchanged:
+    premailer's default stripped !important, breaking MJML's responsive columns."""
+    for label, done, plain in documents:
+        assert _styles(done) == _styles(plain), label
+    assert any("!important" in s for s in _styles(documents[0][1]))

@@ -6,6 +6,11 @@ already there: a logo ``<img width="140">`` whose class sets ``width:100%`` beca
 ``width``/``bgcolor``/``align``, which are not valid on ``<a>``. MJML already writes every
 presentational attribute it needs, so inlining here only adds ``style``: premailer's
 attribute conversion and float-to-align rewriting are switched off.
+
+premailer also strips ``!important`` from the ``<style>`` elements it keeps, by default. MJML's
+responsive CSS depends on it (``@media (min-width:480px) { .mj-column-per-50 { width:50%
+!important } }`` must beat the inline ``width:100%``, or columns never sit side by side), and
+so do dark-mode overrides; tplkit keeps every ``<style>`` element as MJML wrote it.
 """
 from __future__ import annotations
 
@@ -34,7 +39,7 @@ def inline_css(html: str, *, template: str, locale: str) -> str:
         out = premailer.Premailer(html, allow_network=False, keep_style_tags=True,
                                   remove_classes=False, disable_validation=True,
                                   disable_basic_attributes=list(BASIC_ATTRIBUTES),
-                                  align_floating_images=False,
+                                  align_floating_images=False, strip_important=False,
                                   cssutils_logging_level=logging.CRITICAL,
                                   cssutils_logging_handler=logging.NullHandler()).transform()
     except Exception as e:
