@@ -7,9 +7,9 @@ from urllib.parse import urlsplit
 
 import lxml.html
 import pytest
+from oracles import combinations
 
 import tplkit
-from oracles import combinations
 
 # every network MJML's mj-social knows (share mode or not), plus networks it does not know
 MJML_NETWORKS = ["facebook", "twitter", "x", "google", "pinterest", "linkedin", "tumblr", "xing",
@@ -17,7 +17,7 @@ MJML_NETWORKS = ["facebook", "twitter", "x", "google", "pinterest", "linkedin", 
                  "soundcloud", "dribbble"]
 CUSTOM = {"mastodon": "Mastodon", "bluesky": "Bluesky", "ourforum": "Ourforum"}
 SHARE = re.compile(r"sharer|intent/tweet|shareArticle|pinterest\.com/pin/create|tumblr\.com/widgets/share|"
-                   r"xing\.com/app/user\?op=share|mailjet", re.I)
+                   r"xing\.com/app/user\?op=share|mailjet", re.IGNORECASE)
 
 
 def _social(html: str) -> list[tuple[str, str, list[str]]]:

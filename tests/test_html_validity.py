@@ -11,9 +11,9 @@ from pathlib import Path
 
 import lxml.html
 import pytest
+from oracles import combinations, vnu
 
 import tplkit.compile
-from oracles import combinations, vnu
 
 
 @pytest.fixture(scope="module")

@@ -7,10 +7,10 @@ a small dark SVG, which shows whether a dark logo survives dark mode) or aborted
 """
 from __future__ import annotations
 
+import itertools
 import os
 
 import pytest
-
 from test_browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, _unavailable
 
 pytestmark = pytest.mark.browser
@@ -73,7 +73,7 @@ def test_rating_targets_at_320px(kit, browser, sample, count, locale):
         for b in boxes:
             assert b["w"] >= TARGET and b["h"] >= TARGET, b
             assert b["x"] >= 0 and b["x"] + b["w"] <= width, b
-        for a, c in zip(boxes, boxes[1:]):
+        for a, c in itertools.pairwise(boxes):
             assert a["y"] != c["y"] or abs(a["x"] - c["x"]) >= a["w"], (a, c)
         assert len({round(b["y"]) for b in boxes}) == lines, (width, boxes)
         assert page.evaluate("document.documentElement.scrollWidth") <= width

@@ -16,8 +16,8 @@ from email.header import decode_header, make_header
 from pathlib import Path
 
 import pytest
-
 from oracles import combinations, mailparser
+
 from tplkit.render import RenderedEmail
 
 ROOT = Path(__file__).parent.parent

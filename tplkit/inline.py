@@ -22,7 +22,7 @@ from .errors import TemplateSourceError
 #: every attribute premailer can derive from CSS; tplkit lets it derive none
 BASIC_ATTRIBUTES = ("align", "valign", "bgcolor", "width", "height")
 
-_DOCTYPE = re.compile(r"^\s*<!doctype", re.I)
+_DOCTYPE = re.compile(r"^\s*<!doctype", re.IGNORECASE)
 _PREMAILER_LOG = logging.getLogger("tplkit.premailer")
 _PREMAILER_LOG.addHandler(logging.NullHandler())
 _PREMAILER_LOG.propagate = False
