@@ -82,7 +82,7 @@ def _styles(path: Path) -> list[str]:
 
 def test_inlining_keeps_every_style_element_as_mjml_wrote_it(documents):
     """The <style> elements (media queries, !important overrides, dark mode) are unchanged:
-    premailer's default stripped !important, breaking MJML's responsive columns."""
+    premailer's default stripped !important, so dark-mode colours lost to the inline ones."""
     for label, done, plain in documents:
         assert _styles(done) == _styles(plain), label
     assert any("!important" in s for s in _styles(documents[0][1]))

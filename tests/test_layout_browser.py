@@ -174,3 +174,4 @@ def test_dark_logo_swaps_when_the_brand_has_one(browser, tmp_path):
         ctx.close()
     assert shown == {"light": ["https://swap.example/logo.png"],
                      "dark": ["https://swap.example/dark/logo.png"]}
+

@@ -7,10 +7,9 @@ already there: a logo ``<img width="140">`` whose class sets ``width:100%`` beca
 presentational attribute it needs, so inlining here only adds ``style``: premailer's
 attribute conversion and float-to-align rewriting are switched off.
 
-premailer also strips ``!important`` from the ``<style>`` elements it keeps, by default. MJML's
-responsive CSS depends on it (``@media (min-width:480px) { .mj-column-per-50 { width:50%
-!important } }`` must beat the inline ``width:100%``, or columns never sit side by side), and
-so do dark-mode overrides; tplkit keeps every ``<style>`` element as MJML wrote it.
+premailer also strips ``!important`` from the ``<style>`` elements it keeps, by default. The
+dark-mode styles must beat the inline colours, which only ``!important`` does, and MJML's own
+media queries carry it too; tplkit keeps every ``<style>`` element exactly as MJML wrote it.
 """
 from __future__ import annotations
 
