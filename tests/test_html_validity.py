@@ -86,3 +86,26 @@ def test_inlining_keeps_every_style_element_as_mjml_wrote_it(documents):
     for label, done, plain in documents:
         assert _styles(done) == _styles(plain), label
     assert any("!important" in s for s in _styles(documents[0][1]))
+
+
+ALL_COMPONENTS = Path(__file__).parent / "fixtures" / "output" / "all-components.mjml"
+
+
+def test_inlining_any_mjml_keeps_attributes_styles_and_validity(tmp_path):
+    """Beyond the built-ins: a document using every MJML component (hero, navbar, columns,
+    groups, images with and without width, table, accordion, carousel, social, wrapper) keeps
+    every attribute and <style> through inlining and gains no kind of validator error."""
+    from tplkit.compile import mjml_to_html
+    from tplkit.inline import inline_css
+
+    html = mjml_to_html(ALL_COMPONENTS.read_text(encoding="utf-8"), template="all-components",
+                        locale="en", file=str(ALL_COMPONENTS))
+    plain, done = tmp_path / "plain.html", tmp_path / "done.html"
+    plain.write_text(html, encoding="utf-8")
+    done.write_text(inline_css(html, template="all-components", locale="en"), encoding="utf-8")
+    assert _elements(done) == _elements(plain)
+    assert _styles(done) == _styles(plain)
+    widths = [a.get("width") for t, a in _elements(done) if t == "img"]
+    assert len(widths) >= 8 and "100%" not in widths, widths
+    errors = vnu([plain, done])
+    assert set(errors[str(done)]) <= set(errors[str(plain)])
