@@ -42,7 +42,7 @@ def test_validator_finds_no_error_that_mjml_output_lacks(documents):
 Kinds, not counts: inlining copies MJML's own CSS (Outlook's ``mso-*`` properties, which
 the validator does not know) from the head onto each element it applies to."""
     errors = vnu([p for _, done, plain in documents for p in (done, plain)])
-    assert len(documents) == 136
+    assert len(documents) >= 136
     extra = {}
     for label, done, plain in documents:
         added = set(errors[str(done)]) - set(errors[str(plain)])

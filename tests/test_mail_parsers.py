@@ -55,8 +55,8 @@ def messages(kit, tmp_path_factory) -> list[tuple[RenderedEmail, Path]]:
 
 
 def test_there_are_many_non_ascii_subjects(messages):
-    """The corpus really covers the built-ins (136 combinations) and is mostly non-ASCII."""
-    assert len(messages) == 136 + len(EXTRA_SUBJECTS)
+    """The corpus really covers the built-ins (136 combinations today) and is mostly non-ASCII."""
+    assert len(messages) >= 136 + len(EXTRA_SUBJECTS)
     assert sum(not e.subject.isascii() for e, _ in messages) > 80
 
 
