@@ -75,6 +75,8 @@ def test_broken_catalog_names_file_and_line_and_spares_other_locales(broken_kit)
 @pytest.mark.parametrize("folder,line,fragment", [
     ("config-syntax", 4, "invalid TOML"),
     ("config-brand", 5, "unknown brand settings: sla_hour"),
+    ("config-social", 6, "brand.social.x must be an https:// URL of the profile"),
+    ("config-icons", 4, "brand.social_icons must be an https:// URL containing {network}"),
 ])
 def test_broken_config_names_file_and_line(folder, line, fragment):
     """A malformed or mistyped tplkit.toml is a ConfigError with file and line."""

@@ -12,7 +12,6 @@ by MJML, premailer and text conversion per message, are the *naive pipeline*
 """
 from __future__ import annotations
 
-import logging
 import re
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -27,6 +26,7 @@ from .compiled import RUNTIME_ENVS, Compiled
 from .deferred import Deferred, Shown, Slots
 from .errors import MjmlError, TemplateSourceError, TplkitError, jinja_error
 from .filters import RUNTIME_FILTERS
+from .inline import inline_css
 from .schema import Schema
 from .store import TemplateInfo
 from .text import collapse, finish_text, mjml_to_text
@@ -38,7 +38,9 @@ def mjml_to_html(mjml_src: str, *, template: str, locale: str, file: str | None)
     import mjml
 
     try:
-        return mjml.mjml2html(mjml_src, disable_comments=True)
+        # fonts={}: no web font unless the layout declares one (<mj-font>, brand.web_font_url);
+        # MRML would otherwise add Google Fonts for any "Roboto"/"Open Sans"/... in a font stack
+        return mjml.mjml2html(mjml_src, disable_comments=True, fonts={})
     except Exception as e:  # mjml-python raises ValueError / RuntimeError with MRML's text
         found = _unbalanced_mjml(file)
         line, hint = found if found else (None, "")
@@ -76,31 +78,6 @@ def _unbalanced_mjml(file: str | None) -> tuple[int, str] | None:
     if stack:
         return stack[-1][1], f" (<{stack[-1][0]}> is never closed)"
     return None
-
-
-_DOCTYPE = re.compile(r"^\s*<!doctype", re.I)
-_PREMAILER_LOG = logging.getLogger("tplkit.premailer")
-_PREMAILER_LOG.addHandler(logging.NullHandler())
-_PREMAILER_LOG.propagate = False
-
-
-def inline_css(html: str, *, template: str, locale: str) -> str:
-    """Inline CSS with premailer, keeping media queries and the doctype MRML wrote."""
-    import cssutils
-    import premailer
-
-    cssutils.log.setLevel(logging.CRITICAL)
-    try:
-        out = premailer.Premailer(html, allow_network=False, keep_style_tags=True,
-                                  remove_classes=False, disable_validation=True,
-                                  cssutils_logging_level=logging.CRITICAL,
-                                  cssutils_logging_handler=logging.NullHandler()).transform()
-    except Exception as e:
-        raise TemplateSourceError(f"CSS inlining failed: {e}", template=template,
-                                  locale=locale, part="html") from e
-    if not _DOCTYPE.match(out):  # premailer drops MRML's lowercase doctype
-        out = "<!doctype html>\n" + out
-    return out
 
 
 def build_globals(template: str, brand: Any, locale: str) -> dict[str, Any]:

@@ -48,12 +48,13 @@ def _read_toml(path: Path) -> dict:
         raise ConfigError(f"cannot read config: {e.strerror}", file=path) from None
 
 
-def _brand_line(file: str | None, key: str) -> int | None:
-    """Line of a brand setting in the config file, for errors found after parsing."""
+def _brand_line(file: str | None, key: str, sub: str = "") -> int | None:
+    """Line of a brand setting (``key`` in ``[brand]``, or in ``[brand.<sub>]``) in the
+    config file, for errors found after parsing."""
     if not file:
         return None
     table = "tool.tplkit.brand" if Path(file).name == "pyproject.toml" else "brand"
-    return toml_line(file, table, key)
+    return toml_line(file, f"{table}.{sub}" if sub else table, key)
 
 
 @dataclass(frozen=True)
@@ -77,6 +78,19 @@ class Brand:
     currency: str = "EUR"
     support_hours: Mapping[str, str] = field(default_factory=dict)
     social: Mapping[str, str] = field(default_factory=dict)
+    # icons of the social links: a URL with {network} (e.g. https://shop.example/icons/{network}.png);
+    # empty: text links only (never a third-party host by default)
+    social_icons: str = ""
+    # a system font stack: no web-font request unless web_font_url names a stylesheet
+    font_family: str = "-apple-system, 'Segoe UI', Roboto, Helvetica, Arial, sans-serif"
+    web_font_url: str = ""
+    # dark mode (prefers-color-scheme: dark; Outlook.com's [data-ogsc]); logo_dark_url swaps the logo
+    dark_background_color: str = "#111827"
+    dark_card_color: str = "#1f2937"
+    dark_text_color: str = "#e5e7eb"
+    dark_muted_color: str = "#9ca3af"
+    dark_link_color: str = "#93c5fd"
+    logo_dark_url: str = ""
 
     @classmethod
     def from_dict(cls, raw: Mapping[str, Any], file: str | None = None) -> Brand:
@@ -99,6 +113,18 @@ class Brand:
         for key in ("support_hours", "social"):
             if not isinstance(data.get(key, {}), Mapping):
                 raise ConfigError(f"brand.{key} must be a table", file=file, line=_brand_line(file, key))
+        for network, url in data.get("social", {}).items():
+            if not isinstance(url, str) or not url.startswith("https://"):
+                raise ConfigError(f"brand.social.{network} must be an https:// URL of the profile",
+                                  file=file, line=_brand_line(file, network, "social"))
+        icons = data.get("social_icons", "")
+        if icons and (not isinstance(icons, str) or not icons.startswith("https://") or "{network}" not in icons):
+            raise ConfigError("brand.social_icons must be an https:// URL containing {network}",
+                              file=file, line=_brand_line(file, "social_icons"))
+        font = data.get("web_font_url", "")
+        if font and (not isinstance(font, str) or not font.startswith("https://")):
+            raise ConfigError("brand.web_font_url must be an https:// stylesheet URL", file=file,
+                              line=_brand_line(file, "web_font_url"))
         return cls(**data)
 
 

@@ -7,10 +7,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from email.headerregistry import Address
 from email.message import EmailMessage, MIMEPart
-from email.policy import SMTP
 from email.utils import formatdate, getaddresses, make_msgid
 
 from .errors import HeaderError
+from .mailpolicy import SMTP
 
 # line breaks (including NEL and the Unicode line/paragraph separators) and control characters
 _HEADER_BAD = re.compile(r"[\x00-\x08\x0a-\x1f\x7f\x85\u2028\u2029]")

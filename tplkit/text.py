@@ -2,9 +2,12 @@
 
 Working on MJML (not on the generated HTML tables) keeps the structure that matters for a
 reader: paragraphs stay paragraphs, each call-to-action button becomes its label followed
-by its URL, a rating row becomes a numbered list of links, and nothing from ``mj-head``
-(the preheader, styles) leaks in. There are no table pipes or ``---`` rules. Lines are
-wrapped at 78 characters; URLs are never broken.
+by its URL, a rating row becomes a numbered list of links, the footer's social links one
+per line, and nothing from ``mj-head`` (the preheader, styles) leaks in. There are no table
+pipes or ``---`` rules. Lines are wrapped at 78 characters; URLs are never broken. In a
+right-to-left document (``<mjml dir="rtl">``) URLs and every inline element with a ``dir``
+are wrapped in Unicode bidi isolates (U+2066..U+2069), so that a phone number, an email
+address, a URL or a ticket id reads left to right in a plain-text viewer.
 
 Runtime statements of the compiled template (opaque slot tokens standing alone between
 elements) are kept in place so that conditional blocks stay conditional in the text part.
@@ -273,8 +276,28 @@ def _words(s: str) -> list[str]:
     return [w for w in _WS.split(s) if w]
 
 
-def _inline(node: Node, rating: list | None = None) -> str:
-    """Text of an inline HTML fragment; ``<br>`` gives a newline, blocks give blank lines."""
+#: Bidi isolates (U+2066 LRI, U+2067 RLI, U+2068 FSI ... U+2069 PDI) for ``dir`` in RTL text.
+ISOLATE = {"ltr": "\u2066", "rtl": "\u2067", "auto": "\u2068"}
+POP_ISOLATE = "\u2069"
+
+#: mj-text classes whose links the text part lists one per line: class -> (link class, line)
+LINK_LISTS = {"tplkit-rating": ("tplkit-rating-link", "{label}. {href}"),
+              "tplkit-social": ("tplkit-social-link", "{label}: {href}")}
+
+
+def _isolate(text: str, direction: str, rtl: bool) -> str:
+    """``text`` between bidi isolates in a right-to-left text part; unchanged otherwise."""
+    if not rtl or not text or direction not in ISOLATE:
+        return text
+    return ISOLATE[direction] + text + POP_ISOLATE
+
+
+def _inline(node: Node, links: tuple[str, list] | None = None, rtl: bool = False) -> str:
+    """Text of an inline HTML fragment; ``<br>`` gives a newline, blocks give blank lines.
+
+    ``links`` is (class, list): links of that class are collected into the list instead.
+    In a right-to-left document (``rtl``) an inline element's ``dir`` and every URL become
+    bidi isolates, so a phone number, an email address or a URL reads left to right."""
     out: list[str] = []
     for child in node.children:
         if isinstance(child, str):
@@ -285,36 +308,44 @@ def _inline(node: Node, rating: list | None = None) -> str:
             continue
         if tag == "br":
             out.append("\n")
-        elif tag == "a":
-            label = collapse(_inline(child))
+            continue
+        if tag == "a":
+            label = collapse(_inline(child, rtl=rtl))
             href = child.attrs.get("href", "").strip()
-            if rating is not None and "tplkit-rating-link" in child.classes:
-                rating.append((label, href))
+            if links is not None and links[0] in child.classes:
+                links[1].append((label, href))
                 continue
-            out.append(_link(label, href))
+            piece = _link(label, href, rtl)
         elif tag in ("ul", "ol"):
             items = [c for c in child.children if isinstance(c, Node) and c.tag == "li"]
             marks = [f"{i}." for i in range(1, len(items) + 1)] if tag == "ol" else ["-"] * len(items)
-            lines = [f"{m} {collapse(_inline(li, rating))}" for m, li in zip(marks, items, strict=True)]
-            out.append("\n\n" + "\n".join(lines) + "\n\n")
+            lines = [f"{m} {collapse(_inline(li, links, rtl))}" for m, li in zip(marks, items, strict=True)]
+            piece = "\n\n" + "\n".join(lines) + "\n\n"
         elif tag in ("td", "th"):
-            out.append(" " + _inline(child, rating) + " ")
+            piece = " " + _inline(child, links, rtl) + " "
         elif tag in BLOCK:
-            out.append("\n\n" + _inline(child, rating) + "\n\n")
+            piece = "\n\n" + _inline(child, links, rtl) + "\n\n"
         else:
-            out.append(_inline(child, rating))
+            piece = _inline(child, links, rtl)
+        direction = child.attrs.get("dir", "").lower()
+        if rtl and direction in ISOLATE and tag not in BLOCK:
+            core = piece.strip(" ")
+            if core:
+                start = piece.index(core)
+                piece = piece[:start] + _isolate(core, direction, rtl) + piece[start + len(core):]
+        out.append(piece)
     return "".join(out)
 
 
-def _link(label: str, href: str) -> str:
+def _link(label: str, href: str, rtl: bool = False) -> str:
     if not href or href.startswith("#"):
         return label
     bare = re.sub(r"^(mailto|tel):", "", href)
     if not label:
-        return bare
+        return _isolate(bare, "ltr", rtl)
     if label in (href, bare) or (href.startswith("tel:") and re.sub(r"[^\d+]", "", label) == bare):
         return label
-    return f"{label} ({href if bare == href else bare})"
+    return f"{label} ({_isolate(href if bare == href else bare, 'ltr', rtl)})"
 
 
 def _paragraphs(text: str) -> list[str]:
@@ -328,7 +359,7 @@ def _paragraphs(text: str) -> list[str]:
     return out
 
 
-def _walk(node: Node, out: _Out) -> None:
+def _walk(node: Node, out: _Out, rtl: bool = False) -> None:
     for child in node.children:
         if isinstance(child, str):
             for word in _words(child):
@@ -339,30 +370,33 @@ def _walk(node: Node, out: _Out) -> None:
         if tag in SKIP:
             continue
         if tag == "mj-text":
-            rating: list | None = [] if "tplkit-rating" in child.classes else None
-            text = _inline(child, rating)
+            kind = next((c for c in LINK_LISTS if c in child.classes), None)
+            links: tuple[str, list] | None = (LINK_LISTS[kind][0], []) if kind else None
+            text = _inline(child, links, rtl)
             for p in _paragraphs(text):
                 out.para(p)
-            if rating:
-                out.para("\n".join(f"{label}. {href}" if label else href for label, href in rating))
-        elif tag == "mj-button":
-            label = collapse(_inline(child))
-            href = child.attrs.get("href", "").strip()
-            out.para(f"{label}: {href}" if href else label)
-        elif tag in ("mj-social-element", "mj-navbar-link"):
-            label = collapse(_inline(child)) or child.attrs.get("name", "").title()
+            if links and links[1]:
+                line = LINK_LISTS[kind][1]
+                out.para("\n".join(line.format(label=label, href=_isolate(href, "ltr", rtl)) if label
+                                   else _isolate(href, "ltr", rtl) for label, href in links[1]))
+        elif tag in ("mj-button", "mj-social-element", "mj-navbar-link"):
+            label = collapse(_inline(child, rtl=rtl))
+            if tag != "mj-button":
+                label = label or child.attrs.get("name", "").title()
             href = child.attrs.get("href", "").strip()
             if href:
-                out.para(f"{label}: {href}" if label else href)
+                out.para(f"{label}: {_isolate(href, 'ltr', rtl)}" if label else _isolate(href, "ltr", rtl))
+            elif tag == "mj-button":
+                out.para(label)
         elif tag == "mj-table":
-            rows = [collapse(_inline(tr)) for tr in _find(child, "tr")]
+            rows = [collapse(_inline(tr, rtl=rtl)) for tr in _find(child, "tr")]
             out.para("\n".join(r for r in rows if r))
         elif tag == "mj-raw":
             for word in _words(unescape(_inline(child))):
                 if out.is_token(word):
                     out.stmt(word)
         else:
-            _walk(child, out)
+            _walk(child, out, rtl or (tag == "mjml" and child.attrs.get("dir", "").lower() == "rtl"))
 
 
 def _find(node: Node, tag: str) -> list[Node]:

@@ -84,8 +84,10 @@ def template_context(kit: Any, name: str, files: Files) -> SourceContext:
             sf = parse_file(env, info.file(part), part, files, name)
             if sf is not None:
                 ctx.files.append(sf)
+    # "_trans": where the first value of a {% trans %} is a call (ticket=ui.ltr(ticket_id)),
+    # Jinja's i18n extension stores it in a local of that name, which meta reports as undeclared
     ctx.allowed = {*build_globals(name, kit.brand, i18n.SOURCE_LOCALE), *env.globals, "subject",
-                   "preheader"}
+                   "preheader", "_trans"}
     for sf, ast in ctx.parsed:
         ctx.allowed |= _inherited_names(env, ast)
         for node in ast.find_all(nodes.Name):
