@@ -74,8 +74,9 @@ class Brand:
     kb_url: str = ""
     sla_hours: int = 24
     currency: str = "EUR"
-    support_hours: Mapping[str, str] = field(default_factory=dict)
+    support_hours: Mapping[str, Any] = field(default_factory=dict)
     social: Mapping[str, str] = field(default_factory=dict)
+    response_hours: Mapping[str, int] = field(default_factory=dict)  # per request category
 
     @classmethod
     def from_dict(cls, raw: Mapping[str, Any], file: str | None = None) -> "Brand":
@@ -95,7 +96,7 @@ class Brand:
             raise ConfigError("brand.sla_hours must be between 1 and 720", file=file,
                               line=_brand_line(file, "sla_hours"))
         data = dict(raw, sla_hours=sla)
-        for key in ("support_hours", "social"):
+        for key in ("support_hours", "social", "response_hours"):
             if not isinstance(data.get(key, {}), Mapping):
                 raise ConfigError(f"brand.{key} must be a table", file=file, line=_brand_line(file, key))
         return cls(**data)
