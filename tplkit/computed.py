@@ -51,7 +51,7 @@ def _category(kit: Any, category: str | None) -> int:
 
 
 def _next_opening(kit: Any, args: Mapping[str, Any]) -> Any:
-    return kit.support_hours.next_opening(args["received_at"] or _dt.datetime.now(_dt.timezone.utc))
+    return kit.support_hours.next_opening(args["received_at"] or _dt.datetime.now(_dt.UTC))
 
 
 def _reply_by(kit: Any, args: Mapping[str, Any]) -> Any:
@@ -72,7 +72,7 @@ def _response_hours(kit: Any, args: Mapping[str, Any]) -> Any:
     return None if category is None else _category(kit, category)
 
 
-RATING_SCALES = {"csat": range(1, 6), "nps": range(0, 11)}
+RATING_SCALES = {"csat": range(1, 6), "nps": range(11)}
 
 
 def _rating_links(kit: Any, args: Mapping[str, Any]) -> Any:

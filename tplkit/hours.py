@@ -25,7 +25,7 @@ DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 GENERAL = "general"
 _SEARCH_DAYS = 3 * 366   # a promise never reaches further than this many days ahead
 _YEARLY = re.compile(r"^(\d{2})-(\d{2})$")
-_UTC = _dt.timezone.utc
+_UTC = _dt.UTC
 
 
 def zone(name: str | _dt.tzinfo) -> _dt.tzinfo:
@@ -64,7 +64,7 @@ class SupportHours:
                 raise ValueError(f"response hours of {category!r} must be a whole number from 1 to 720")
 
     @classmethod
-    def from_brand(cls, brand: Any, file: str | None = None) -> "SupportHours":
+    def from_brand(cls, brand: Any, file: str | None = None) -> SupportHours:
         """The brand's support hours and response-time promises (``general`` defaults to
         ``sla_hours``). A mistake raises :class:`~tplkit.ConfigError` with its file and line."""
         hours = dict(brand.support_hours or {})

@@ -20,7 +20,7 @@ import hashlib
 import hmac
 import os
 from collections.abc import Mapping, Sequence
-from typing import Any, Union
+from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from .errors import ConfigError, LinkError, LinkExpiredError, LinkSignatureError
@@ -31,8 +31,8 @@ DEFAULT_MAX_AGE = _dt.timedelta(days=30)
 _RESERVED = ("exp", "sig")
 _DOMAIN = b"tplkit-link-v1"
 
-Key = Union[str, bytes]
-Keys = Union[Key, Sequence[Key]]
+Key = str | bytes
+Keys = Key | Sequence[Key]
 
 
 def _keys(key: Keys) -> list[bytes]:
@@ -66,7 +66,7 @@ def _timestamp(when: _dt.datetime) -> int:
 
 
 def _now(now: _dt.datetime | None) -> _dt.datetime:
-    return now if now is not None else _dt.datetime.now(_dt.timezone.utc)
+    return now if now is not None else _dt.datetime.now(_dt.UTC)
 
 
 def sign(url: str, key: Keys, params: Mapping[str, Any] | None = None, *, purpose: str = "",
@@ -121,7 +121,7 @@ def verify(url: str, key: Keys, *, purpose: str = "", now: _dt.datetime | None =
     except (KeyError, ValueError):
         raise LinkSignatureError("the link has no valid expiry") from None
     if _timestamp(_now(now)) >= expiry:
-        when = _dt.datetime.fromtimestamp(expiry, _dt.timezone.utc).isoformat()
+        when = _dt.datetime.fromtimestamp(expiry, _dt.UTC).isoformat()
         raise LinkExpiredError(f"the link expired at {when}")
     return params
 
