@@ -4,13 +4,15 @@
 >>> kit = tplkit.Kit()
 >>> email = kit.render("acknowledgement", kit.template("acknowledgement").sample_for("uk"), locale="uk-UA")
 """
-from .errors import (CatalogError, ConfigError, HeaderError, LocaleWarning, PlaceholderError,
-                     Problem, SecurityError, TemplateNotFound, TemplateSourceError, TplkitError)
+from .errors import (CatalogError, ConfigError, HeaderError, LinkError, LinkExpiredError,
+                     LinkSignatureError, LocaleWarning, PlaceholderError, Problem, SecurityError,
+                     TemplateNotFound, TemplateSourceError, TplkitError)
 from .kit import Kit
 from .render import RenderedEmail
 from .schema import Money, Placeholder
 
 __all__ = ["Kit", "RenderedEmail", "Placeholder", "Money", "Problem", "TplkitError",
            "PlaceholderError", "TemplateNotFound", "TemplateSourceError", "SecurityError",
-           "CatalogError", "ConfigError", "HeaderError", "LocaleWarning"]
+           "CatalogError", "ConfigError", "HeaderError", "LocaleWarning", "LinkError",
+           "LinkSignatureError", "LinkExpiredError"]
 __version__ = "0.1.0"

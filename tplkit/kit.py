@@ -24,7 +24,8 @@ class Kit:
     ``Kit()`` uses the built-in templates; ``Kit("path/to/project")`` layers a project's
     templates, catalogs and brand over them. Compiled templates are cached per
     (template, locale); with ``auto_reload=True`` (the preview server) a cached template is
-    recompiled when any of its files changes.
+    recompiled when any of its files changes. ``link_key`` (the application's secret, or a
+    list of them for rotation) signs one-click links: see :attr:`links`.
     """
 
     def __init__(self, project: str | os.PathLike | None = None, *, strict: bool = True,
