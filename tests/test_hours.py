@@ -215,15 +215,29 @@ def test_caller_values_win_over_computed(kit):
     assert flat(email.preheader) == "We'll get back to you by Saturday, November 21, 2026."
 
 
-def test_unknown_category_and_zone_are_placeholder_problems(kit):
-    """A category the brand does not promise, or an unknown zone, is reported on that placeholder."""
+def test_unknown_category_is_a_placeholder_problem(kit):
+    """A category the manifest does not list is reported with every other problem."""
     with pytest.raises(tplkit.PlaceholderError) as err:
-        kit.render("acknowledgement", {**ACK, "request_category": "vip"})
-    assert [(p.name, p.kind) for p in err.value.problems] == [("request_category", "invalid")]
+        kit.render("acknowledgement", {**ACK, "request_category": "vip", "request_url": "ftp://x"})
+    assert [(p.name, p.kind) for p in err.value.problems] == [("request_url", "invalid"),
+                                                              ("request_category", "invalid")]
+
+
+def test_category_missing_from_the_brand_is_a_placeholder_problem():
+    """A listed category the project's brand does not promise names the brand's categories."""
+    kit = tplkit.Kit(FIX / "shop")
     with pytest.raises(tplkit.PlaceholderError) as err:
-        kit.render("acknowledgement", {**ACK, "received_at": "2026-11-20T19:00:00+01:00",
-                                       "customer_timezone": "Mars/Olympus"})
-    assert str(err.value.problems[0]) == "customer_timezone: unknown time zone 'Mars/Olympus'"
+        kit.render("acknowledgement", {**ACK, "request_category": "returns"})
+    assert str(err.value.problems[0]) == ("request_category: unknown request category 'returns' "
+                                          "(one of general, urgent)")
+
+
+def test_unknown_customer_zone_falls_back_to_the_brand_zone(kit):
+    """An unknown customer_timezone shows the due time in the brand's zone, named."""
+    email = kit.render("acknowledgement", {**ACK, "received_at": "2026-11-20T19:00:00+01:00",
+                                           "request_category": "urgent",
+                                           "customer_timezone": "Mars/Olympus"})
+    assert "by Monday, November 23, 2026 at 1:00 PM (Central European Standard Time)" in flat(email.text)
 
 
 def test_bad_received_at_reported_by_validation(kit):

@@ -182,6 +182,16 @@ def test_feedback_signed_links_equal_in_naive_pipeline():
     assert [h for _, h in rating_links(fast.html)] == ctx["rating_links"]
 
 
+def test_rating_links_need_one_link_per_score(kit):
+    """Four links for a 1-5 scale (or five for NPS 0-10) are a placeholder problem, not a crash."""
+    ctx = dict(kit.template("feedback-request").sample, rating_links=["https://x.example/r"] * 4)
+    with pytest.raises(tplkit.PlaceholderError, match="needs 5 links, one per score from 1 to 5, got 4"):
+        kit.render("feedback-request", ctx)
+    ctx.update(rating_scale="nps", rating_links=["https://x.example/r"] * 5)
+    with pytest.raises(tplkit.PlaceholderError, match="needs 11 links, one per score from 0 to 10, got 5"):
+        kit.render("feedback-request", ctx)
+
+
 def test_rating_links_must_be_safe_urls(kit):
     """rating_links passed by the caller are validated like any url (no javascript:)."""
     ctx = dict(kit.template("feedback-request").sample, rating_links=["javascript:alert(1)"] * 5)

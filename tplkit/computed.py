@@ -9,7 +9,8 @@ nothing to go on gives nothing (the placeholder's default, if any, applies):
     ``received_at`` (or now) — an auto-reply's ``back_at``.
 ``support_hours.reply_by``      inputs ``received_at``, ``request_category``,
     ``customer_timezone``: when a reply is due, counted in business hours, in the
-    customer's time zone if given (else the brand's); nothing without ``received_at``.
+    customer's time zone if given and known (else the brand's); nothing without
+    ``received_at``.
 ``support_hours.response_hours`` inputs ``request_category``: the hours promised for
     that category; nothing without a category.
 ``links.rating``                inputs ``rating_url``, ``ticket_id``, ``rating_scale``:
@@ -33,6 +34,10 @@ class Computation:
     inputs: tuple[str, ...]
     type: str
     make: Callable[[Any, Mapping[str, Any]], Any]
+    requires: str | None = None    # an input without which it gives nothing
+    enabled: Callable[[Any], bool] = lambda kit: True
+    # what a value the caller passes must also satisfy (beyond its type): why not, or None
+    check: Callable[[Mapping[str, Any], Any], str | None] | None = None
 
 
 class InputError(ValueError):
@@ -62,8 +67,10 @@ def _reply_by(kit: Any, args: Mapping[str, Any]) -> Any:
     _category(kit, args["request_category"])
     try:
         tz = zone(args["customer_timezone"]) if args["customer_timezone"] else None
-    except ValueError as e:
-        raise InputError("customer_timezone", str(e)) from None
+    except ValueError:
+        # recipient data (a profile, a browser): the brand's zone is shown instead, named,
+        # so the time stays right; refusing would hold back the acknowledgement itself
+        tz = None
     return kit.support_hours.reply_by(args["received_at"], args["request_category"], tz=tz)
 
 
@@ -83,12 +90,23 @@ def _rating_links(kit: Any, args: Mapping[str, Any]) -> Any:
                                RATING_SCALES[args["rating_scale"] or "csat"])
 
 
+def _check_rating_links(context: Mapping[str, Any], value: Any) -> str | None:
+    scores = RATING_SCALES.get(context.get("rating_scale") or "csat")
+    if scores is None or isinstance(value, (str, bytes, Mapping)) or not hasattr(value, "__len__"):
+        return None   # the validation reports what is wrong with these
+    if len(value) != len(scores):
+        return f"needs {len(scores)} links, one per score from {scores[0]} to {scores[-1]}, got {len(value)}"
+    return None
+
+
 COMPUTATIONS: dict[str, Computation] = {
     "support_hours.next_opening": Computation(("received_at",), "datetime", _next_opening),
     "support_hours.reply_by": Computation(("received_at", "request_category", "customer_timezone"),
-                                          "datetime", _reply_by),
-    "support_hours.response_hours": Computation(("request_category",), "int", _response_hours),
-    "links.rating": Computation(("rating_url", "ticket_id", "rating_scale"), "list", _rating_links),
+                                          "datetime", _reply_by, requires="received_at"),
+    "support_hours.response_hours": Computation(("request_category",), "int", _response_hours,
+                                                requires="request_category"),
+    "links.rating": Computation(("rating_url", "ticket_id", "rating_scale"), "list", _rating_links,
+                                enabled=lambda kit: kit.links is not None, check=_check_rating_links),
 }
 
 
@@ -130,7 +148,14 @@ def fill(kit: Any, schema: Schema, context: Any, *, template: str | None = None)
     plan = _plan(schema)
     if not plan or not isinstance(context, Mapping):
         return context
-    todo = [(name, comp) for name, comp in plan if context.get(name) is None]
+    for name, comp in plan:
+        if comp.check is not None and context.get(name) is not None:
+            problem = comp.check(context, context[name])
+            if problem:
+                raise PlaceholderError([Problem(name, "invalid", problem)], template=template)
+    # the per-message cost for the common case (nothing to compute) is this one pass
+    todo = [(name, comp) for name, comp in plan if context.get(name) is None
+            and (comp.requires is None or context.get(comp.requires) is not None) and comp.enabled(kit)]
     if not todo:
         return context
     out = dict(context)
