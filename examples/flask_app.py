@@ -9,12 +9,19 @@
 picks another one); ``POST /emails/<name>/render`` renders the JSON body and returns
 subject, preheader, HTML, text and the locale used. The locale is ``?locale=`` if given,
 else the best match of ``Accept-Language`` that ``kit.negotiate`` can serve.
+
+With a link key (``TPLKIT_LINK_KEY=... flask run``, or ``create_app(tplkit.Kit(link_key=...))``)
+the feedback request's rating buttons carry signed links, and two endpoints take them:
+``GET /rate?ticket=...&score=...&exp=...&sig=...`` records the rating of a verified link
+(one per ticket: a second click replaces it; an edited or expired link is refused), and
+``POST /unsubscribe?...`` is the RFC 8058 one-click target of ``List-Unsubscribe``.
 """
 from __future__ import annotations
 
 from flask import Flask, abort, jsonify, request
 
 import tplkit
+from tplkit.errors import LinkError, LinkExpiredError
 
 
 def pick_locale(kit: tplkit.Kit) -> str:
@@ -33,6 +40,8 @@ def create_app(kit: tplkit.Kit | None = None) -> Flask:
     """The app; pass your own ``Kit`` (project, brand) or get the built-in library."""
     app = Flask(__name__)
     app.config["TPLKIT"] = kit or tplkit.Kit()
+    app.config["RATINGS"] = {}          # ticket -> score; a real app writes to its database
+    app.config["UNSUBSCRIBED"] = set()  # (email, list)
 
     def current_kit() -> tplkit.Kit:
         return app.config["TPLKIT"]
@@ -59,6 +68,36 @@ def create_app(kit: tplkit.Kit | None = None) -> Flask:
         email = kit.render(name, context, locale=locale)
         return email.html, 200, {"Content-Type": "text/html; charset=utf-8",
                                  "Content-Language": email.locale.replace("_", "-")}
+
+    @app.errorhandler(LinkError)
+    def bad_link(e: LinkError):
+        # an expired link is gone; an edited or forged one is a bad request
+        return jsonify(error=str(e)), 410 if isinstance(e, LinkExpiredError) else 400
+
+    def verified(purpose: str) -> dict[str, str]:
+        signer = current_kit().links
+        if signer is None:
+            abort(404, "no link key configured")
+        return signer.verify(request.query_string.decode("ascii", "replace"), purpose=purpose)
+
+    @app.get("/rate")
+    def rate():
+        params = verified("rating")
+        try:
+            score = int(params["score"])
+            ticket = params["ticket"]
+        except (KeyError, ValueError):
+            return jsonify(error="a rating link needs a ticket and a numeric score"), 400
+        app.config["RATINGS"][ticket] = score
+        return jsonify(ticket=ticket, score=score, message="Thank you for your rating!")
+
+    @app.post("/unsubscribe")
+    def unsubscribe():
+        params = verified("unsubscribe")
+        if request.form.get("List-Unsubscribe") != "One-Click":
+            return jsonify(error="expected the RFC 8058 body List-Unsubscribe=One-Click"), 400
+        app.config["UNSUBSCRIBED"].add((params.get("email"), params.get("list")))
+        return jsonify(unsubscribed=params.get("email"), list=params.get("list"))
 
     @app.post("/emails/<name>/render")
     def render(name: str):

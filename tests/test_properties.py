@@ -35,6 +35,8 @@ def text_values(ph: Placeholder) -> st.SearchStrategy[str]:
 
 def values_for(ph: Placeholder) -> st.SearchStrategy[Any]:
     """Valid values of one placeholder's declared type."""
+    if ph.type == "list":   # of its item type (a list of urls holds urls)
+        return st.lists(values_for(Placeholder(ph.name, type=ph.item_type)), min_size=1, max_size=4)
     host = st.from_regex(r"[a-z](?:[a-z0-9-]{0,8}[a-z0-9])?\.example", fullmatch=True)
     path = st.text(alphabet=string.ascii_letters + string.digits + "-._~/", max_size=20)
     strategies = {
@@ -59,7 +61,6 @@ def values_for(ph: Placeholder) -> st.SearchStrategy[Any]:
                            st.from_regex(r"[a-z][a-z0-9._+-]{0,12}", fullmatch=True), host),
         "choice": st.sampled_from(list(ph.choices) or [None]),
         "bool": st.booleans(),
-        "list": st.lists(text_values(Placeholder(ph.name)), min_size=1, max_size=4),
     }
     return strategies[ph.type]
 
@@ -71,6 +72,9 @@ def contexts(draw, name: str) -> dict[str, Any]:
     for ph in KIT.template(name).placeholders.values():
         if ph.required or draw(st.booleans()):
             ctx[ph.name] = draw(values_for(ph))
+    if "rating_links" in ctx:   # one link per score: a length the schema cannot say
+        count = 11 if ctx.get("rating_scale") == "nps" else 5
+        ctx["rating_links"] = (ctx["rating_links"] * count)[:count]
     return ctx
 
 

@@ -8,6 +8,9 @@ from .errors import (
     CatalogError,
     ConfigError,
     HeaderError,
+    LinkError,
+    LinkExpiredError,
+    LinkSignatureError,
     LocaleWarning,
     MjmlError,
     PlaceholderError,
@@ -24,5 +27,6 @@ from .schema import Money, Placeholder
 
 __all__ = ["Kit", "RenderedEmail", "Placeholder", "Money", "Problem", "TplkitError",
            "PlaceholderError", "TemplateNotFound", "TemplateSourceError", "SecurityError",
-           "CatalogError", "ConfigError", "HeaderError", "LocaleWarning", "MjmlError", "TomlError"]
+           "CatalogError", "ConfigError", "HeaderError", "LocaleWarning", "MjmlError", "TomlError",
+           "LinkError", "LinkSignatureError", "LinkExpiredError"]
 __version__ = "0.1.0"

@@ -76,7 +76,7 @@ class Brand:
     kb_url: str = ""
     sla_hours: int = 24
     currency: str = "EUR"
-    support_hours: Mapping[str, str] = field(default_factory=dict)
+    support_hours: Mapping[str, Any] = field(default_factory=dict)
     social: Mapping[str, str] = field(default_factory=dict)
     # icons of the social links: a URL with {network} (e.g. https://shop.example/icons/{network}.png);
     # empty: text links only (never a third-party host by default)
@@ -91,6 +91,7 @@ class Brand:
     dark_muted_color: str = "#9ca3af"
     dark_link_color: str = "#93c5fd"
     logo_dark_url: str = ""
+    response_hours: Mapping[str, int] = field(default_factory=dict)  # per request category
 
     @classmethod
     def from_dict(cls, raw: Mapping[str, Any], file: str | None = None) -> Brand:
@@ -110,7 +111,7 @@ class Brand:
             raise ConfigError("brand.sla_hours must be between 1 and 720", file=file,
                               line=_brand_line(file, "sla_hours"))
         data = dict(raw, sla_hours=sla)
-        for key in ("support_hours", "social"):
+        for key in ("support_hours", "social", "response_hours"):
             if not isinstance(data.get(key, {}), Mapping):
                 raise ConfigError(f"brand.{key} must be a table", file=file, line=_brand_line(file, key))
         for network, url in data.get("social", {}).items():

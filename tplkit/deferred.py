@@ -207,6 +207,9 @@ class Shown:
     def __len__(self) -> int:
         return len(self.value)
 
+    def __getitem__(self, key: Any) -> Any:  # rating_links[n], as in the compiled path
+        return self.value[key]
+
     def __eq__(self, other: Any) -> bool:
         return self.value == raw_value(other)
 

@@ -88,6 +88,18 @@ class MjmlError(TemplateSourceError):
         self.mjml = mjml
 
 
+class LinkError(TplkitError):
+    """A signed one-click link (:mod:`tplkit.links`) cannot be trusted, or cannot be made."""
+
+
+class LinkSignatureError(LinkError):
+    """The link's signature is missing or does not match its parameters (tampered or forged)."""
+
+
+class LinkExpiredError(LinkError):
+    """The link was signed correctly but its expiry time has passed."""
+
+
 class LocaleWarning(UserWarning):
     """The requested locale is not available; another one was used."""
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import os
 import threading
 import warnings
@@ -9,9 +10,11 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from . import i18n
+from . import computed, i18n
 from .config import Brand, Project, load_project
 from .errors import LocaleWarning, TemplateSourceError
+from .hours import SupportHours
+from .links import LinkSigner, signer_from_settings
 from .render import RenderedEmail
 from .schema import Schema, coerce
 from .sources import BuildSource, SourceTree, TemplateSource, is_stale
@@ -28,12 +31,15 @@ class Kit:
     ``Kit()`` uses the built-in templates; ``Kit("path/to/project")`` layers a project's
     templates, catalogs and brand over them. Compiled templates are cached per
     (template, locale); with ``auto_reload=True`` (the preview server) a cached template is
-    recompiled when any of its files changes.
+    recompiled when any of its files changes. ``link_key`` (the application's secret, or a
+    list of them for rotation) signs one-click links: see :attr:`links`.
     """
 
     def __init__(self, project: str | os.PathLike | None = None, *, strict: bool = True,
-                 auto_reload: bool = False, settings: Mapping[str, Any] | None = None) -> None:
+                 auto_reload: bool = False, settings: Mapping[str, Any] | None = None,
+                 link_key: Any = None) -> None:
         self.project: Project = load_project(project, overrides=settings)
+        self._link_key = link_key   # the app's signing key(s) for one-click links (tplkit.links)
         self.strict = strict
         self.auto_reload = auto_reload
         tree = SourceTree(self.project, self.schema)
@@ -46,7 +52,7 @@ class Kit:
 
     @classmethod
     def from_build(cls, build_dir: str | os.PathLike, *, strict: bool = True,
-                   check_sources: bool = True) -> Kit:
+                   check_sources: bool = True, link_key: Any = None) -> Kit:
         """A kit that renders from a prebuilt folder (``tplkit build``) instead of sources.
 
         It needs neither mjml-python nor premailer nor the template files, which makes it the
@@ -59,7 +65,8 @@ class Kit:
         manifest = read_manifest(build_dir, check_sources=check_sources)
         kit = cls(None, strict=strict, settings={"brand": manifest["brand"],
                                                  "default_locale": manifest["default_locale"],
-                                                 "locales": manifest["locales"]})
+                                                 "locales": manifest["locales"]},
+                  link_key=link_key)
         kit.source = BuildSource(Path(build_dir), manifest)
         return kit
 
@@ -72,6 +79,20 @@ class Kit:
     @property
     def default_locale(self) -> str:
         return self.project.default_locale
+
+    @functools.cached_property
+    def support_hours(self) -> SupportHours:
+        """The brand's support hours, holidays and response-time promises (business time):
+        ``kit.support_hours.next_opening(now)``, ``kit.support_hours.reply_by(received_at, category)``."""
+        cfg = self.project.config_file
+        return SupportHours.from_brand(self.brand, str(cfg) if cfg else None)
+
+    @functools.cached_property
+    def links(self) -> LinkSigner | None:
+        """The signer of one-click links (``link_key=`` or the environment variable named by
+        ``[links] key_env``, default ``TPLKIT_LINK_KEY``), or None without a key."""
+        cfg = self.project.config_file
+        return signer_from_settings(self.project.settings, self._link_key, str(cfg) if cfg else None)
 
     def template_names(self) -> list[str]:
         """Names of every template, the project's and the built-in ones."""
@@ -173,6 +194,7 @@ class Kit:
         if compiled is None:
             compiled = self._compiled_for(name, neg.locale)
         schema, strict = compiled.schema, self.strict if strict is None else strict
+        context = computed.fill(self, schema, context, template=name)
         values = schema.quick(context, strict)
         if values is None:
             values = schema.validate(context, strict=strict, template=name, locale=neg.locale)
@@ -192,6 +214,7 @@ class Kit:
         neg = self.negotiate(locale)
         info = self.template(name)
         schema = self.schema(info)
+        context = computed.fill(self, schema, context, template=name)
         values = schema.validate(context, strict=self.strict, template=name, locale=neg.locale)
         parts = render_naive(self.environment(neg.locale), info, self.brand, neg.locale, schema, values)
         return RenderedEmail(template=name, locale=neg.locale, requested_locale=locale,

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from email.headerregistry import Address
 from email.message import EmailMessage, MIMEPart
 from email.utils import formatdate, getaddresses, make_msgid
+from typing import Self
 
 from .errors import HeaderError
 from .mailpolicy import SMTP
@@ -56,11 +57,19 @@ class RenderedEmail:
     def to_message(self, sender: str, to: str | Sequence[str], *, cc: str | Sequence[str] = (),
                    reply_to: str | None = None, in_reply_to: str | None = None,
                    references: str | Sequence[str] | None = None, message_id: str | None = None,
-                   headers: Mapping[str, str] | None = None) -> EmailMessage:
+                   headers: Mapping[str, str] | None = None,
+                   list_unsubscribe: str | Sequence[str] | None = None,
+                   one_click: bool = True) -> EmailMessage:
         """A ready ``multipart/alternative`` message: text/plain first, then text/html, UTF-8.
 
         Addresses are validated; any header value with a line break or control character
         is refused with :class:`HeaderError` (no header injection).
+
+        ``list_unsubscribe`` (an https URL, e.g. from
+        :meth:`tplkit.links.LinkSigner.unsubscribe_url`, and/or a ``mailto:``) adds the
+        ``List-Unsubscribe`` header (RFC 2369) and, with ``one_click``, the
+        ``List-Unsubscribe-Post: List-Unsubscribe=One-Click`` header (RFC 8058) that
+        mailbox providers ask of bulk mail such as feedback requests.
         """
         msg = EmailMessage(policy=SMTP)
         _set(msg, "Subject", _header_value("Subject", self.subject))
@@ -83,6 +92,9 @@ class RenderedEmail:
         elif references:
             refs = [references] if isinstance(references, str) else list(references)
             _set(msg, "References", " ".join(_msgid("References", r) for r in refs))
+        if list_unsubscribe:
+            for name, value in unsubscribe_headers(list_unsubscribe, one_click).items():
+                msg.set_raw(name, _UriList(name, value))
         for k, v in {**self.headers, **(headers or {})}.items():
             if not re.fullmatch(r"[A-Za-z0-9-]+", k):
                 raise HeaderError(f"invalid header name {k!r}")
@@ -96,6 +108,43 @@ class RenderedEmail:
         msg.attach(_text_part(self.html, "html"))  # type: ignore[arg-type]
         _set(msg, "Content-Language", self.locale.replace("_", "-"))
         return msg
+
+
+def unsubscribe_headers(uris: str | Sequence[str], one_click: bool = True) -> dict[str, str]:
+    """``List-Unsubscribe`` (and, for ``one_click``, ``List-Unsubscribe-Post``) header values
+    for ``uris``: http(s) URLs and ``mailto:`` addresses. One-click (RFC 8058) needs an
+    https URL; anything else, or a URI that could break out of its ``<...>``, is a
+    :class:`HeaderError`."""
+    items = [uris] if isinstance(uris, str) else list(uris)
+    if not items:
+        raise HeaderError("List-Unsubscribe: no URI given")
+    out = []
+    for uri in items:
+        uri = _header_value("List-Unsubscribe", uri).strip()
+        scheme = uri.partition(":")[0].lower()
+        if scheme not in ("https", "http", "mailto") or re.search(r"[\s<>,\"]", uri) or len(uri) > 900:
+            raise HeaderError(f"List-Unsubscribe: not an http(s) or mailto URI: {uri!r:.80}")
+        out.append(f"<{uri}>")
+    headers = {"List-Unsubscribe": ", ".join(out)}
+    if one_click:
+        if not any(u.lower().startswith("<https://") for u in out):
+            raise HeaderError("List-Unsubscribe-Post (one-click, RFC 8058) needs an https URL")
+        headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    return headers
+
+
+class _UriList(str):
+    """A header of ``<uri>`` items written as is, one item a line. The email package would
+    RFC 2047-encode a URL longer than a line, and an encoded URL is no URL to a mailbox
+    provider (RFC 2369 allows folding only between the items)."""
+
+    def __new__(cls, name: str, value: str) -> Self:
+        obj = super().__new__(cls, value)
+        obj.name = name
+        return obj
+
+    def fold(self, *, policy) -> str:
+        return f"{self.name}: " + f",{policy.linesep} ".join(self.split(", ")) + policy.linesep
 
 
 def _text_part(content: str, subtype: str) -> MIMEPart:

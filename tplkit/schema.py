@@ -60,6 +60,7 @@ class Placeholder:
     currency: str | None = None
     max_length: int | None = None
     default_from: str | None = None  # e.g. "brand.sla_hours", resolved per brand
+    compute: str | None = None       # e.g. "support_hours.reply_by": see tplkit.computed
 
 
 def parse_placeholders(raw: Mapping[str, Any], *, file: str, template: str) -> dict[str, Placeholder]:
@@ -75,7 +76,7 @@ def parse_placeholders(raw: Mapping[str, Any], *, file: str, template: str) -> d
         if not isinstance(spec, Mapping):
             raise bad("expected a table")
         unknown = set(spec) - {"type", "required", "default", "example", "description", "choices",
-                               "items", "currency", "max_length", "default_from"}
+                               "items", "currency", "max_length", "default_from", "compute"}
         if unknown:
             raise bad(f"unknown keys {sorted(unknown)}")
         typ = spec.get("type", "text")
@@ -91,13 +92,21 @@ def parse_placeholders(raw: Mapping[str, Any], *, file: str, template: str) -> d
                          example=spec.get("example"), description=spec.get("description", ""),
                          choices=tuple(spec.get("choices", ())), item_type=spec.get("items", "text"),
                          currency=spec.get("currency"), max_length=spec.get("max_length"),
-                         default_from=spec.get("default_from"))
+                         default_from=spec.get("default_from"), compute=spec.get("compute"))
         if ph.default is not None:
             try:
                 coerce(ph, ph.default)
             except ValueError as e:
                 raise bad(f"default does not fit the type: {e}", "default") from None
         out[name] = ph
+    from .computed import check_manifest
+
+    for name, ph in out.items():
+        if ph.compute is not None:
+            problem = check_manifest(ph, out)
+            if problem:
+                raise TemplateSourceError(f"placeholder {name!r}: {problem}", file=file, template=template,
+                                          line=toml_line(file, f"placeholders.{name}", "compute"))
     return out
 
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from typing import Any
 
-from .. import i18n
+from .. import computed, i18n
 from .files import Locator
 from .model import Hit
 
@@ -190,8 +190,9 @@ def empty_substitution(ctx: RenderContext) -> Iterable[Hit]:
         return
     schema = ctx.kit.compile(ctx.info.name, ctx.locale).schema
     mark = "QZXEMPTYQZX"
+    read = computed.inputs(ctx.info.placeholders)   # a category or a zone name, not shown
     for name, ph in ctx.info.placeholders.items():
-        if ph.type != "text" or ph.required or name in schema.defaults:
+        if ph.type != "text" or ph.required or name in schema.defaults or name in read:
             continue
         marked = ctx.render({**ctx.values, name: mark})
         empty = ctx.render({k: v for k, v in ctx.values.items() if k != name})

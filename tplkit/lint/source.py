@@ -12,7 +12,7 @@ from typing import Any
 
 from jinja2 import meta, nodes
 
-from .. import i18n
+from .. import computed, i18n
 from ..compile import build_globals
 from ..errors import MjmlError, TemplateSourceError, TomlError, TplkitError, jinja_error
 from ..store import PART_FILES, TemplateInfo
@@ -153,6 +153,7 @@ def unused_placeholder(ctx: SourceContext) -> Iterable[Hit]:
     if ctx.info is None or any(sf.ast is None for sf in ctx.files):
         return
     used = set().union(*(meta.find_undeclared_variables(ast) for _, ast in ctx.parsed))
+    used |= computed.inputs(ctx.info.placeholders)   # read by a computed placeholder
     for name in ctx.info.placeholders:
         if name not in used:
             pos = _manifest_line(ctx.manifest, name)

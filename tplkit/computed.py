@@ -1,0 +1,180 @@
+"""Placeholders tplkit computes per message when the caller leaves them out.
+
+A manifest marks one with ``compute = "<name>"``; the computation reads other declared
+placeholders (its *inputs*) and the kit's brand support hours or link signer, before the
+context is validated. A value the caller passes always wins; a computation that has
+nothing to go on gives nothing (the placeholder's default, if any, applies):
+
+``support_hours.next_opening``  inputs ``received_at``: when the team is next open after
+    ``received_at`` (or now) — an auto-reply's ``back_at``.
+``support_hours.reply_by``      inputs ``received_at``, ``request_category``,
+    ``customer_timezone``: when a reply is due, counted in business hours, in the
+    customer's time zone if given and known (else the brand's); nothing without
+    ``received_at``.
+``support_hours.response_hours`` inputs ``request_category``: the hours promised for
+    that category; nothing without a category.
+``links.rating``                inputs ``rating_url``, ``ticket_id``, ``rating_scale``:
+    one signed link per score (see :mod:`tplkit.links`) when the kit has a signing key.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from .errors import PlaceholderError, Problem
+from .schema import Placeholder, Schema, coerce
+
+
+@dataclass(frozen=True)
+class Computation:
+    """What a computed placeholder reads, the type it must have, and how it is made."""
+
+    inputs: tuple[str, ...]
+    type: str
+    make: Callable[[Any, Mapping[str, Any]], Any]
+    requires: str | None = None    # an input without which it gives nothing
+    enabled: Callable[[Any], bool] = lambda kit: True
+    # what a value the caller passes must also satisfy (beyond its type): why not, or None
+    check: Callable[[Mapping[str, Any], Any], str | None] | None = None
+
+
+class InputError(ValueError):
+    """An input a computation cannot use; ``name`` is that input's placeholder."""
+
+    def __init__(self, name: str, message: str) -> None:
+        super().__init__(message)
+        self.name = name
+
+
+def _category(kit: Any, category: str | None) -> int:
+    try:
+        return kit.support_hours.hours_for(category)
+    except ValueError as e:
+        raise InputError("request_category", str(e)) from None
+
+
+def _next_opening(kit: Any, args: Mapping[str, Any]) -> Any:
+    return kit.support_hours.next_opening(args["received_at"] or _dt.datetime.now(_dt.UTC))
+
+
+def _reply_by(kit: Any, args: Mapping[str, Any]) -> Any:
+    from .hours import zone
+
+    if args["received_at"] is None:
+        return None
+    _category(kit, args["request_category"])
+    try:
+        tz = zone(args["customer_timezone"]) if args["customer_timezone"] else None
+    except ValueError:
+        # recipient data (a profile, a browser): the brand's zone is shown instead, named,
+        # so the time stays right; refusing would hold back the acknowledgement itself
+        tz = None
+    return kit.support_hours.reply_by(args["received_at"], args["request_category"], tz=tz)
+
+
+def _response_hours(kit: Any, args: Mapping[str, Any]) -> Any:
+    category = args["request_category"]
+    return None if category is None else _category(kit, category)
+
+
+RATING_SCALES = {"csat": range(1, 6), "nps": range(11)}
+
+
+def _rating_links(kit: Any, args: Mapping[str, Any]) -> Any:
+    signer = kit.links
+    if signer is None or args["rating_url"] is None or args["ticket_id"] is None:
+        return None
+    return signer.rating_links(args["rating_url"], args["ticket_id"],
+                               RATING_SCALES[args["rating_scale"] or "csat"])
+
+
+def _check_rating_links(context: Mapping[str, Any], value: Any) -> str | None:
+    scores = RATING_SCALES.get(context.get("rating_scale") or "csat")
+    if scores is None or isinstance(value, (str, bytes, Mapping)) or not hasattr(value, "__len__"):
+        return None   # the validation reports what is wrong with these
+    if len(value) != len(scores):
+        return f"needs {len(scores)} links, one per score from {scores[0]} to {scores[-1]}, got {len(value)}"
+    return None
+
+
+COMPUTATIONS: dict[str, Computation] = {
+    "support_hours.next_opening": Computation(("received_at",), "datetime", _next_opening),
+    "support_hours.reply_by": Computation(("received_at", "request_category", "customer_timezone"),
+                                          "datetime", _reply_by, requires="received_at"),
+    "support_hours.response_hours": Computation(("request_category",), "int", _response_hours,
+                                                requires="request_category"),
+    "links.rating": Computation(("rating_url", "ticket_id", "rating_scale"), "list", _rating_links,
+                                enabled=lambda kit: kit.links is not None, check=_check_rating_links),
+}
+
+
+def check_manifest(ph: Placeholder, placeholders: Mapping[str, Placeholder]) -> str | None:
+    """Why ``ph.compute`` cannot work in this manifest, or None when it can."""
+    comp = COMPUTATIONS.get(ph.compute or "")
+    if comp is None:
+        return f"unknown computation {ph.compute!r} (one of {', '.join(COMPUTATIONS)})"
+    if ph.type != comp.type:
+        return f"{ph.compute} gives a {comp.type} value, but the placeholder is a {ph.type}"
+    if ph.required:
+        return "a computed placeholder is optional (the caller may still pass it): drop required"
+    missing = [i for i in comp.inputs if i not in placeholders]
+    if missing:
+        return f"{ph.compute} reads {', '.join(missing)}: declare {'it' if len(missing) == 1 else 'them'}"
+    return None
+
+
+def inputs(placeholders: Mapping[str, Placeholder]) -> set[str]:
+    """The placeholders that computations read (used, even if no template part shows them)."""
+    return {i for ph in placeholders.values() if ph.compute in COMPUTATIONS
+            for i in COMPUTATIONS[ph.compute].inputs}
+
+
+def _plan(schema: Schema) -> tuple[tuple[str, Computation], ...]:
+    plan = schema.__dict__.get("_computed")
+    if plan is None:
+        plan = schema.__dict__["_computed"] = tuple(
+            (name, COMPUTATIONS[ph.compute]) for name, ph in schema.placeholders.items()
+            if ph.compute in COMPUTATIONS)
+    return plan
+
+
+def fill(kit: Any, schema: Schema, context: Any, *, template: str | None = None) -> Any:
+    """``context`` with the computed placeholders the caller left out filled in (a new
+    dict), or ``context`` itself when there is nothing to compute. An input that does not
+    fit its type is left for the validation to report; a value the computation refuses
+    (an unknown request category) raises :class:`~tplkit.PlaceholderError`."""
+    plan = _plan(schema)
+    if not plan or not isinstance(context, Mapping):
+        return context
+    for name, comp in plan:
+        if comp.check is not None and context.get(name) is not None:
+            problem = comp.check(context, context[name])
+            if problem:
+                raise PlaceholderError([Problem(name, "invalid", problem)], template=template)
+    # the per-message cost for the common case (nothing to compute) is this one pass
+    todo = [(name, comp) for name, comp in plan if context.get(name) is None
+            and (comp.requires is None or context.get(comp.requires) is not None) and comp.enabled(kit)]
+    if not todo:
+        return context
+    out = dict(context)
+    for name, comp in todo:
+        args: dict[str, Any] = {}
+        for i in comp.inputs:
+            raw = context.get(i)
+            if raw is None or (isinstance(raw, str) and not raw.strip()):
+                args[i] = schema.defaults.get(i)
+                continue
+            try:
+                args[i] = coerce(schema.placeholders[i], raw)
+            except (ValueError, ArithmeticError):
+                break   # the validation reports it
+        else:
+            try:
+                value = comp.make(kit, args)
+            except InputError as e:
+                raise PlaceholderError([Problem(e.name, "invalid", str(e))], template=template) from None
+            if value is not None:
+                out[name] = value
+    return out
