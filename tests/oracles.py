@@ -46,8 +46,8 @@ def mailparser(paths: list[Path]) -> dict[str, dict]:
 def vnu(paths: list[Path]) -> dict[str, list[str]]:
     """Each HTML file checked by the Nu HTML validator: path -> its error messages
     (line numbers left out, so that two documents can be compared message by message)."""
-    require(_missing_node_module("vnu-jar") or (None if shutil.which("java") else
-                                                "Java is not installed (apt-get install default-jre-headless)"))
+    no_java = None if shutil.which("java") else "Java is not installed (apt-get install default-jre-headless)"
+    require(_missing_node_module("vnu-jar") or no_java)
     proc = subprocess.run(["java", "-Xss4m", "-jar", str(VNU_JAR), "--format", "json", "--exit-zero-always",
                            *map(str, paths)], check=False, capture_output=True, timeout=600)
     report = json.loads(proc.stderr or proc.stdout)

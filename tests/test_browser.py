@@ -348,7 +348,8 @@ def test_pages_fit_phone_and_desktop_widths(browser, server, width):
     """No page scrolls sideways at 390 or 1280 px, and placeholder names never break mid-word."""
     ctx, page = new_page(browser, width, 900)
     try:
-        for path, name in (("", "index"), ("t/hello?locale=ar", "hello-ar"), ("t/apology?locale=ar", "apology-ar"),
+        for path, name in (("", "index"), ("t/hello?locale=ar", "hello-ar"),
+                           ("t/apology?locale=ar", "apology-ar"),
                            ("t/showcase?locale=ar&tab=compat", "showcase-compat")):
             page.goto(server.url + path)
             if path:
@@ -393,7 +394,8 @@ def test_test_send_from_the_page(browser, project, tmp_path):
             shot(page, "hello-ar-sent")
             page.fill("#send-to", "nobody@refused.example")
             page.click("#send-button")
-            expect(page.locator("#send-result")).to_contain_text("refused recipient(s): nobody@refused.example")
+            expect(page.locator("#send-result")).to_contain_text(
+                "refused recipient(s): nobody@refused.example")
         assert len(inbox.envelopes) == 1 and inbox.message()["Subject"] == "مرحبا Layla"
     finally:
         ctx.close()

@@ -26,9 +26,11 @@ BEYOND_MJML = {
 }
 
 # the same components as the built-in layout, as plain MJML: what MJML itself needs
-BASELINE_MJML = """<mjml lang="en" dir="ltr"><mj-head><mj-title>t</mj-title><mj-preview>p</mj-preview></mj-head>
+BASELINE_MJML = """<mjml lang="en" dir="ltr">
+<mj-head><mj-title>t</mj-title><mj-preview>p</mj-preview></mj-head>
 <mj-body background-color="#eeeeee" width="600px" css-class="b"><mj-section padding="24px 0"><mj-column>
-<mj-image src="https://e.example/l.png" alt="l" width="140px" href="https://e.example" /></mj-column></mj-section>
+<mj-image src="https://e.example/l.png" alt="l" width="140px" href="https://e.example" />
+</mj-column></mj-section>
 <mj-section background-color="#ffffff" border-radius="8px" direction="ltr" text-align="left" css-class="c">
 <mj-column><mj-text color="#111111" css-class="t">x</mj-text>
 <mj-button href="https://e.example" css-class="b" border-radius="6px">b</mj-button>
@@ -39,7 +41,8 @@ BASELINE_MJML = """<mjml lang="en" dir="ltr"><mj-head><mj-title>t</mj-title><mj-
 def caniemail() -> dict[str, dict]:
     """caniemail's features by slug."""
     path = NODE_DIR / "node_modules" / "caniemail" / "data" / "caniemail.json"
-    require(None if path.is_file() else "npm caniemail is not installed (cd tests/node && npm ci --ignore-scripts)")
+    require(None if path.is_file()
+            else "npm caniemail is not installed (cd tests/node && npm ci --ignore-scripts)")
     return {f["slug"]: f for f in json.loads(path.read_text(encoding="utf-8"))["data"]}
 
 

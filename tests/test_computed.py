@@ -11,7 +11,8 @@ FIX = Path(__file__).parent / "fixtures" / "hours" / "computed"
 
 
 @pytest.mark.parametrize("name,message", [
-    ("unknown-compute", "unknown computation 'support_hours.next_holiday' (one of support_hours.next_opening,"),
+    ("unknown-compute",
+     "unknown computation 'support_hours.next_holiday' (one of support_hours.next_opening,"),
     ("wrong-type", "support_hours.next_opening gives a datetime value, but the placeholder is a date"),
     ("missing-input", "support_hours.reply_by reads request_category, customer_timezone: declare them"),
     ("required-computed", "a computed placeholder is optional (the caller may still pass it): drop required"),

@@ -45,7 +45,7 @@ def test_builtin_emails_link_to_the_brand_profiles(kit):
         assert [href for _, href, _ in links] == [url for _, url in profiles], (name, locale, sample)
         assert [icons for *_, icons in links] == [[]] * len(profiles)   # no icon location configured
         assert not SHARE.search(email.html) and not SHARE.search(email.text)
-        for (label, href, _), (_, url) in zip(links, profiles):
+        for (label, _href, _), (_, url) in zip(links, profiles, strict=True):
             assert f"{label}: {url}" in email.text.replace("\u2066", "").replace("\u2069", "")
 
 
@@ -57,7 +57,7 @@ def test_every_mjml_network_and_custom_ones_reach_the_profile(tmp_path, locale):
     links = _social(email.html)
     assert [href for _, href, _ in links] == [f"https://{n}.example/northwind-{n}"
                                               for n in [*MJML_NETWORKS, *CUSTOM]]
-    labels = dict(zip([*MJML_NETWORKS, *CUSTOM], [label for label, *_ in links]))
+    labels = dict(zip([*MJML_NETWORKS, *CUSTOM], [label for label, *_ in links], strict=True))
     assert (labels["linkedin"], labels["x"], labels["github"], labels["ourforum"]) == \
         ("LinkedIn", "X", "GitHub", "Ourforum")
     text = email.text.replace("\u2066", "").replace("\u2069", "")

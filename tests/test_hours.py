@@ -138,7 +138,8 @@ def test_naive_datetime_refused(hours):
 
 def test_unknown_category_names_the_known_ones(hours):
     """An unknown category says which ones exist."""
-    with pytest.raises(ValueError, match=r"unknown request category 'vip' \(one of general, returns, urgent\)"):
+    with pytest.raises(ValueError,
+                       match=r"unknown request category 'vip' \(one of general, returns, urgent\)"):
         hours.reply_by(berlin(2026, 11, 20, 19, 0), "vip")
 
 
@@ -155,7 +156,7 @@ def test_project_support_hours_from_config(monkeypatch):
     assert sh.response_hours == {"general": 16, "urgent": 2}
     assert sh.next_opening(ny(2026, 11, 25, 17, 0)) == ny(2026, 11, 27, 8, 0)   # Thanksgiving
     assert sh.next_opening(ny(2026, 11, 28, 17, 0)) == ny(2026, 11, 30, 8, 0)   # Saturday open, Sunday not
-    assert sh.next_opening(ny(2027, 7, 3, 17, 0)) == ny(2027, 7, 5, 8, 0)      # 4 July 2027 is a Sunday anyway
+    assert sh.next_opening(ny(2027, 7, 3, 17, 0)) == ny(2027, 7, 5, 8, 0)      # 4 July 2027: a Sunday anyway
     assert sh.next_opening(ny(2028, 7, 3, 17, 0)) == ny(2028, 7, 5, 8, 0)      # Tuesday 4 July 2028
 
 

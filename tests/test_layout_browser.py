@@ -86,7 +86,8 @@ BLOCKS = """() => {
   const units = [];
   // each row of the card's column is one MJML block: an mj-text (its paragraphs, boxes and
   // rating row count one by one) or an mj-button (its table)
-  for (const td of document.querySelectorAll('.tplkit-card .mj-outlook-group-fix > table > tbody > tr > td')) {
+  const rows = '.tplkit-card .mj-outlook-group-fix > table > tbody > tr > td';
+  for (const td of document.querySelectorAll(rows)) {
     const inner = td.firstElementChild;
     if (td.classList.contains('tplkit-cta')) units.push(inner);
     else for (const el of inner.children) units.push(el);

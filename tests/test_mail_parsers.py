@@ -145,7 +145,7 @@ def test_dkim_signatures_verify_and_survive_transport(messages, dkim_key):
 
     refolds = 0
     heads = [b"from", b"to", b"subject", b"date", b"message-id", b"content-type", b"mime-version"]
-    for email, path in messages[::7] + messages[-len(EXTRA_SUBJECTS):]:
+    for _email, path in messages[::7] + messages[-len(EXTRA_SUBJECTS):]:
         raw = path.read_bytes()
         for canon in ((b"simple", b"simple"), (b"relaxed", b"relaxed")):
             sig = dkim.sign(raw, b"sel", b"northwind.example", private, canonicalize=canon,

@@ -33,7 +33,7 @@ def _misread(kit, email, ctx) -> list[str]:
     visual = _visual(email.text)
     bad = []
     for value in _ltr_values(kit, ctx):
-        for logical, shown in zip(lines, visual):
+        for logical, shown in zip(lines, visual, strict=True):
             if value in ISOLATES.sub("", logical) and value not in shown:
                 bad.append(f"{value!r} shows as {shown!r}")
     return bad

@@ -255,10 +255,11 @@ def post(server, target: str, fields: dict, origin: str | None = None) -> tuple[
 
 
 def test_test_send_reaches_the_configured_smtp_server(send_project, smtp):
-    """The page's form sends the shown email (locale, sample) to the configured server; the result is shown."""
+    """The page's form sends the shown email (locale, sample) to the configured server; shows the result."""
     app = PreviewApp(send_project)
     with running(app) as server:
-        page = urllib.request.urlopen(server.url + "t/hello?locale=ar&sample=big-order", timeout=30).read().decode()
+        url = server.url + "t/hello?locale=ar&sample=big-order"
+        page = urllib.request.urlopen(url, timeout=30).read().decode()
         form = re.search(r'<form id="send-form".*?</form>', page, re.DOTALL).group(0)
         fields = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', form))
         fields = {k: html.unescape(v) for k, v in fields.items()}
@@ -326,8 +327,8 @@ def test_spam_panel_shows_spamassassins_score_for_the_eml(app, kit):
             pytest.fail(why)
         pytest.skip(why)
     page = body(app.handle("/t/hello?tab=spam"))
-    score = re.search(r'<p id="spam-score" class="good">SpamAssassin [\d.]+: score\s*<strong>(-?[\d.]+)</strong>',
-                      page)
+    score = re.search(r'<p id="spam-score" class="good">SpamAssassin [\d.]+: '
+                      r'score\s*<strong>(-?[\d.]+)</strong>', page)
     assert score, page[page.find('id="panel-spam"'):][:500]
     eml = app.handle("/t/hello/email.eml").body
     direct = subprocess.run(["spamassassin", "-t", "-L"], input=eml, capture_output=True, check=True).stdout
@@ -350,7 +351,8 @@ def test_compat_snapshot_is_dated_and_licensed():
     """The vendored caniemail data says which package version and date it is, and ships its licence."""
     snap = compat.snapshot()
     assert re.fullmatch(r"caniemail@\d+\.\d+\.\d+", snap.package)
-    assert re.fullmatch(r"\d{4}-\d\d-\d\d", snap.fetched) and re.match(r"\d{4}-\d\d-\d\d", snap.last_update_date)
+    assert re.fullmatch(r"\d{4}-\d\d-\d\d", snap.fetched)
+    assert re.match(r"\d{4}-\d\d-\d\d", snap.last_update_date)
     assert "MIT License" in compat.LICENSE.read_text() and "Avi Goldman" in compat.LICENSE.read_text()
 
 

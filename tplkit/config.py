@@ -119,7 +119,8 @@ class Brand:
                 raise ConfigError(f"brand.social.{network} must be an https:// URL of the profile",
                                   file=file, line=_brand_line(file, network, "social"))
         icons = data.get("social_icons", "")
-        if icons and (not isinstance(icons, str) or not icons.startswith("https://") or "{network}" not in icons):
+        if icons and (not isinstance(icons, str) or not icons.startswith("https://")
+                      or "{network}" not in icons):
             raise ConfigError("brand.social_icons must be an https:// URL containing {network}",
                               file=file, line=_brand_line(file, "social_icons"))
         font = data.get("web_font_url", "")

@@ -19,7 +19,7 @@ from typing import Any
 
 from .declension import vocative
 from .errors import CatalogError
-from .locale_style import style_for
+from .locale_style import ZoneWidth, style_for
 
 DOMAIN = "tplkit"
 SOURCE_LOCALE = "en"
@@ -244,9 +244,10 @@ def fmt_money(value: Any, currency: str | None = None, locale: str = SOURCE_LOCA
     text = format_currency(Decimal(str(amount)), currency,  # type: ignore[arg-type] # Babel checks it
                            format=style.currency_format,
                            locale=_babel(locale))
-    symbol = style.currency_symbols.get(str(currency))
+    code = str(currency)
+    symbol = style.currency_symbols.get(code)
     if symbol:
-        text = text.replace(get_currency_symbol(currency, locale=_babel(locale)), symbol)
+        text = text.replace(get_currency_symbol(code, locale=_babel(locale)), symbol)
     return text
 
 
@@ -290,7 +291,7 @@ def fmt_time(value: Any, format: str = "short", tz: str | None = None, zone: boo
     return text
 
 
-def _zone_name(value: Any, width: str, locale: str) -> str:
+def _zone_name(value: Any, width: ZoneWidth, locale: str) -> str:
     """A time zone's name: ``long`` from CLDR (generic: «Central European Time» in winter and
     summer), ``short`` from CLDR («MEZ»/«MESZ»), ``abbr`` from the tz database («CET»).
     ``value`` is an aware datetime (its date picks summer or winter time) or a zone name (a

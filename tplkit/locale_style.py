@@ -11,8 +11,14 @@ Russian names a time zone by its abbreviation («(CET)») instead of a region, G
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Literal
 
-__all__ = ["STYLES", "LocaleStyle", "style_for"]
+__all__ = ["STYLES", "DayWidth", "LocaleStyle", "ZoneWidth", "style_for"]
+
+#: how a time zone is named (:attr:`LocaleStyle.zone`)
+ZoneWidth = Literal["long", "short", "abbr"]
+#: the width of day names (:attr:`LocaleStyle.day_width`), two of the widths Babel's CLDR data has
+DayWidth = Literal["abbreviated", "wide"]
 
 
 @dataclass(frozen=True)
@@ -35,12 +41,12 @@ class LocaleStyle:
     dates: dict[str, str] = field(default_factory=dict)
     time: str | None = None
     range_time: str | None = None
-    zone: str = "long"
+    zone: ZoneWidth = "long"
     zone_format: str = "{time} ({zone})"
     currency_format: str | None = None
     currency_symbols: dict[str, str] = field(default_factory=dict)
     days: str = "{first}–{last}"
-    day_width: str = "abbreviated"
+    day_width: DayWidth = "abbreviated"
     hours: str = "{open}–{close}"
     separator: str = ", "
 

@@ -138,6 +138,9 @@ class _UriList(str):
     RFC 2047-encode a URL longer than a line, and an encoded URL is no URL to a mailbox
     provider (RFC 2369 allows folding only between the items)."""
 
+    #: the header's field name, written before the items by :meth:`fold`
+    name: str
+
     def __new__(cls, name: str, value: str) -> Self:
         obj = super().__new__(cls, value)
         obj.name = name

@@ -370,15 +370,15 @@ def _walk(node: Node, out: _Out, rtl: bool = False) -> None:
         if tag in SKIP:
             continue
         if tag == "mj-text":
-            kind = next((c for c in LINK_LISTS if c in child.classes), None)
-            links: tuple[str, list] | None = (LINK_LISTS[kind][0], []) if kind else None
-            text = _inline(child, links, rtl)
+            spec = next((v for c, v in LINK_LISTS.items() if c in child.classes), None)
+            found: list[tuple[str, str]] = []
+            text = _inline(child, (spec[0], found) if spec else None, rtl)
             for p in _paragraphs(text):
                 out.para(p)
-            if links and links[1]:
-                line = LINK_LISTS[kind][1]
+            if spec and found:
+                line = spec[1]
                 out.para("\n".join(line.format(label=label, href=_isolate(href, "ltr", rtl)) if label
-                                   else _isolate(href, "ltr", rtl) for label, href in links[1]))
+                                   else _isolate(href, "ltr", rtl) for label, href in found))
         elif tag in ("mj-button", "mj-social-element", "mj-navbar-link"):
             label = collapse(_inline(child, rtl=rtl))
             if tag != "mj-button":

@@ -230,7 +230,8 @@ def longest_values(info: Any, values: dict) -> tuple[dict, list[str]]:
     """``values`` with each text placeholder the sample sets at its ``max_length`` (a capital
     letter repeated, a different one per placeholder), and the names so lengthened: what a
     subject must fit."""
-    out, names = dict(values), []
+    out = dict(values)
+    names: list[str] = []
     for name, ph in info.placeholders.items():
         if ph.type == "text" and ph.max_length and values.get(name):
             out[name] = "WMHNKQUDOB"[len(names) % 10] * int(ph.max_length)

@@ -34,7 +34,7 @@ from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import jinja2
@@ -48,6 +48,9 @@ from ..send import DEFAULT_SMTP, default_sender
 from . import compat, spam, views
 from .untranslated import extract_all, untranslated
 from .watch import Fingerprint, fingerprint
+
+if TYPE_CHECKING:   # tplkit.lint is imported when used: the page works without it
+    from ..lint.model import Finding
 
 HERE = Path(__file__).resolve().parent
 ASSETS = {"preview.css": "text/css; charset=utf-8", "preview.js": "text/javascript; charset=utf-8"}
@@ -133,9 +136,9 @@ class Rendering:
 class LintView:
     """Lint findings sorted to where the pages show them."""
 
-    cells: dict[tuple[str, str], list] = field(default_factory=lambda: defaultdict(list))
-    catalogs: dict[str, list] = field(default_factory=lambda: defaultdict(list))
-    general: list = field(default_factory=list)
+    cells: dict[tuple[str, str], list[Finding]] = field(default_factory=lambda: defaultdict(list))
+    catalogs: dict[str, list[Finding]] = field(default_factory=lambda: defaultdict(list))
+    general: list[Finding] = field(default_factory=list)
     note: str | None = None
 
 
@@ -159,10 +162,11 @@ class PreviewApp:
         self._settings: str | None = None
         self._kit: Kit | None = None
         self._kit_error: TplkitError | None = None
-        self._lint: tuple[str, list | None, str | None] | None = None
+        self._lint: tuple[str, list[Finding] | None, str | None] | None = None
         self._pot: tuple[str, Any] | None = None
         self._spam: dict[tuple, Any] = {}
-        self._good: dict[tuple[str, str], tuple[dict, Any]] = {}
+        # (context, email) of the last good rendering; no context when the default sample stood in
+        self._good: dict[tuple[str, str], tuple[dict | None, Any]] = {}
         self.token = secrets.token_urlsafe(24)   # a test send must come from one of our pages
         self.pages = jinja2.Environment(loader=jinja2.FileSystemLoader(str(HERE / "pages")),
                                         autoescape=True, undefined=jinja2.StrictUndefined,
@@ -194,7 +198,7 @@ class PreviewApp:
                 self._settings = fp.settings
             return fp, self._kit, self._kit_error
 
-    def lint(self, kit: Kit, fp: Fingerprint) -> tuple[list | None, str | None]:
+    def lint(self, kit: Kit, fp: Fingerprint) -> tuple[list[Finding] | None, str | None]:
         """``(findings, None)`` or ``(None, why not)`` for the whole project, catalogs included;
         cached until a watched file changes."""
         with self._lint_lock:
@@ -218,11 +222,11 @@ class PreviewApp:
                 continue
         locales = kit.locales()
         for f in findings or ():
-            name = f.template or next((n for n, d in folders.items()
-                                       if f.file and Path(f.file).is_relative_to(d)), None)
-            if name:
+            template = f.template or next((n for n, d in folders.items()
+                                           if f.file and Path(f.file).is_relative_to(d)), None)
+            if template:
                 for loc in [f.locale] if f.locale else locales:
-                    out.cells[(name, loc)].append(f)
+                    out.cells[(template, loc)].append(f)
             elif f.locale:
                 out.catalogs[f.locale].append(f)
             else:
@@ -569,7 +573,7 @@ def smtp_settings(kit: Kit) -> dict[str, Any]:
             "user": table.get("user") or None, "password_env": table.get("password_env") or None}
 
 
-def _run_lint(kit: Kit) -> tuple[list | None, str | None]:
+def _run_lint(kit: Kit) -> tuple[list[Finding] | None, str | None]:
     """Call ``tplkit.lint.lint`` on the whole project if it exists; any failure is a note on
     the page, not a crash."""
     try:

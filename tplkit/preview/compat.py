@@ -306,6 +306,15 @@ def slim(data: dict, package: str, fetched: str) -> dict:
             "features": out}
 
 
+def _member(tar: tarfile.TarFile, name: str) -> bytes:
+    """The bytes of regular file ``name`` in ``tar`` (``extractfile`` gives None for anything else)."""
+    member = tar.extractfile(name)
+    if member is None:
+        raise RuntimeError(f"npm pack: {name} in {PACKAGE} is not a regular file")
+    with member:
+        return member.read()
+
+
 def refresh(version: str = "latest", dest: Path = DATA) -> Snapshot:
     """Download ``caniemail@version`` with ``npm pack`` and replace the vendored snapshot."""
     npm = shutil.which("npm")
@@ -318,8 +327,8 @@ def refresh(version: str = "latest", dest: Path = DATA) -> Snapshot:
             raise RuntimeError(f"npm pack failed: {done.stderr.strip()}")
         info = json.loads(done.stdout)[0]
         with tarfile.open(Path(tmp) / info["filename"]) as tar:
-            data = json.load(tar.extractfile("package/dist/data/caniemail.json"))
-            licence = tar.extractfile("package/LICENSE").read()
+            data = json.loads(_member(tar, "package/dist/data/caniemail.json"))
+            licence = _member(tar, "package/LICENSE")
     fetched = _dt.datetime.now(_dt.UTC).date().isoformat()
     slimmed = slim(data, f"{info['name']}@{info['version']}", fetched)
     dest.mkdir(parents=True, exist_ok=True)
