@@ -25,10 +25,12 @@ def ctx(html: str = "<html></html>", text: str = "x", subject: str = "s", prehea
         locale: str = "en") -> SimpleNamespace:
     """A stand-in RenderContext: just what the rendered rules read."""
     email = SimpleNamespace(html=html, text=text, subject=subject, preheader=preheader)
-    info = SimpleNamespace(file=lambda part: Path(f"/nowhere/{part}"))
+    info = SimpleNamespace(file=lambda part: Path(f"/nowhere/{part}"), has_text_body=lambda: False)
     return SimpleNamespace(email=email, doc=parse_html(html), locale=locale,
-                           part_file=lambda part: f"/nowhere/{part}",
-                           at=lambda part, *needles, translated=True: {"file": f"/nowhere/{part}"},
+                           part_file=lambda part: f"/nowhere/{part}", source=lambda: None,
+                           where=lambda find: None,
+                           place=lambda pos, part: {"file": f"/nowhere/{part}"},
+                           text_at=lambda part, *needles: {"file": f"/nowhere/{part}"},
                            info=info)
 
 
@@ -141,7 +143,8 @@ def test_generic_link_text_per_language(locale, label):
 
 
 def test_plural_forms_counts_written_forms_and_empty_ones(tmp_path):
-    """Too few msgstr[n] lines (Babel pads them) and an empty written form are both reported."""
+    """Too few msgstr[n] lines (Babel pads them) and an empty written form are both reported,
+    at the msgstr line."""
     from babel.messages.pofile import read_po
 
     from tplkit.lint.catalogs import CatalogContext, plural_forms
@@ -154,8 +157,8 @@ def test_plural_forms_counts_written_forms_and_empty_ones(tmp_path):
         catalog = read_po(f, locale="de")
     ctx = CatalogContext(None, "de", SourceText(po, po.read_text(encoding="utf-8")), catalog)
     hits = [(h.line, h.message) for h in plural_forms(ctx)]
-    assert hits == [(5, "'a' has 1 plural form; the Plural-Forms header says nplurals=2"),
-                    (9, "'b': plural form(s) 1 are empty")]
+    assert hits == [(7, "'a' has 1 plural form; the Plural-Forms header says nplurals=2"),
+                    (11, "'b': plural form(s) 1 are empty")]  # the msgstr lines
 
 
 def _plural_hits(name: str) -> list[tuple[int, str]]:
