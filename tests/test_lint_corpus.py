@@ -35,8 +35,8 @@ def project(tmp_path_factory) -> Path:
     t.mkdir(parents=True)
     (t / "template.toml").write_text('description = "Correct sentences."\ncategory = "test"\n',
                                      encoding="utf-8")
-    (t / "subject.txt").write_text("{{ _(%s) }}\n" % json.dumps(ids[0]), encoding="utf-8")
-    (t / "preheader.txt").write_text("{{ _(%s) }}\n" % json.dumps(ids[1]), encoding="utf-8")
+    (t / "subject.txt").write_text(f"{{{{ _({json.dumps(ids[0])}) }}}}\n", encoding="utf-8")
+    (t / "preheader.txt").write_text(f"{{{{ _({json.dumps(ids[1])}) }}}}\n", encoding="utf-8")
     paras = "\n".join(f"          <p>{{{{ _({json.dumps(i)}) }}}}</p>" for i in ids)
     (t / "body.mjml").write_text(f"""<mjml lang="{{{{ lang }}}}" dir="{{{{ dir }}}}">
   <mj-body>

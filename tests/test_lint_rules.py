@@ -28,7 +28,7 @@ def ctx(html: str = "<html></html>", text: str = "x", subject: str = "s", prehea
     info = SimpleNamespace(file=lambda part: Path(f"/nowhere/{part}"), has_text_body=lambda: False)
     return SimpleNamespace(email=email, doc=parse_html(html), locale=locale,
                            part_file=lambda part: f"/nowhere/{part}", source=lambda: None,
-                           where=lambda find: None,
+                           where=lambda method, *args: None,
                            place=lambda pos, part: {"file": f"/nowhere/{part}"},
                            text_at=lambda part, *needles: {"file": f"/nowhere/{part}"},
                            info=info)

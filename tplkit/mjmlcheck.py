@@ -64,6 +64,8 @@ _TYPE_CALL = re.compile(r"^(\w+)(?:\(([^)]*)\))?(?:\{([^}]*)\})?$")
 def _type_checker(spec: str):
     """(is_valid, description) for an MJML type such as ``unit(px,%){1,4}``."""
     m = _TYPE_CALL.match(spec)
+    if m is None:
+        raise ValueError(f"unknown MJML type {spec!r}")
     kind, params, count = m.group(1), m.group(2) or "", m.group(3)
     if kind == "string":
         return (lambda v: True), "string"

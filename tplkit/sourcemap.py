@@ -140,7 +140,7 @@ class _Marks(Extension):
         return source
 
     def filter_stream(self, stream):
-        env: MappedMixin = self.environment  # type: ignore[assignment]
+        env: Any = self.environment   # a MappedMixin
         src = self._sources.get(stream.name, "")
         file = stream.filename
         cursor, in_trans = 0, False
@@ -194,6 +194,7 @@ class MappedMixin:
     """What a build environment needs to produce marks: an origin table and mark strings."""
 
     catalog: Any
+    bytecode_cache: Any
 
     def init_marks(self) -> None:
         self.origins: list[Origin] = []
@@ -247,7 +248,9 @@ def _po_index(file: str, mtime: int) -> dict[str, tuple[int, int | None]]:
             continue
         key = msg.id if isinstance(msg.id, str) else msg.id[0]
         n = i18n.msgstr_line(lines, msg.lineno)
-        text = lines[n - 1] if n else ""
+        if not n:
+            continue
+        text = lines[n - 1]
         q = text.find('"')
         out[key] = (n, q + 2 if q >= 0 and text[q + 1:].rstrip() != '"' else None)
     return out

@@ -86,10 +86,11 @@ def _build_pairs(root: str | None, settings: dict, strict: bool,
 
 
 class _Run:
-    def __init__(self, kit: Any, cfg: LintConfig, jobs: int = 1) -> None:
+    def __init__(self, kit: Any, cfg: LintConfig, jobs: int | str = 1) -> None:
         self.kit = kit
         self.cfg = cfg
-        self.jobs = jobs
+        self.wanted_jobs = jobs   # a number, or "auto": decided by run()
+        self.jobs = jobs if isinstance(jobs, int) else 1
         self.contexts: dict[str, SourceContext] = {}
         self.files = Files()
         self.findings: list[Finding] = []
@@ -125,7 +126,7 @@ class _Run:
     # --- the layers ----------------------------------------------------------------------------
 
     def run(self, templates: Sequence[str] | None, locales: Sequence[str] | None) -> list[Finding]:
-        if self.jobs == "auto":
+        if self.wanted_jobs == "auto":
             self.jobs = auto_jobs(len(self.template_names(templates)) * len(self.locales(locales)))
         with contextlib.ExitStack() as stack:
             pool = stack.enter_context(self.pool()) if self.jobs > 1 else None

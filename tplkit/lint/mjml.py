@@ -2,16 +2,17 @@
 reported where the build's source map says the offending text was written."""
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from typing import Any
 
 from .. import i18n
 from ..errors import MjmlError, MjmlValidationError
-from ..mjmlcheck import first_malformed, locate
+from ..mjmlcheck import Violation, first_malformed, locate
 from .model import Hit
 from .source import BuildFailure
 
-_MRML_POS = __import__("re").compile(r"at position (\d+):(\d+)")
+_MRML_POS = re.compile(r"at position (\d+):(\d+)")
 
 
 def rule(rule_id: str) -> Callable[[BuildFailure], Iterable[Hit]]:
@@ -67,19 +68,5 @@ def mjml_invalid(ctx: BuildFailure) -> Iterable[Hit]:
     if offset is None:
         yield Hit(err.message, err.file, err.line, err.column)
         return
-    (p,) = locate([_At(offset)], mjml_src, maps.get("mjml"))
+    (p,) = locate([Violation("mjml-invalid", offset, "")], mjml_src, maps.get("mjml"))
     yield Hit(err.message, p.file or err.file, p.line or err.line, p.column, locale=p.locale)
-
-
-class _At:
-    """A bare position for :func:`~tplkit.mjmlcheck.locate`."""
-
-    rule = "mjml-invalid"
-    message = ""
-    related = None
-
-    def __init__(self, offset: int) -> None:
-        self.offset = offset
-
-    def text(self, where: str) -> str:
-        return ""

@@ -142,15 +142,15 @@ class RenderContext:
                     "locale": pos.locale}
         return {"file": self.part_file(part)}
 
-    def where(self, find: Callable[[Any], Any]) -> Any:
-        """``find(located)`` for this email's :class:`Located` (built only when a rule has a
-        finding to place), or None when it cannot be built."""
+    def where(self, method: str, *args: Any) -> Any:
+        """``located.method(*args)`` (a :class:`~tplkit.lint.located.Located` position) for this
+        email, built only when a rule has a finding to place; None when it cannot be built."""
         src = self.source()
-        return find(src) if src is not None else None
+        return getattr(src, method)(*args) if src is not None else None
 
     def text_at(self, part: str, *needles: str) -> dict[str, Any]:
         """Hit location for text found in ``part`` (see :meth:`Located.text`)."""
-        return self.place(self.where(lambda s: s.text(part, *needles)), part)
+        return self.place(self.where("text", part, *needles), part)
 
     def part_file(self, part: str) -> str:
         f = self.info.file(part)
@@ -190,7 +190,7 @@ def leftover_placeholder(ctx: RenderContext) -> Iterable[Hit]:
                 found[token].append(part)
     for token, parts in found.items():
         # located in the part it was written in: the subject/preheader, else the body
-        first = next((p for p in ("subject", "preheader", "html", "text") if p in parts))
+        first = next(p for p in ("subject", "preheader", "html", "text") if p in parts)
         yield Hit(f"leftover placeholder {token!r} in the {' and '.join(parts)}",
                   **ctx.text_at(first, token))
 
@@ -257,7 +257,7 @@ def _too_long(ctx: RenderContext, part: str, limit: int) -> Iterable[Hit]:
     part's file."""
     text = getattr(ctx.email, part)
     if len(text) > limit:
-        pos = ctx.where(lambda s: s.catalog_origin(part))
+        pos = ctx.where("catalog_origin", part)
         where = ctx.place(pos, part) if pos else {"file": ctx.part_file(part), "line": 1}
         yield Hit(f"the {part} is {len(text)} characters long (at most {limit}): {text[:40]!r}…",
                   **where)
@@ -326,7 +326,7 @@ def image_alt(ctx: RenderContext) -> Iterable[Hit]:
             continue
         name = (img.get("src") or "").rsplit("/", 1)[-1][:60]
         yield Hit(f"image {name!r} has no alt attribute (alt=\"\" if decorative)",
-                  **ctx.place(ctx.where(lambda s, i=i: s.image(i)), "html"))
+                  **ctx.place(ctx.where("image", i), "html"))
 
 
 def lang_dir(ctx: RenderContext) -> Iterable[Hit]:
@@ -336,11 +336,11 @@ def lang_dir(ctx: RenderContext) -> Iterable[Hit]:
     lang = attrs.get("lang", "")
     if lang.replace("_", "-").split("-")[0].lower() != want_lang.split("-")[0].lower():
         yield Hit(f'<html lang="{lang}"> does not match the locale (write lang="{{{{ lang }}}}", '
-                  f'which each locale fills in)', **ctx.place(ctx.where(lambda s: s.root("lang")), "html"))
+                  f'which each locale fills in)', **ctx.place(ctx.where("root", "lang"), "html"))
     if attrs.get("dir", "ltr").lower() != want_dir:
         yield Hit(f'<html dir="{attrs.get("dir", "")}"> does not match the locale\'s direction '
                   f'{want_dir} (write dir="{{{{ dir }}}}")',
-                  **ctx.place(ctx.where(lambda s: s.root("dir")), "html"))
+                  **ctx.place(ctx.where("root", "dir"), "html"))
 
 
 def link_scheme(ctx: RenderContext) -> Iterable[Hit]:
@@ -357,7 +357,7 @@ def link_scheme(ctx: RenderContext) -> Iterable[Hit]:
             msg, sev = f"a link uses http: ({href[:60]}); use https:", "warning"
         else:
             continue
-        yield Hit(msg, severity=sev, **ctx.place(ctx.where(lambda s, i=i: s.link(i, "href")), "html"))
+        yield Hit(msg, severity=sev, **ctx.place(ctx.where("link", i, "href"), "html"))
 
 
 _NAMED = {"white": "#ffffff", "black": "#000000", "red": "#ff0000", "blue": "#0000ff",
@@ -411,7 +411,7 @@ def button_contrast(ctx: RenderContext) -> Iterable[Hit]:
         if ratio < MIN_CONTRAST:
             yield Hit(f"button text {link.color} on {link.background} has contrast {ratio:.2f}:1 "
                       f"(WCAG AA needs {MIN_CONTRAST}:1)",
-                      **ctx.place(ctx.where(lambda s, i=i: s.link(i, "background-color", "color")), "html"))
+                      **ctx.place(ctx.where("link", i, "background-color", "color"), "html"))
 
 
 GENERIC_LINK_TEXT = {
@@ -438,7 +438,7 @@ def generic_link_text(ctx: RenderContext) -> Iterable[Hit]:
         label = " ".join(link.text.split())
         if label.lower().strip(" .!:…»›→") in generic:
             yield Hit(f"link text {label!r} does not say where it leads",
-                      **ctx.place(ctx.where(lambda s, i=i: s.link_text(i)), "html"))
+                      **ctx.place(ctx.where("link_text", i), "html"))
 
 
 def text_part(ctx: RenderContext) -> Iterable[Hit]:
@@ -453,7 +453,7 @@ def text_part(ctx: RenderContext) -> Iterable[Hit]:
             label = " ".join(link.text.split())
             # a written text part lacks it; a derived one lost the button: point at the button
             where = {"file": ctx.part_file("text")} if written else \
-                ctx.place(ctx.where(lambda s, i=i: s.link(i)), "html")
+                ctx.place(ctx.where("link", i), "html")
             yield Hit(f"the button {label!r} links to {link.href[:80]} but the text part does not "
                       f"have that URL", **where)
 
