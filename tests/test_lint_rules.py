@@ -219,3 +219,21 @@ def test_builtin_catalogs_follow_cldr_plural_categories():
             by_slot.setdefault(pick(n), set()).add(category(n))
         assert all(len(cats) == 1 for cats in by_slot.values()), (locale, by_slot)
         assert len(by_slot) == catalog.num_plurals, locale
+
+
+def test_untranslated_text_reports_a_sentence_once_with_its_entities(tmp_path):
+    """A sentence broken over lines or by inline markup is one finding at its first word,
+    entities decoded ("It's been"); entity-only runs and escaped conditional comments are not
+    text."""
+    from tplkit.lint.source import untranslated_text
+
+    path = tmp_path / "body.mjml"
+    path.write_text('<mj-text>\n  It&#39;s been a long time since\n  your last order.\n</mj-text>\n'
+                    '<mj-text>&nbsp;&nbsp;</mj-text><mj-raw>&lt;!--[if mso]&gt;</mj-raw>\n'
+                    '<mj-text>{% trans %}Marked{% endtrans %} <b>Second</b> run</mj-text>\n',
+                    encoding="utf-8")
+    sf = SimpleNamespace(src=SourceText(path, path.read_text(encoding="utf-8")))
+    hits = list(untranslated_text(SimpleNamespace(files=[sf])))
+    assert [(h.line, h.column) for h in hits] == [(2, 3), (6, 45)]
+    assert "'It's been a long time since your last order.'" in hits[0].message.replace('"', "'")
+    assert "'Second run'" in hits[1].message   # inline markup does not cut a sentence

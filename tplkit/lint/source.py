@@ -193,6 +193,7 @@ _MARKUP = [re.compile(p, re.DOTALL | re.IGNORECASE) for p in (
 _TAG = re.compile(r"<[^>]*>", re.DOTALL)
 _VISIBLE_ATTR = re.compile(r"\b(alt|title)\s*=\s*\"([^\"]*)\"")
 _WORD = re.compile(r"[^\W\d_]{2,}")
+_INLINE = re.compile(r"</?(?:a|b|i|u|em|strong|span|small|sup|sub|code|mark|abbr|s)\b", re.IGNORECASE)
 _ENTITY = re.compile(r"&#?\w+;")
 _COMMENT_LIKE = re.compile(r"<!--.*?(?:-->|$)|<!\[endif\]-->", re.DOTALL)
 _CUT = "\x00"   # what a masked construct leaves: text on either side is not one run
@@ -214,7 +215,9 @@ def visible_text(text: str, markup: bool, cut: str = " ") -> str:
 
         def tag(m: re.Match) -> str:
             keep = [(a.start(2), a.end(2)) for a in _VISIBLE_ATTR.finditer(m.group(0))]
-            out = list(_blank(m))
+            inline = _INLINE.match(m.group(0))
+            # an inline tag (<b>, <a>) is inside a sentence: blanked, the run goes on
+            out = list(re.sub(r"[^\n]", " ", m.group(0)) if inline and not keep else _blank(m))
             for s, e in keep:
                 out[s:e] = m.group(0)[s:e]
                 out[e:e + 1] = _CUT   # an alt text is a run of its own
