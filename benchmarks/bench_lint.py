@@ -60,6 +60,12 @@ def main() -> None:
         wallj, _, found_j = timed(lambda: lint(tplkit.Kit(), jobs=args.jobs))
         same = "same findings" if found_j == found else "DIFFERENT findings"
         print(f"  lint, {args.jobs} processes    : {wallj:6.2f} s wall  (x{wall1 / wallj:.2f}, {same})")
+    from tplkit.lint.engine import auto_jobs
+
+    auto = auto_jobs(len(names) * len(locs))
+    walla, _, found_a = timed(lambda: lint(tplkit.Kit(), jobs="auto"))
+    same = "same findings" if found_a == found else "DIFFERENT findings"
+    print(f"  lint, default -j ({auto}) : {walla:6.2f} s wall  (x{wall1 / walla:.2f} of -j 1, {same})")
     warm = tplkit.Kit()
     wc, cc, _ = timed(lambda: [warm.compile(n, lc) for n in names for lc in locs])
     wl, cl, _ = timed(lambda: lint(warm, jobs=1))

@@ -17,23 +17,31 @@ BROKEN = LINT / "broken"
 CLEAN = LINT / "clean"
 
 # (rule, file relative to the fixture project, line): each place was checked by hand against
-# the fixture files, which carry the deliberate mistakes.
+# the fixture files, which carry the deliberate mistakes. Catalog findings point at the msgstr
+# line (where msgfmt points and the translator edits), stale messages at their msgid.
 EXPECTED = {
     # catalogs (locales/de has one broken entry per rule; es a wrong header; nl does not parse)
-    ("untranslated", "locales/de/LC_MESSAGES/tplkit.po", 13),
-    ("fuzzy", "locales/de/LC_MESSAGES/tplkit.po", 18),
+    ("untranslated", "locales/de/LC_MESSAGES/tplkit.po", 14),
+    ("fuzzy", "locales/de/LC_MESSAGES/tplkit.po", 19),
     ("leftover-placeholder", "locales/de/LC_MESSAGES/tplkit.po", 23),   # the msgstr keeps [Customer name]
     ("generic-link-text", "locales/de/LC_MESSAGES/tplkit.po", 23),      # "hier klicken"
-    ("markup-mismatch", "locales/de/LC_MESSAGES/tplkit.po", 35),
-    ("plural-forms", "locales/de/LC_MESSAGES/tplkit.po", 39),           # one form for nplurals=2
-    ("placeholder-mismatch", "locales/de/LC_MESSAGES/tplkit.po", 50),
+    ("link-scheme", "locales/de/LC_MESSAGES/tplkit.po", 23),            # the msgstr's own href="#"
+    ("subject-length", "locales/de/LC_MESSAGES/tplkit.po", 47),         # only the German msgstr is long
+    ("markup-mismatch", "locales/de/LC_MESSAGES/tplkit.po", 36),
+    ("plural-forms", "locales/de/LC_MESSAGES/tplkit.po", 41),           # one form for nplurals=2
+    ("placeholder-mismatch", "locales/de/LC_MESSAGES/tplkit.po", 51),
     ("stale-message", "locales/de/LC_MESSAGES/tplkit.po", 53),          # in no template
-    ("plural-forms", "locales/es/LC_MESSAGES/tplkit.po", 6),            # nplurals=3 for Spanish
+    ("plural-forms", "locales/es/LC_MESSAGES/tplkit.po", 6),            # nplurals=1 for Spanish
     ("catalog-syntax", "locales/nl/LC_MESSAGES/tplkit.po", 9),
     ("catalog-missing", "tplkit.toml", 3),                              # "fr" has no catalog
     # sources
-    ("mjml-invalid", "templates/badmjml/body.mjml", 7),                 # MRML's span: <mj-body>
-    ("mjml-invalid", "templates/unclosed/body.mjml", 5),                # no span: </mj-column> vs <mj-text>
+    ("mjml-close-tag", "templates/badmjml/body.mjml", 4),               # <mj-all ...> not self-closed
+    ("mjml-close-tag", "templates/unclosed/body.mjml", 4),              # <mj-text> never closed
+    ("mjml-unknown-tag", "templates/mjmlrules/body.mjml", 5),           # <mj-txt>
+    ("mjml-unknown-attribute", "templates/mjmlrules/body.mjml", 6),     # border-colour
+    ("mjml-attribute-value", "templates/mjmlrules/body.mjml", 7),       # height="big"
+    ("mjml-parent", "templates/mjmlrules/body.mjml", 9),                # mj-text in mj-section
+    ("mjml-invalid", "templates/unquoted/body.mjml", 5),                # padding=10px: MRML has no span
     ("stale-message", "templates/badmjml/body.mjml", 8),                # not in the de catalog
     ("template-error", "templates/badsample/template.toml", 8),         # [samples.default]
     ("syntax-error", "templates/badsyntax/body.mjml", 3),
@@ -103,25 +111,34 @@ def test_rules_are_registered_once_with_valid_metadata():
 def test_findings_carry_template_locale_and_severity(findings):
     """Rendered findings name template and locale; graded rules use the hit's own severity."""
     lang = [f for f in findings if f.rule == "lang-dir"]
-    assert {(f.template, f.locale) for f in lang} == {("everything", "en"), ("everything", "de")}
+    assert {(f.template, f.locale) for f in lang} == {("everything", "de, en")}  # one per defect
+    assert {f.locales for f in lang} == {("de", "en")}
     schemes = {f.line: f.severity for f in findings if f.rule == "link-scheme"}
-    assert schemes == {8: "error", 11: "warning"}
+    assert schemes == {8: "error", 11: "warning", 23: "error"}
     missing = next(f for f in findings if f.rule == "catalog-missing")
     assert missing.locale == "fr" and "fr" in missing.message
 
 
-def test_mjml_error_is_mapped_from_mrml_byte_span(findings):
-    """mjml-invalid turns MRML's byte span into a generated-MJML line and a source column."""
-    f = next(f for f in findings if f.rule == "mjml-invalid")
-    assert "position" in f.message and "generated MJML line 7" in f.message
-    assert (f.line, f.column) == (7, 4)  # MRML's span starts at the tag name after "<"
+def test_mrml_error_without_span_is_located_through_the_source_map(findings):
+    """MRML rejects padding=10px without saying where; the first tag it cannot parse is mapped
+    back to the template's line and column."""
+    (f,) = [f for f in findings if f.rule == "mjml-invalid"]
+    assert (f.template, f.line, f.column) == ("unquoted", 5, 9)
 
 
-def test_mjml_error_without_position_keeps_the_core_line(findings):
-    """MRML's "unexpected end of stream" has no span: the core's line of the first unbalanced
-    tag in the template file is kept (the closing tag that does not match the open mj-text)."""
-    f = next(f for f in findings if f.rule == "mjml-invalid" and f.template == "unclosed")
-    assert f.line == 5 and "expected </mj-text> for line 4" in f.message
+def test_unclosed_element_is_reported_where_it_opens(findings):
+    """</mj-column> while mj-text is open: reported at the <mj-text> left open (the cause),
+    naming the close tag's line in the template (not a line of the generated MJML)."""
+    f = next(f for f in findings if f.rule == "mjml-close-tag" and f.template == "unclosed")
+    assert (f.line, f.column) == (4, 7) and "</mj-column> (line 5) comes inside" in f.message
+
+
+def test_locale_specific_causes_name_their_catalog(findings):
+    """A subject too long only in German points at the German msgstr (msgfmt's line), the
+    English one at subject.txt; each names its own locale."""
+    lengths = {(rel(f), f.line, f.locale) for f in findings if f.rule == "subject-length"}
+    assert lengths == {("locales/de/LC_MESSAGES/tplkit.po", 47, "de"),
+                       ("templates/everything/subject.txt", 1, "en")}
 
 
 def test_inline_suppression_silences_its_next_line(findings):
@@ -244,3 +261,18 @@ def test_concurrent_lint_calls_on_one_kit_agree(broken):
     assert results[:3] == results[3:]
     assert all(results[:3]) and [{f.template for f in r} - {None} for r in results[:3]] == \
         [{n} for n in names]
+
+
+def test_realistic_project_has_zero_findings(tmp_path):
+    """A user project made of the real templates (layout, components, six templates) in
+    English, German, Ukrainian and Polish lints with no finding at all."""
+    import shutil
+
+    from tplkit.config import builtin_root
+
+    root = builtin_root()
+    shutil.copytree(root / "templates", tmp_path / "templates")
+    for lang in ("de", "uk", "pl"):
+        shutil.copytree(root / "locales" / lang, tmp_path / "locales" / lang)
+    (tmp_path / "tplkit.toml").write_text('locales = ["en", "de", "uk", "pl"]\n', encoding="utf-8")
+    assert lint(tplkit.Kit(tmp_path), jobs=1) == []

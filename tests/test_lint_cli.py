@@ -81,15 +81,41 @@ def test_internal_error_exits_2(monkeypatch):
 
 
 def test_output_file_and_format(tmp_path):
-    """-o writes the report (here JSON) atomically and refuses to overwrite without --force."""
+    """-o writes the report (here JSON) atomically; a re-run replaces its previous report of the
+    same format (the README's CI command is re-runnable); any other file needs --force."""
     out = tmp_path / "lint.json"
     res = run(CLEAN, "wordy", "-f", "json", "-o", str(out))
     assert res.exit_code == 0
     rows = json.loads(out.read_text(encoding="utf-8"))
     assert [r["rule"] for r in rows] == ["preheader-length"]
-    assert run(CLEAN, "wordy", "-f", "json", "-o", str(out)).exit_code == 2
+    assert run(CLEAN, "hello", "-f", "json", "-o", str(out)).exit_code == 0   # replaced
+    assert json.loads(out.read_text(encoding="utf-8")) == []
+    sarif = tmp_path / "lint.sarif"
+    for _ in range(2):
+        assert run(CLEAN, "wordy", "-f", "sarif", "-o", str(sarif)).exit_code == 0
+    assert run(CLEAN, "wordy", "-f", "sarif", "-o", str(out)).exit_code == 2   # a JSON report
+    notes = tmp_path / "notes.txt"
+    notes.write_text("my own notes\n", encoding="utf-8")
+    res = run(CLEAN, "wordy", "-o", str(notes))
+    assert res.exit_code == 2 and "--force" in res.output
+    assert notes.read_text(encoding="utf-8") == "my own notes\n"
     assert run(CLEAN, "wordy", "-f", "sarif", "-o", str(out), "--force").exit_code == 0
     assert json.loads(out.read_text(encoding="utf-8"))["version"] == "2.1.0"
+
+
+def test_junit_strict_failures_are_failures(tmp_path):
+    """With --strict a warning fails the run, and the JUnit report says so: the warning's test
+    case is a <failure>; without --strict it passes."""
+    out = tmp_path / "lint.xml"
+    res = run(CLEAN, "wordy", "-f", "junit", "-o", str(out), "--strict")
+    assert res.exit_code == 1
+    import junitparser
+
+    (case,) = list(junitparser.JUnitXml.fromfile(str(out)))[0]
+    assert not case.is_passed and case.result[0].type == "preheader-length"
+    assert run(CLEAN, "wordy", "-f", "junit", "-o", str(out)).exit_code == 0
+    (case,) = list(junitparser.JUnitXml.fromfile(str(out)))[0]
+    assert case.is_passed
 
 
 def test_locale_selection_limits_rendered_findings():
@@ -136,3 +162,34 @@ def test_subject_length_is_checked_with_the_longest_values_allowed():
     assert ("templates/ticket/subject.txt:1: warning subject-length the subject is 67 characters long "
             "(at most 60) with the longest values allowed (ticket_id: 40 characters)") in res.output
     assert "1 finding (1 warning)" in res.output
+
+
+def test_default_jobs_is_one_process_on_two_cpus(monkeypatch):
+    """The default -j never starts worker processes on a 2-CPU machine (where they are no
+    faster than -j 1), and on bigger ones only with enough (template, locale) pairs."""
+    import os
+
+    from tplkit.lint.engine import PAIRS_PER_WORKER, auto_jobs
+
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1})
+    assert auto_jobs(1000) == 1
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: set(range(8)))
+    assert auto_jobs(PAIRS_PER_WORKER - 1) == 1
+    assert auto_jobs(3 * PAIRS_PER_WORKER) == 3
+    assert auto_jobs(1000) == 7
+
+
+def test_source_language_catalog_from_i18n_init_lints_clean(tmp_path):
+    """`tplkit i18n init en` on a clean project starts an English catalog whose msgstrs are
+    empty (English shows the source text): lint reports no untranslated error for it."""
+    import shutil
+
+    project = tmp_path / "p"
+    shutil.copytree(CLEAN, project)
+    runner = CliRunner()
+    for args in (["i18n", "extract"], ["i18n", "init", "en"]):
+        res = runner.invoke(main, ["--project", str(project), *args])
+        assert res.exit_code == 0, res.output
+    assert (project / "locales" / "en" / "LC_MESSAGES" / "tplkit.po").is_file()
+    res = run(project, "-f", "json")
+    assert [r["rule"] for r in json.loads(res.output)] == ["preheader-length"]   # as before

@@ -12,6 +12,7 @@ from tplkit.lint import RULES, Finding, lint
 from tplkit.lint.formats import escape_data, escape_property, render_findings
 
 BROKEN = Path(__file__).parent / "fixtures" / "lint" / "broken"
+SCHEMAS = Path(__file__).parent / "fixtures" / "schemas"   # see its SOURCE.md
 
 
 @pytest.fixture(scope="module")
@@ -76,7 +77,10 @@ def test_sarif_declares_every_rule_and_has_stable_fingerprints(findings):
         if f.file:
             loc = res["locations"][0]["physicalLocation"]
             assert loc["artifactLocation"]["uri"] == str(Path(f.file).relative_to(BROKEN))
-            assert loc["region"]["startLine"] == (f.line or 1)
+            if f.line:
+                assert loc["region"]["startLine"] == f.line
+            else:  # a whole-file finding: no region rather than a made-up line 1
+                assert "region" not in loc
     prints = [r["partialFingerprints"]["tplkitFindingHash/v1"] for r in results]
     assert len(set(prints)) == len(prints)
     again = json.loads(render_findings(lint(tplkit.Kit(BROKEN)), "sarif", base=str(BROKEN)))
@@ -110,3 +114,33 @@ def test_junit_clean_run_has_one_passing_case():
     root = ET.fromstring(render_findings([], "junit").encode())
     assert [c.get("name") for c in root.iter("testcase")] == ["no findings"]
     assert root.find("testsuite").get("failures") == "0"
+
+
+def test_sarif_validates_against_the_sarif_2_1_0_schema(findings):
+    """The SARIF report of the broken project validates against OASIS's 2.1.0 JSON schema."""
+    import jsonschema
+
+    schema = json.loads((SCHEMAS / "sarif-2.1.0-rtm.5.json").read_text(encoding="utf-8"))
+    doc = json.loads(render_findings(findings, "sarif", base=str(BROKEN)))
+    jsonschema.Draft4Validator(schema).validate(doc)
+    broken = {**doc, "runs": [{"results": []}]}   # the check can fail: no tool
+    assert list(jsonschema.Draft4Validator(schema).iter_errors(broken))
+
+
+@pytest.mark.parametrize("warnings_fail", [False, True])
+def test_junit_validates_against_the_jenkins_xunit_schema(findings, warnings_fail):
+    """The JUnit report validates against the Jenkins xUnit plugin's junit-10.xsd, and
+    junitparser reads the same failures and passes from it."""
+    import junitparser
+    from lxml import etree
+
+    schema = etree.XMLSchema(etree.parse(str(SCHEMAS / "junit-10.xsd")))
+    xml = render_findings(findings, "junit", base=str(BROKEN), warnings_fail=warnings_fail)
+    schema.assertValid(etree.fromstring(xml.encode("utf-8")))
+    suite = list(junitparser.JUnitXml.fromstring(xml.encode("utf-8")))[0]
+    failing = {"error", "warning"} if warnings_fail else {"error"}
+    assert suite.tests == len(findings)
+    assert suite.failures == sum(1 for f in findings if f.severity in failing)
+    assert sum(1 for case in suite if not case.is_passed) == suite.failures
+    with_file = xml.replace("<testcase ", '<testcase file="x" ', 1)   # what 0.1 wrote
+    assert not schema.validate(etree.fromstring(with_file.encode("utf-8")))

@@ -25,10 +25,12 @@ def ctx(html: str = "<html></html>", text: str = "x", subject: str = "s", prehea
         locale: str = "en") -> SimpleNamespace:
     """A stand-in RenderContext: just what the rendered rules read."""
     email = SimpleNamespace(html=html, text=text, subject=subject, preheader=preheader)
-    info = SimpleNamespace(file=lambda part: Path(f"/nowhere/{part}"))
+    info = SimpleNamespace(file=lambda part: Path(f"/nowhere/{part}"), has_text_body=lambda: False)
     return SimpleNamespace(email=email, doc=parse_html(html), locale=locale,
-                           part_file=lambda part: f"/nowhere/{part}",
-                           at=lambda part, *needles, translated=True: {"file": f"/nowhere/{part}"},
+                           part_file=lambda part: f"/nowhere/{part}", source=lambda: None,
+                           where=lambda method, *args: None,
+                           place=lambda pos, part: {"file": f"/nowhere/{part}"},
+                           text_at=lambda part, *needles: {"file": f"/nowhere/{part}"},
                            info=info)
 
 
@@ -141,7 +143,8 @@ def test_generic_link_text_per_language(locale, label):
 
 
 def test_plural_forms_counts_written_forms_and_empty_ones(tmp_path):
-    """Too few msgstr[n] lines (Babel pads them) and an empty written form are both reported."""
+    """Too few msgstr[n] lines (Babel pads them) and an empty written form are both reported,
+    at the msgstr line."""
     from babel.messages.pofile import read_po
 
     from tplkit.lint.catalogs import CatalogContext, plural_forms
@@ -154,8 +157,8 @@ def test_plural_forms_counts_written_forms_and_empty_ones(tmp_path):
         catalog = read_po(f, locale="de")
     ctx = CatalogContext(None, "de", SourceText(po, po.read_text(encoding="utf-8")), catalog)
     hits = [(h.line, h.message) for h in plural_forms(ctx)]
-    assert hits == [(5, "'a' has 1 plural form; the Plural-Forms header says nplurals=2"),
-                    (9, "'b': plural form(s) 1 are empty")]
+    assert hits == [(7, "'a' has 1 plural form; the Plural-Forms header says nplurals=2"),
+                    (11, "'b': plural form(s) 1 are empty")]  # the msgstr lines
 
 
 def _plural_hits(name: str) -> list[tuple[int, str]]:
@@ -216,3 +219,21 @@ def test_builtin_catalogs_follow_cldr_plural_categories():
             by_slot.setdefault(pick(n), set()).add(category(n))
         assert all(len(cats) == 1 for cats in by_slot.values()), (locale, by_slot)
         assert len(by_slot) == catalog.num_plurals, locale
+
+
+def test_untranslated_text_reports_a_sentence_once_with_its_entities(tmp_path):
+    """A sentence broken over lines or by inline markup is one finding at its first word,
+    entities decoded ("It's been"); entity-only runs and escaped conditional comments are not
+    text."""
+    from tplkit.lint.source import untranslated_text
+
+    path = tmp_path / "body.mjml"
+    path.write_text('<mj-text>\n  It&#39;s been a long time since\n  your last order.\n</mj-text>\n'
+                    '<mj-text>&nbsp;&nbsp;</mj-text><mj-raw>&lt;!--[if mso]&gt;</mj-raw>\n'
+                    '<mj-text>{% trans %}Marked{% endtrans %} <b>Second</b> run</mj-text>\n',
+                    encoding="utf-8")
+    sf = SimpleNamespace(src=SourceText(path, path.read_text(encoding="utf-8")))
+    hits = list(untranslated_text(SimpleNamespace(files=[sf])))
+    assert [(h.line, h.column) for h in hits] == [(2, 3), (6, 45)]
+    assert "'It's been a long time since your last order.'" in hits[0].message.replace('"', "'")
+    assert "'Second run'" in hits[1].message   # inline markup does not cut a sentence

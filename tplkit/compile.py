@@ -112,6 +112,7 @@ class Builder:
 
     def build(self, values: Mapping[str, Any]) -> dict[str, str]:
         """Subject, preheader, MJML and (if written) text body, as the build pass renders them."""
+        self.values = values  # kept for locating a problem found later (mjmlcheck.require_valid)
         subject = collapse(self._render("subject", values))
         preheader = collapse(self._render("preheader", values))
         mjml_src = self._render("html", values, preheader=Markup(escape(preheader)),
@@ -123,6 +124,9 @@ class Builder:
 
     def finish(self, built: dict[str, str], is_token: Callable[[str], bool]) -> dict[str, str]:
         """MJML -> HTML -> inlined HTML, and the text part."""
+        from .mjmlcheck import require_valid
+
+        require_valid(built["mjml"], self)
         html = mjml_to_html(built["mjml"], template=self.info.name, locale=self.locale,
                             file=str(self.info.file("html")))
         html = inline_css(html, template=self.info.name, locale=self.locale)
@@ -159,15 +163,20 @@ def compile_template(env: BuildEnvironment, info: TemplateInfo, brand: Any, loca
 def render_naive(env: BuildEnvironment, info: TemplateInfo, brand: Any, locale: str,
                  schema: Schema, values: Mapping[str, Any]) -> dict[str, str]:
     """The per-message pipeline (Jinja -> MJML -> premailer -> text) for validated values."""
+    b = Builder(env, info, brand, locale)
+    parts = b.finish(b.build(shown_values(info, locale, values)), lambda w: False)
+    parts["text"] = finish_text(parts["text"])
+    return parts
+
+
+def shown_values(info: TemplateInfo, locale: str, values: Mapping[str, Any]) -> dict[str, Any]:
+    """Validated values as the naive build pass sees them (typed values print formatted)."""
     shown = {}
     for name, value in values.items():
         fmt = i18n.TYPE_FORMAT.get(info.placeholders[name].type) if name in info.placeholders else None
         shown[name] = Shown(value, RUNTIME_FILTERS[fmt](value, locale=locale)) \
             if fmt and value is not None else value
-    b = Builder(env, info, brand, locale)
-    parts = b.finish(b.build(shown), lambda w: False)
-    parts["text"] = finish_text(parts["text"])
-    return parts
+    return shown
 
 
 def _check_names(compiled: Compiled, info: TemplateInfo) -> None:

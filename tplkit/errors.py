@@ -88,6 +88,17 @@ class MjmlError(TemplateSourceError):
         self.mjml = mjml
 
 
+class MjmlValidationError(MjmlError):
+    """The MJML a template builds breaks MJML's own rules (see :mod:`tplkit.mjmlcheck`): MRML
+    would render it, losing or moving content. ``problems`` holds every breach, each located
+    in the template or catalog that caused it; the error itself carries the first one's place.
+    """
+
+    def __init__(self, message: str, problems: Sequence[Any] = (), *, mjml: str, **where: Any) -> None:
+        super().__init__(message, mjml=mjml, **where)
+        self.problems = list(problems)
+
+
 class LinkError(TplkitError):
     """A signed one-click link (:mod:`tplkit.links`) cannot be trusted, or cannot be made."""
 

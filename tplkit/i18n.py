@@ -392,3 +392,15 @@ LOCALE_FILTERS: dict[str, Callable[..., str]] = {
 # The filter a bare ``{{ placeholder }}`` of each type is shown with.
 TYPE_FORMAT = {"int": "number", "decimal": "number", "money": "money", "date": "date",
                "datetime": "datetime", "duration": "duration", "list": "list"}
+
+
+def msgstr_line(lines: Sequence[str], lineno: int | None) -> int | None:
+    """The line of the ``msgstr`` (or first ``msgstr[n]``) of the catalog entry whose
+    ``msgid`` is on line ``lineno`` (Babel's ``Message.lineno``): where msgfmt points, and the
+    line a translator edits."""
+    if not lineno:
+        return None
+    for n in range(lineno - 1, len(lines)):
+        if lines[n].lstrip().startswith("msgstr"):
+            return n + 1
+    return lineno

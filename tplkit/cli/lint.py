@@ -5,7 +5,6 @@ Exit codes: 0 clean, 1 errors (or warnings with ``--strict`` / over ``--max-warn
 """
 from __future__ import annotations
 
-import os
 import sys
 
 import click
@@ -34,12 +33,14 @@ def exit_code(findings, strict: bool = False, max_warnings: int | None = None) -
               help="Lint only this locale (repeatable). Default: every locale.")
 @click.option("--format", "-f", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
 @click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write the report to a file.")
-@click.option("--force", is_flag=True, help="Overwrite --output if it exists.")
+@click.option("--force", is_flag=True, help="Overwrite --output even if it is not a previous "
+              "tplkit report of the same format (those are always replaced).")
 @click.option("--strict", is_flag=True, help="Fail (exit 1) on warnings too.")
 @click.option("--max-warnings", type=click.IntRange(min=0), default=None,
               help="Fail (exit 1) when there are more warnings than this.")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
-              help="Processes for building templates (default: the number of CPUs).")
+              help="Processes for building templates (default: chosen from the CPUs and the "
+                   "work, 1 on a machine with 2 CPUs or fewer).")
 @click.option("--list-rules", is_flag=True, help="List the rules (id, default severity, what) and exit.")
 @click.pass_obj
 def lint(app: AppContext, templates: tuple[str, ...], locales: tuple[str, ...], fmt: str,
@@ -60,14 +61,20 @@ def lint(app: AppContext, templates: tuple[str, ...], locales: tuple[str, ...], 
         for r in RULES:
             click.echo(f"{r.id:<{width}}  {r.severity:<7}  {r.layer:<8}  {r.description}")
         return
-    from ..lint.formats import format_text, render_findings
+    from pathlib import Path
+
+    from ..lint.formats import format_text, is_report, render_findings
 
     try:
         findings = run_lint(app.kit(), list(templates) or None, list(locales) or None,
-                            jobs=jobs or os.cpu_count() or 1)
-        report = render_findings(findings, fmt)
+                            jobs=jobs or "auto")
+        warnings = sum(1 for f in findings if f.severity == "warning")
+        warnings_fail = bool(warnings) and (strict or (max_warnings is not None and warnings > max_warnings))
+        report = render_findings(findings, fmt, warnings_fail=warnings_fail)
         if output:
-            write_output(output, report.encode("utf-8"), force)
+            target = Path(output)
+            replace = force or (target.is_file() and is_report(target.read_bytes(), fmt))
+            write_output(output, report.encode("utf-8"), replace)
             click.echo(format_text(findings).splitlines()[-1] + f"; report written to {output}",
                        err=True)
         else:

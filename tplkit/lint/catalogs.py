@@ -96,18 +96,26 @@ def catalog_syntax(ctx: CatalogContext) -> Iterable[Hit]:
         yield Hit(re.sub(r" on \d+$", "", ctx.error.message), ctx.file, ctx.error.line)
 
 
+def _msgstr(ctx: CatalogContext, msg: Any) -> int | None:
+    """Where a per-message catalog finding points: the msgstr line (as msgfmt does)."""
+    return i18n.msgstr_line(ctx.src.lines, msg.lineno)
+
+
 def untranslated(ctx: CatalogContext) -> Iterable[Hit]:
-    """A message with an empty translation (customers would get English)."""
+    """A message with an empty translation (customers would get English). Not in a catalog of
+    the source language: there an empty msgstr shows the source text, which is right."""
+    if ctx.locale.split("_")[0] == i18n.SOURCE_LOCALE:
+        return
     for msg in ctx.messages():
         if not msg.fuzzy and not any(_forms(msg)):
-            yield Hit(f"{_short(msg)} is not translated", ctx.file, msg.lineno)
+            yield Hit(f"{_short(msg)} is not translated", ctx.file, _msgstr(ctx, msg))
 
 
 def fuzzy(ctx: CatalogContext) -> Iterable[Hit]:
     """A fuzzy translation: tplkit ignores it, so customers get English."""
     for msg in ctx.messages():
         if msg.fuzzy:
-            yield Hit(f"{_short(msg)} is marked fuzzy and will not be used", ctx.file, msg.lineno)
+            yield Hit(f"{_short(msg)} is marked fuzzy and will not be used", ctx.file, _msgstr(ctx, msg))
 
 
 def placeholder_mismatch(ctx: CatalogContext) -> Iterable[Hit]:
@@ -127,7 +135,7 @@ def placeholder_mismatch(ctx: CatalogContext) -> Iterable[Hit]:
                 parts.append("missing " + ", ".join(f"%({n})s" for n in sorted(missing)))
             if extra:
                 parts.append("unknown " + ", ".join(f"%({n})s" for n in sorted(extra)))
-            yield Hit(f"translation of {_short(msg)} has {' and '.join(parts)}", ctx.file, msg.lineno)
+            yield Hit(f"translation of {_short(msg)} has {' and '.join(parts)}", ctx.file, _msgstr(ctx, msg))
 
 
 # numbers whose plural category a catalog's rule is checked on: every category of every CLDR
@@ -180,12 +188,12 @@ def plural_forms(ctx: CatalogContext) -> Iterable[Hit]:
         written = _written_forms(lines, msg.lineno)  # Babel pads missing forms with ""
         if written is not None and written != nplurals:
             yield Hit(f"{_short(msg)} has {written} plural form{'s' if written != 1 else ''}; "
-                      f"the Plural-Forms header says nplurals={nplurals}", ctx.file, msg.lineno)
+                      f"the Plural-Forms header says nplurals={nplurals}", ctx.file, _msgstr(ctx, msg))
             continue
         empty = [i for i, f in enumerate(_forms(msg)) if not f]
         if empty:
             yield Hit(f"{_short(msg)}: plural form(s) {', '.join(map(str, empty))} are empty",
-                      ctx.file, msg.lineno)
+                      ctx.file, _msgstr(ctx, msg))
 
 
 def _merged_categories(slots: dict[int, int], category: Any) -> tuple | None:
@@ -249,7 +257,7 @@ def markup_mismatch(ctx: CatalogContext) -> Iterable[Hit]:
         for form in _forms(msg):
             if form and _tags(form) != wanted:
                 yield Hit(f"translation of {_short(msg)} has tags {' '.join(_tags(form)) or 'none'}; "
-                          f"expected {' '.join(wanted) or 'none'}", ctx.file, msg.lineno)
+                          f"expected {' '.join(wanted) or 'none'}", ctx.file, _msgstr(ctx, msg))
                 break
 
 

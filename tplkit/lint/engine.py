@@ -27,17 +27,38 @@ SOURCE_SUFFIXES = (".mjml", ".txt", ".html")
 
 
 def lint(kit: Any, templates: Sequence[str] | None = None,
-         locales: Sequence[str] | None = None, *, jobs: int = 1) -> list[Finding]:
+         locales: Sequence[str] | None = None, *, jobs: int | str = 1) -> list[Finding]:
     """Lint a kit's templates, catalogs and rendered emails; findings sorted by file and line.
 
     ``templates`` / ``locales`` restrict the run (catalog rules run only when ``templates`` is
     None). Without a user project the built-in library is linted, otherwise the project's own
     templates and catalogs. Configuration comes from ``[lint]`` in the project's config file.
     Unknown template or locale names and an invalid ``[lint]`` table raise a TplkitError.
-    ``jobs > 1`` builds (template, locale) pairs in that many processes (the CLI's default).
-    An empty list means the same as None.
+    ``jobs > 1`` builds (template, locale) pairs in that many processes; ``"auto"`` (the CLI's
+    default) picks a number by :func:`auto_jobs`. An empty list means the same as None.
     """
     return _Run(kit, _config(kit), jobs).run(list(templates or []) or None, list(locales or []) or None)
+
+
+PAIRS_PER_WORKER = 16
+"""A worker process costs about a second to start (imports, a Kit, Jinja's compile of the
+shared layouts); a (template, locale) pair about a tenth of that. Below this many pairs per
+extra process, starting it does not pay."""
+
+
+def auto_jobs(pairs: int) -> int:
+    """The default process count: 1 on a machine with 2 CPUs or fewer (there the pool's start-up
+    and the other processes on the machine make -j 2 no faster than -j 1), else one process
+    per PAIRS_PER_WORKER pairs, at most one per spare CPU."""
+    import os
+
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        cpus = os.cpu_count() or 1
+    if cpus <= 2:
+        return 1
+    return max(1, min(cpus - 1, pairs // PAIRS_PER_WORKER))
 
 
 def _config(kit: Any) -> LintConfig:
@@ -65,10 +86,11 @@ def _build_pairs(root: str | None, settings: dict, strict: bool,
 
 
 class _Run:
-    def __init__(self, kit: Any, cfg: LintConfig, jobs: int = 1) -> None:
+    def __init__(self, kit: Any, cfg: LintConfig, jobs: int | str = 1) -> None:
         self.kit = kit
         self.cfg = cfg
-        self.jobs = jobs
+        self.wanted_jobs = jobs   # a number, or "auto": decided by run()
+        self.jobs = jobs if isinstance(jobs, int) else 1
         self.contexts: dict[str, SourceContext] = {}
         self.files = Files()
         self.findings: list[Finding] = []
@@ -104,6 +126,8 @@ class _Run:
     # --- the layers ----------------------------------------------------------------------------
 
     def run(self, templates: Sequence[str] | None, locales: Sequence[str] | None) -> list[Finding]:
+        if self.wanted_jobs == "auto":
+            self.jobs = auto_jobs(len(self.template_names(templates)) * len(self.locales(locales)))
         with contextlib.ExitStack() as stack:
             pool = stack.enter_context(self.pool()) if self.jobs > 1 else None
             return self._run(templates, locales, pool)
@@ -283,17 +307,13 @@ class _Run:
             where = Locator(self.files, [*paths, *reversed(catalogs)])
             self.emit("build", BuildFailure(kit, info, locale, e, where), name, locale)
             return
-        config = [p for p in (kit.project.config_file, Path(__file__).parent.parent /
-                              "default_config.toml") if p]
-        translations = Locator(self.files, [*reversed(catalogs), *paths, *config])
-        locator = Locator(self.files, [*paths, *reversed(catalogs), *config])
         samples = {s: info.sample_for(locale, s) for s in info.samples} or {"default": info.sample}
         for i, (sample, values) in enumerate(samples.items()):
             email = self.render(name, values, locale, info, sample, sources)
             if email is None:
                 continue
             rctx = RenderContext(kit, info, locale, sample, dict(values), email,
-                                 parse_html(email.html), locator, translations, ctx.uses,
+                                 parse_html(email.html), ctx.uses,
                                  functools.partial(self._render_values, name, locale),
                                  first_sample=i == 0)
             self.emit("rendered", rctx, name, locale)
@@ -351,18 +371,22 @@ class _Run:
 
 
 def _dedupe(findings: Iterable[Finding]) -> list[Finding]:
-    """One finding per place: the same layout problem is not repeated per template and locale.
+    """One finding per defect: the same problem found in several locales (or templates sharing
+    a layout) is reported once, its ``locale`` listing every affected locale ("de, en").
 
     Sorted first, so the kept one does not depend on the order the findings arrived in.
     """
-    seen: set = set()
-    out = []
+    kept: dict[tuple, Finding] = {}
+    locales: dict[tuple, list[str]] = {}
     for f in sorted(findings, key=lambda f: tuple("" if v is None else str(v).zfill(8)
                                                   if isinstance(v, int) else v
                                                   for v in dataclasses.astuple(f))):
         key = (f.rule, f.file, f.line, f.column, f.message) if f.file else \
-            (f.rule, f.message, f.template, f.locale)
-        if key not in seen:
-            seen.add(key)
-            out.append(f)
+            (f.rule, f.message, f.template)
+        kept.setdefault(key, f)
+        for loc in (f.locale or "").split(", "):
+            if loc and loc not in locales.setdefault(key, []):
+                locales[key].append(loc)
+    out = [dataclasses.replace(f, locale=", ".join(sorted(locales[k])) or None)
+           if len(locales.get(k, [])) > 1 else f for k, f in kept.items()]
     return sorted(out, key=lambda f: (f.file or "", f.line or 0, f.column or 0, f.rule))

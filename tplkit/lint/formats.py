@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 from collections.abc import Callable, Sequence
 from xml.etree import ElementTree as ET
 
@@ -117,12 +118,13 @@ def format_sarif(findings: Sequence[Finding], base: str | None = None) -> str:
                   "partialFingerprints": {"tplkitFindingHash/v1": fingerprint(f, base)},
                   "properties": {"template": f.template, "locale": f.locale}}
         if f.file:
-            region = {"startLine": f.line or 1}
-            if f.column:
-                region["startColumn"] = f.column
-            result["locations"] = [{"physicalLocation": {
-                "artifactLocation": {"uri": relpath(f.file, base), "uriBaseId": "%SRCROOT%"},
-                "region": region}}]
+            physical: dict = {"artifactLocation": {"uri": relpath(f.file, base),
+                                                   "uriBaseId": "%SRCROOT%"}}
+            if f.line:  # a whole-file finding has no region (not line 1)
+                physical["region"] = {"startLine": f.line}
+                if f.column:
+                    physical["region"]["startColumn"] = f.column
+            result["locations"] = [{"physicalLocation": physical}]
         results.append(result)
     doc = {"$schema": "https://json.schemastore.org/sarif-2.1.0.json", "version": "2.1.0",
            "runs": [{"tool": {"driver": {"name": "tplkit", "version": tool_version,
@@ -131,21 +133,24 @@ def format_sarif(findings: Sequence[Finding], base: str | None = None) -> str:
     return json.dumps(doc, ensure_ascii=False, indent=2) + "\n"
 
 
-def format_junit(findings: Sequence[Finding], base: str | None = None) -> str:
-    """JUnit XML: one test case per finding (errors fail), or one passing case when clean."""
-    errors = sum(1 for f in findings if f.severity == "error")
+def format_junit(findings: Sequence[Finding], base: str | None = None,
+                 warnings_fail: bool = False) -> str:
+    """JUnit XML (valid against the Jenkins xUnit ``junit-10.xsd``): one test case per finding,
+    or one passing case when clean. Errors are failures; so are warnings when they fail the run
+    (``--strict``, ``--max-warnings``): the report agrees with the exit code."""
+    failing = ("error", "warning") if warnings_fail else ("error",)
+    failed = sum(1 for f in findings if f.severity in failing)
     suites = ET.Element("testsuites", name="tplkit lint", tests=str(max(1, len(findings))),
-                        failures=str(errors))
+                        failures=str(failed), errors="0")
     suite = ET.SubElement(suites, "testsuite", name="tplkit lint",
-                          tests=str(max(1, len(findings))), failures=str(errors), errors="0",
+                          tests=str(max(1, len(findings))), failures=str(failed), errors="0",
                           skipped="0")
     if not findings:
         ET.SubElement(suite, "testcase", classname="tplkit.lint", name="no findings")
     for f in findings:
         case = ET.SubElement(suite, "testcase", classname=f"tplkit.lint.{f.rule}",
-                             name=f"{_where(f, base)}{_context(f)}",
-                             file=relpath(f.file, base) or "")
-        if f.severity == "error":
+                             name=f"{_where(f, base)}{_context(f)}")
+        if f.severity in failing:
             failure = ET.SubElement(case, "failure", type=f.rule, message=f.message)
             failure.text = f"{_where(f, base)}: {f.severity} {f.rule} {f.message}{_context(f)}"
         else:
@@ -159,5 +164,39 @@ FORMATTERS: dict[str, Callable[..., str]] = {
 }
 
 
-def render_findings(findings: Sequence[Finding], fmt: str, base: str | None = None) -> str:
+def render_findings(findings: Sequence[Finding], fmt: str, base: str | None = None,
+                    warnings_fail: bool = False) -> str:
+    """The report in format ``fmt``; ``warnings_fail`` marks warnings as failures in JUnit."""
+    if fmt == "junit":
+        return format_junit(findings, base, warnings_fail)
     return FORMATTERS[fmt](findings, base)
+
+
+def is_report(data: bytes, fmt: str) -> bool:
+    """Whether ``data`` (an existing ``-o`` file) is a tplkit lint report in format ``fmt``:
+    reports are regenerated artefacts and are replaced; any other file is left alone."""
+    text = data.decode("utf-8", errors="replace")
+    if fmt == "sarif":
+        try:
+            doc = json.loads(text)
+            return doc.get("version") == "2.1.0" and \
+                doc["runs"][0]["tool"]["driver"]["name"] == "tplkit"
+        except (ValueError, KeyError, IndexError, TypeError, AttributeError):
+            return False
+    if fmt == "json":
+        try:
+            rows = json.loads(text)
+        except ValueError:
+            return False
+        return isinstance(rows, list) and all(isinstance(r, dict) and {"rule", "severity", "message"}
+                                              <= r.keys() for r in rows)
+    if fmt == "junit":
+        try:
+            root = ET.fromstring(data)
+        except ET.ParseError:
+            return False
+        return root.tag == "testsuites" and root.get("name") == "tplkit lint"
+    if fmt == "github":
+        return all(line.startswith("::") for line in text.splitlines())
+    last = text.rstrip("\n").rsplit("\n", 1)[-1]
+    return bool(re.fullmatch(r"\d+ findings?( \(.*\))?", last))

@@ -24,6 +24,12 @@ class Finding:
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
 
+    @property
+    def locales(self) -> tuple[str, ...]:
+        """Every locale the defect was found in: one finding per defect, so ``locale`` may list
+        several ("de, en")."""
+        return tuple(self.locale.split(", ")) if self.locale else ()
+
 
 @dataclass(frozen=True)
 class Hit:

@@ -13,7 +13,6 @@ from html.parser import HTMLParser
 from typing import Any
 
 from .. import computed, i18n
-from .files import Locator
 from .model import Hit
 
 SUBJECT_MAX = 60        # what phone inboxes show; checked with the longest values allowed too
@@ -123,26 +122,44 @@ class RenderContext:
     values: dict
     email: Any                               # RenderedEmail
     doc: Document
-    locator: Locator
-    translations: Locator                    # catalogs first: for text that comes from a msgstr
     uses: dict[str, tuple[str, int]]         # placeholder -> first (file, line) in the source
     render: Callable[[dict], Any]            # render this template/locale with other values
     first_sample: bool = True
+    _located: Any = field(default=None, repr=False)
+
+    def source(self) -> Any:
+        """The :class:`~tplkit.lint.located.Located` of this email (built on first use)."""
+        if self._located is None:
+            from .located import locate
+
+            self._located = locate(self.kit, self.info, self.locale, self.values) or False
+        return self._located or None
+
+    def place(self, pos: Any, part: str) -> dict[str, Any]:
+        """Hit location for a source position; the part's file (no line) when unknown."""
+        if pos is not None and pos.file:
+            return {"file": pos.file, "line": pos.line, "column": pos.column,
+                    "locale": pos.locale}
+        return {"file": self.part_file(part)}
+
+    def where(self, method: str, *args: Any) -> Any:
+        """``located.method(*args)`` (a :class:`~tplkit.lint.located.Located` position) for this
+        email, built only when a rule has a finding to place; None when it cannot be built."""
+        src = self.source()
+        return getattr(src, method)(*args) if src is not None else None
+
+    def text_at(self, part: str, *needles: str) -> dict[str, Any]:
+        """Hit location for text found in ``part`` (see :meth:`Located.text`)."""
+        return self.place(self.where("text", part, *needles), part)
 
     def part_file(self, part: str) -> str:
         f = self.info.file(part)
         return str(f if f.is_file() else self.info.file("html"))
 
-    def at(self, part: str, *needles: str, translated: bool = True) -> dict[str, Any]:
-        """Hit location for text found in the sources (or the part's file when it is not)."""
-        file, line, col = (self.translations if translated else self.locator).find(*needles)
-        if file is None:
-            return {"file": self.part_file(part)}
-        return {"file": file, "line": line, "column": col}
 
-
-def _parts(ctx: RenderContext, html: bool = False) -> list[tuple[str, str]]:
-    out = [("subject", ctx.email.subject), ("preheader", ctx.email.preheader), ("text", ctx.email.text)]
+def _parts(ctx: RenderContext, html: bool = False, email: Any = None) -> list[tuple[str, str]]:
+    email = email or ctx.email
+    out = [("subject", email.subject), ("preheader", email.preheader), ("text", email.text)]
     if html:
         out.append(("html", "\n".join([ctx.doc.visible, *ctx.doc.attr_values])))
     return out
@@ -161,13 +178,21 @@ _LEFTOVER = re.compile("|".join((
 
 
 def leftover_placeholder(ctx: RenderContext) -> Iterable[Hit]:
-    """Unfilled placeholder syntax in the subject, preheader, text or HTML."""
+    """Unfilled placeholder syntax in the subject, preheader, text or HTML: one finding per
+    token, naming every part it shows in."""
+    found: dict[str, list[str]] = {}
     for part, text in _parts(ctx, html=True):
         for m in _LEFTOVER.finditer(text):
             token = m.group(0)
             if part == "html" and token.startswith("{") and not token.startswith(("{{", "{%")):
                 continue  # "{name}"-style only in plain parts (HTML text may hold CSS-like braces)
-            yield Hit(f"leftover placeholder {token!r} in the {part}", **ctx.at(part, token))
+            if part not in found.setdefault(token, []):
+                found[token].append(part)
+    for token, parts in found.items():
+        # located in the part it was written in: the subject/preheader, else the body
+        first = next(p for p in ("subject", "preheader", "html", "text") if p in parts)
+        yield Hit(f"leftover placeholder {token!r} in the {' and '.join(parts)}",
+                  **ctx.text_at(first, token))
 
 
 _PUNCT_AFTER = ",.;:!?)»”"
@@ -202,11 +227,24 @@ def empty_substitution(ctx: RenderContext) -> Iterable[Hit]:
                 left = full[:m.start()].rsplit("\n", 1)[-1][-25:]
                 right = full[m.end():].split("\n", 1)[0][:12]
                 if (left + right) in gap and _bad_seam(left, right):
-                    file, line = ctx.uses.get(name, (ctx.part_file(part), None))
                     yield Hit(f"with {name!r} empty the {part} reads "
                               f"{(left + right).strip()!r}; put it in an {{% if {name} %}}",
-                              file, line)
+                              **_gap_at(ctx, name, mark, part))
                     break
+
+
+def _gap_at(ctx: RenderContext, name: str, mark: str, part: str) -> dict[str, Any]:
+    """Where the value that leaves the gap is put in: the marked value's position in the
+    mapped build of this part (a ``{{ name }}``, or the msgstr / trans block that inserts it);
+    else the placeholder's first use."""
+    from .located import locate
+
+    src = locate(ctx.kit, ctx.info, ctx.locale, {**ctx.values, name: mark})
+    pos = src.text(part, mark) if src is not None else None
+    if pos is not None and pos.file:
+        return ctx.place(pos, part)
+    file, line = ctx.uses.get(name, (ctx.part_file(part), None))
+    return {"file": file, "line": line}
 
 
 def _missing(ctx: RenderContext, part: str, why: str = "") -> Iterable[Hit]:
@@ -215,10 +253,14 @@ def _missing(ctx: RenderContext, part: str, why: str = "") -> Iterable[Hit]:
 
 
 def _too_long(ctx: RenderContext, part: str, limit: int) -> Iterable[Hit]:
+    """Too long: at the msgstr that makes most of it when it is translated text, else at the
+    part's file."""
     text = getattr(ctx.email, part)
     if len(text) > limit:
+        pos = ctx.where("catalog_origin", part)
+        where = ctx.place(pos, part) if pos else {"file": ctx.part_file(part), "line": 1}
         yield Hit(f"the {part} is {len(text)} characters long (at most {limit}): {text[:40]!r}…",
-                  ctx.part_file(part), 1)
+                  **where)
 
 
 def subject_missing(ctx: RenderContext) -> Iterable[Hit]:
@@ -276,25 +318,16 @@ def gmail_clipping(ctx: RenderContext) -> Iterable[Hit]:
                   severity="error" if over else "warning")
 
 
-_IMAGE_TAG = re.compile(r"<(mj-image|img|mj-social-element|mj-carousel-image)\b(?![^>]*\balt=)")
 
 
 def image_alt(ctx: RenderContext) -> Iterable[Hit]:
     """An image without an alt attribute (use alt="" for decorative images)."""
-    for img in ctx.doc.images:
+    for i, img in enumerate(ctx.doc.images):
         if "alt" in img:
             continue
-        src = img.get("src") or ""
-        file, line, col = ctx.locator.find(src)
-        if file is None:
-            for path in ctx.locator.paths:
-                text = ctx.locator.files.get(path)
-                m = _IMAGE_TAG.search(text.text) if text else None
-                if m and text:
-                    file, (line, col) = str(path), text.position(m.start())
-                    break
-        yield Hit(f"image {src.rsplit('/', 1)[-1][:60]!r} has no alt attribute (alt=\"\" if decorative)",
-                  file or ctx.part_file("html"), line, col)
+        name = (img.get("src") or "").rsplit("/", 1)[-1][:60]
+        yield Hit(f"image {name!r} has no alt attribute (alt=\"\" if decorative)",
+                  **ctx.place(ctx.where("image", i), "html"))
 
 
 def lang_dir(ctx: RenderContext) -> Iterable[Hit]:
@@ -302,30 +335,30 @@ def lang_dir(ctx: RenderContext) -> Iterable[Hit]:
     attrs = ctx.doc.html_attrs
     want_lang, want_dir = i18n.html_lang(ctx.locale), i18n.text_direction(ctx.locale)
     lang = attrs.get("lang", "")
-    where = ctx.at("html", '<mjml lang="', "<mjml", translated=False)
     if lang.replace("_", "-").split("-")[0].lower() != want_lang.split("-")[0].lower():
-        yield Hit(f'<html lang="{lang}"> does not match the locale {ctx.locale!r} '
-                  f'(expected lang="{want_lang}")', **where)
+        yield Hit(f'<html lang="{lang}"> does not match the locale (write lang="{{{{ lang }}}}", '
+                  f'which each locale fills in)', **ctx.place(ctx.where("root", "lang"), "html"))
     if attrs.get("dir", "ltr").lower() != want_dir:
-        yield Hit(f'<html dir="{attrs.get("dir", "")}"> does not match the locale {ctx.locale!r} '
-                  f'(expected dir="{want_dir}")', **where)
+        yield Hit(f'<html dir="{attrs.get("dir", "")}"> does not match the locale\'s direction '
+                  f'{want_dir} (write dir="{{{{ dir }}}}")',
+                  **ctx.place(ctx.where("root", "dir"), "html"))
 
 
 def link_scheme(ctx: RenderContext) -> Iterable[Hit]:
     """Links to ``javascript:``, ``data:``, empty or ``#`` are errors; plain ``http:`` a warning."""
-    for link in ctx.doc.links:
+    for i, link in enumerate(ctx.doc.links):
         href = link.href.strip()
         scheme = href.split(":", 1)[0].lower() if ":" in href else ""
-        label = " ".join(link.text.split())
+        # the label is left out of the message: it differs per locale, the defect does not
         if not href or href == "#":
-            msg, sev = f"link {label!r} has an empty href {href!r}", "error"
+            msg, sev = f"a link has an empty href {href!r}", "error"
         elif scheme in ("javascript", "data", "vbscript"):
-            msg, sev = f"link {label!r} uses the unsafe {scheme}: scheme", "error"
+            msg, sev = f"a link uses the unsafe {scheme}: scheme", "error"
         elif scheme == "http":
-            msg, sev = f"link {label!r} uses http: ({href[:60]}); use https:", "warning"
+            msg, sev = f"a link uses http: ({href[:60]}); use https:", "warning"
         else:
             continue
-        yield Hit(msg, severity=sev, **ctx.at("html", f'href="{href}"', href, label))
+        yield Hit(msg, severity=sev, **ctx.place(ctx.where("link", i, "href"), "html"))
 
 
 _NAMED = {"white": "#ffffff", "black": "#000000", "red": "#ff0000", "blue": "#0000ff",
@@ -362,25 +395,24 @@ def contrast_ratio(a: tuple[float, float, float], b: tuple[float, float, float])
     return (hi + 0.05) / (lo + 0.05)
 
 
-def _buttons(ctx: RenderContext) -> list[Link]:
-    return [link for link in ctx.doc.links if link.background]
+def _buttons(ctx: RenderContext) -> list[tuple[int, Link]]:
+    """Links drawn as buttons (with a background), with their index among all links."""
+    return [(i, link) for i, link in enumerate(ctx.doc.links) if link.background]
 
 
 def button_contrast(ctx: RenderContext) -> Iterable[Hit]:
     """Button text against its background below WCAG AA (4.5:1)."""
     seen = set()
-    for link in _buttons(ctx):
-        background, color = link.background or "", link.color or ""
-        fg, bg = parse_color(color), parse_color(background)
+    for i, link in _buttons(ctx):
+        fg, bg = parse_color(link.color), parse_color(link.background)
         if fg is None or bg is None or (fg, bg) in seen:
             continue
         seen.add((fg, bg))
         ratio = contrast_ratio(fg, bg)
         if ratio < MIN_CONTRAST:
-            yield Hit(f"button {' '.join(link.text.split())!r}: text {link.color} on {link.background} "
-                      f"has contrast {ratio:.2f}:1 (WCAG AA needs {MIN_CONTRAST}:1)",
-                      **ctx.at("html", background.split()[0], color.split()[0],
-                               translated=False))
+            yield Hit(f"button text {link.color} on {link.background} has contrast {ratio:.2f}:1 "
+                      f"(WCAG AA needs {MIN_CONTRAST}:1)",
+                      **ctx.place(ctx.where("link", i, "background-color", "color"), "html"))
 
 
 GENERIC_LINK_TEXT = {
@@ -403,10 +435,11 @@ def generic_link_text(ctx: RenderContext) -> Iterable[Hit]:
     """Link text such as "click here" says nothing out of context (and to screen readers)."""
     lang = ctx.locale.split("_")[0]
     generic = GENERIC_LINK_TEXT.get(lang, set()) | GENERIC_LINK_TEXT["en"]
-    for link in ctx.doc.links:
+    for i, link in enumerate(ctx.doc.links):
         label = " ".join(link.text.split())
         if label.lower().strip(" .!:…»›→") in generic:
-            yield Hit(f"link text {label!r} does not say where it leads", **ctx.at("html", label))
+            yield Hit(f"link text {label!r} does not say where it leads",
+                      **ctx.place(ctx.where("link_text", i), "html"))
 
 
 def text_part(ctx: RenderContext) -> Iterable[Hit]:
@@ -415,11 +448,15 @@ def text_part(ctx: RenderContext) -> Iterable[Hit]:
     if not text.strip():
         yield Hit("the plain-text part is empty", ctx.part_file("text"))
         return
-    for link in _buttons(ctx):
+    written = ctx.info.has_text_body()
+    for i, link in _buttons(ctx):
         if link.href.startswith(("http:", "https:")) and link.href not in text:
             label = " ".join(link.text.split())
+            # a written text part lacks it; a derived one lost the button: point at the button
+            where = {"file": ctx.part_file("text")} if written else \
+                ctx.place(ctx.where("link", i), "html")
             yield Hit(f"the button {label!r} links to {link.href[:80]} but the text part does not "
-                      f"have that URL", **ctx.at("text", label))
+                      f"have that URL", **where)
 
 
 def contacts_missing(ctx: RenderContext) -> Iterable[Hit]:
@@ -439,25 +476,59 @@ _URL = re.compile(r"\b(?:https?|mailto|tel):[^\s<>()\"«»]+")
 _TYPO = [
     (re.compile(r"(?<=\S) {2,}(?=\S)"), "double space"),
     (re.compile(r"(?<=[^\W\d_]) +[,.;:!?](?=\s|$)"), "space before punctuation"),
-    (re.compile(r"\b([^\W\d_]{2,})\s+\1\b", re.IGNORECASE), "repeated word"),
+    # same spelling only: "Sie sie" (formal German: "können Sie sie herunterladen") is correct
+    (re.compile(r"\b([^\W\d_]{2,})\s+\1\b"), "repeated word"),
 ]
+# words that are correctly doubled: "had had", "that that"; German relative pronouns after
+# articles ("die die Frist"); French reflexives ("nous nous", "vous vous êtes inscrit")
+_REPEAT_OK = {"had", "that", "die", "der", "das", "den", "dem", "nous", "vous", "si"}
 _SPACE_BEFORE_OK = {"fr"}  # French puts a (thin) space before ; : ! ?
 
 
+def _without_gaps(ctx: RenderContext) -> Any:
+    """The email with every empty optional text value filled in: the gaps such values leave
+    are empty-substitution's findings, not typography's."""
+    placeholders = getattr(ctx.info, "placeholders", {})
+    names = [n for n, ph in placeholders.items()
+             if ph.type == "text" and not ph.required and not ctx.values.get(n)]
+    if names:
+        defaults = ctx.kit.compile(ctx.info.name, ctx.locale).schema.defaults
+        names = [n for n in names if n not in defaults]
+    if not names:
+        return ctx.email
+    try:
+        return ctx.render({**ctx.values, **dict.fromkeys(names, "Word")})
+    except Exception:  # noqa: BLE001 - then check the email as it is
+        return ctx.email
+
+
 def typography(ctx: RenderContext) -> Iterable[Hit]:
-    """Double spaces, a space before punctuation, repeated words, unbalanced brackets or quotes."""
+    """Double spaces, a space before punctuation, repeated words, unbalanced brackets or quotes.
+
+    One finding per mistake: the same text in several parts (a translation used in the subject
+    and the body) is one finding naming the parts."""
     lang = ctx.locale.split("_")[0]
-    for part, text in _parts(ctx):
+    found: dict[tuple, tuple[list[str], dict[str, Any]]] = {}
+
+    def note(what: str, snippet: str, part: str, *needles: str) -> None:
+        where = ctx.text_at(part, *needles)
+        key = (what, snippet, where.get("file"), where.get("line"))
+        parts = found.setdefault(key, ([], where))[0]
+        if part not in parts:
+            parts.append(part)
+
+    for part, text in _parts(ctx, email=_without_gaps(ctx)):
         clean = _URL.sub(lambda m: "x" * len(m.group(0)), text)
         for rx, what in _TYPO:
             if what == "space before punctuation" and lang in _SPACE_BEFORE_OK:
                 continue
             for line in clean.splitlines():
                 for m in rx.finditer(line.strip()):
+                    if what == "repeated word" and m.group(1).lower() in _REPEAT_OK:
+                        continue
                     start = max(0, m.start() - 12)
-                    snippet = line.strip()[start:m.end() + 12]
-                    yield Hit(f"{what} in the {part}: {snippet!r}",
-                              **ctx.at(part, line.strip()[start:m.end()], m.group(0)))
+                    note(what, line.strip()[start:m.end() + 12], part,
+                         line.strip()[start:m.end()], m.group(0))
         # curly quotes pair differently per language (“” en, „“ de, „” pl), so are not counted
         pairs = [("(", ")"), ("[", "]"), ("«", "»"), ('"', '"')]
         for opening, closing in pairs:
@@ -466,8 +537,10 @@ def typography(ctx: RenderContext) -> Iterable[Hit]:
             # most likely the first line (a paragraph of the text part) that is unbalanced itself
             line = next((ln.strip() for ln in clean.splitlines()
                          if _unbalanced(ln, opening, closing)), "")
-            yield Hit(f"unbalanced {opening}{closing} in the {part}" + (f": {line[:60]!r}" if line else ""),
-                      **ctx.at(part, line))
+            note(f"unbalanced {opening}{closing}", line[:60], part, line)
+    for (what, snippet, _, _), (parts, where) in found.items():
+        yield Hit(f"{what} in the {' and '.join(parts)}" + (f": {snippet!r}" if snippet else ""),
+                  **where)
 
 
 def _unbalanced(text: str, opening: str, closing: str) -> bool:

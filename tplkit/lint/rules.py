@@ -4,7 +4,7 @@ Ids are stable kebab-case: configuration, suppressions, SARIF and CI dashboards 
 """
 from __future__ import annotations
 
-from . import catalogs, rendered, source
+from . import catalogs, mjml, rendered, source
 from .model import Rule
 
 RULES: list[Rule] = [
@@ -12,7 +12,18 @@ RULES: list[Rule] = [
     Rule("syntax-error", "error", "source", "Jinja syntax error in a template file, or TOML "
          "syntax error in a manifest.", source.syntax_error),
     Rule("mjml-invalid", "error", "build", "MRML (mjml-python) rejects the MJML the template "
-         "builds; located by MRML's byte span.", source.mjml_invalid),
+         "builds; MRML's byte span located through the build's source map.", mjml.mjml_invalid),
+    Rule("mjml-unknown-tag", "error", "build", "A tag MJML does not define (misspelled "
+         "component); MJML's rules, see tplkit/mjml_rules.json.", mjml.rule("mjml-unknown-tag")),
+    Rule("mjml-close-tag", "error", "build", "A close tag that does not match its element, or "
+         "an element never closed (content would move into another component).",
+         mjml.rule("mjml-close-tag")),
+    Rule("mjml-parent", "error", "build", "A component inside a parent MJML does not allow "
+         "(mj-button directly in mj-section).", mjml.rule("mjml-parent")),
+    Rule("mjml-unknown-attribute", "error", "build", "An attribute the component does not "
+         "define (MJML drops it).", mjml.rule("mjml-unknown-attribute")),
+    Rule("mjml-attribute-value", "error", "build", "An attribute value of the wrong type "
+         "(unit, color, enum, ...) for its component.", mjml.rule("mjml-attribute-value")),
     Rule("template-error", "error", "build", "A template fails to load, build or render a "
          "sample (manifest, undefined value, sandbox, invalid sample).", source.template_error),
     Rule("undeclared-placeholder", "error", "source", "A variable used in a part is not "

@@ -96,9 +96,25 @@ def template_context(kit: Any, name: str, files: Files) -> SourceContext:
     return ctx
 
 
-def _inherited_names(env: Any, ast: nodes.Template, depth: int = 0) -> set[str]:
-    """Names a parent layout defines at top level (imports, macros, sets) for its children."""
+def _top_level_names(ast: nodes.Template) -> set[str]:
+    """Names a template defines at top level (imports, macros, sets): its blocks see them."""
     out: set[str] = set()
+    for node in ast.body:
+        if isinstance(node, nodes.Import):
+            out.add(node.target)
+        elif isinstance(node, nodes.FromImport):
+            out |= {n if isinstance(n, str) else n[1] for n in node.names}
+        elif isinstance(node, nodes.Macro):
+            out.add(node.name)
+        elif isinstance(node, nodes.Assign):
+            out |= {n.name for n in node.target.find_all(nodes.Name)} | (
+                {node.target.name} if isinstance(node.target, nodes.Name) else set())
+    return out
+
+
+def _inherited_names(env: Any, ast: nodes.Template, depth: int = 0) -> set[str]:
+    """Names a parent layout (and, for its blocks, the child itself) defines at top level."""
+    out: set[str] = _top_level_names(ast) if depth == 0 and any(ast.find_all(nodes.Extends)) else set()
     for ext in ast.find_all(nodes.Extends):
         if not isinstance(ext.template, nodes.Const) or depth > 5:
             continue
@@ -107,16 +123,7 @@ def _inherited_names(env: Any, ast: nodes.Template, depth: int = 0) -> set[str]:
             parent = env.parse(source, ext.template.value, filename)
         except Exception:  # a missing or broken layout is reported when it is built
             continue
-        for node in parent.body:
-            if isinstance(node, nodes.Import):
-                out.add(node.target)
-            elif isinstance(node, nodes.FromImport):
-                out |= {n if isinstance(n, str) else n[1] for n in node.names}
-            elif isinstance(node, nodes.Macro):
-                out.add(node.name)
-            elif isinstance(node, nodes.Assign):
-                out |= {n.name for n in node.target.find_all(nodes.Name)} | (
-                    {node.target.name} if isinstance(node.target, nodes.Name) else set())
+        out |= _top_level_names(parent)
         out |= _inherited_names(env, parent, depth + 1)
     return out
 
@@ -181,19 +188,25 @@ _JINJA = [re.compile(p, re.DOTALL) for p in (
     r"\{\{.*?\}\}",
 )]
 _MARKUP = [re.compile(p, re.DOTALL | re.IGNORECASE) for p in (
-    r"<mj-style\b.*?</mj-style>", r"<style\b.*?</style>", r"<!--.*?-->", r"&#?\w+;",
+    r"<mj-style\b.*?</mj-style>", r"<style\b.*?</style>", r"<!--.*?-->",
 )]
 _TAG = re.compile(r"<[^>]*>", re.DOTALL)
 _VISIBLE_ATTR = re.compile(r"\b(alt|title)\s*=\s*\"([^\"]*)\"")
 _WORD = re.compile(r"[^\W\d_]{2,}")
+_INLINE = re.compile(r"</?(?:a|b|i|u|em|strong|span|small|sup|sub|code|mark|abbr|s)\b", re.IGNORECASE)
+_ENTITY = re.compile(r"&#?\w+;")
+_COMMENT_LIKE = re.compile(r"<!--.*?(?:-->|$)|<!\[endif\]-->", re.DOTALL)
+_CUT = "\x00"   # what a masked construct leaves: text on either side is not one run
+_RUN = re.compile(r"[^\x00]+")
 
 
 def _blank(m: re.Match) -> str:
-    return re.sub(r"[^\n]", " ", m.group(0))
+    return re.sub(r"[^\n]", _CUT, m.group(0))
 
 
-def visible_text(text: str, markup: bool) -> str:
-    """``text`` with everything but literal visible text blanked out (same length)."""
+def visible_text(text: str, markup: bool, cut: str = " ") -> str:
+    """``text`` with everything but literal visible text blanked out with ``cut`` (same length;
+    entities such as ``&#39;`` are kept, they are part of the text)."""
     for rx in _JINJA:
         text = rx.sub(_blank, text)
     if markup:
@@ -202,26 +215,33 @@ def visible_text(text: str, markup: bool) -> str:
 
         def tag(m: re.Match) -> str:
             keep = [(a.start(2), a.end(2)) for a in _VISIBLE_ATTR.finditer(m.group(0))]
-            out = list(_blank(m))
+            inline = _INLINE.match(m.group(0))
+            # an inline tag (<b>, <a>) is inside a sentence: blanked, the run goes on
+            out = list(re.sub(r"[^\n]", " ", m.group(0)) if inline and not keep else _blank(m))
             for s, e in keep:
                 out[s:e] = m.group(0)[s:e]
+                out[e:e + 1] = _CUT   # an alt text is a run of its own
             return "".join(out)
 
         text = _TAG.sub(tag, text)
-    return text
+    return text if cut == _CUT else text.replace(_CUT, cut)
 
 
 def untranslated_text(ctx: SourceContext) -> Iterable[Hit]:
-    """Literal visible text (or alt/title text) not marked for translation."""
+    """Literal visible text (or alt/title text) not marked for translation: one finding per
+    run of text (a sentence broken over lines is one run), at its first word."""
+    from html import unescape
+
     for sf in ctx.files:
-        masked = visible_text(sf.src.text, markup=sf.src.path.suffix in (".mjml", ".html"))
-        seen = set()
-        for m in _WORD.finditer(masked):
-            line, col = sf.src.position(m.start())
-            if line in seen:
-                continue
-            seen.add(line)
-            snippet = " ".join(masked[m.start():].split("\n", 1)[0].split())[:60]
+        masked = visible_text(sf.src.text, sf.src.path.suffix in (".mjml", ".html"), _CUT)
+        for run in _RUN.finditer(masked):
+            word = _WORD.search(_ENTITY.sub(_blank, run.group(0)))
+            text = unescape(run.group(0))
+            if word is None or not _WORD.search(_TAG.sub(" ", _COMMENT_LIKE.sub(" ", text))):
+                continue   # entities only (&nbsp;), or escaped markup such as &lt;!--[if mso]&gt;
+            line, col = sf.src.position(run.start() + word.start())
+            snippet = " ".join(text.split())
+            snippet = snippet if len(snippet) <= 60 else snippet[:59] + "…"
             yield Hit(f"visible text {snippet!r} is not marked for translation "
                       f"(use {{% trans %}}…{{% endtrans %}} or _(\"…\"))", str(sf.src.path), line, col)
 
@@ -252,46 +272,6 @@ class BuildFailure:
     locale: str | None
     error: TplkitError
     locator: Any = None          # files.Locator over the template's and shared sources
-
-
-_MRML_POS = re.compile(r"at position (\d+):(\d+)")
-
-
-def mjml_invalid(ctx: BuildFailure) -> Iterable[Hit]:
-    """MRML rejects the MJML. Its byte span is mapped to a line of the generated MJML and that
-    line is looked up in the template's files (then layouts and catalogs). Without a span, or
-    when the span lies outside the template's own files, the core's line (the first unbalanced
-    tag of the template file) is kept."""
-    err = ctx.error
-    if not isinstance(err, MjmlError):
-        return
-    file, line, col = err.file, err.line, err.column
-    message = err.message
-    m = _MRML_POS.search(err.message)
-    mjml_src = err.mjml  # the MJML the build pass fed to MRML, kept by the compiler
-    if m is not None and ctx.info is not None:
-        data = mjml_src.encode("utf-8")
-        start, end = int(m.group(1)), int(m.group(2))
-        gen_line = data[:start].count(b"\n") + 1
-        line_start = data.rfind(b"\n", 0, start) + 1
-        gen_col = len(data[line_start:start].decode("utf-8", "replace")) + 1
-        raw = mjml_src.splitlines()[gen_line - 1] if gen_line <= len(mjml_src.splitlines()) else ""
-        text = raw.strip()
-        span = data[start:end].decode("utf-8", "replace").strip()
-        message += f" (generated MJML line {gen_line}, column {gen_col}: {text[:70]!r})"
-        # the line itself, else the span, else its longest piece of text (maybe a translation)
-        pieces = sorted((p.strip() for p in re.split(r"<[^>]*>|TPLSLOT\d+X", text)), key=len,
-                        reverse=True)
-        ffile, fline, fcol = ctx.locator.find(text, span, *[p for p in pieces if len(p) >= 8]) \
-            if ctx.locator else (None, None, None)
-        own = {str(p) for p in ctx.info.source_files()}
-        if ffile and fline and fcol and (line is None or ffile in own):
-            file, line, col = ffile, fline, fcol
-            src = ctx.locator.files.get(Path(ffile))
-            indent = len(raw) - len(raw.lstrip())
-            if text and src is not None and src.lines[line - 1][col - 1:].startswith(text):
-                col += max(0, gen_col - 1 - indent)  # the whole line matched: point at the span
-    yield Hit(message, file, line, col)
 
 
 def template_error(ctx: BuildFailure) -> Iterable[Hit]:

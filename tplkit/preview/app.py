@@ -225,10 +225,12 @@ class PreviewApp:
             template = f.template or next((n for n, d in folders.items()
                                            if f.file and Path(f.file).is_relative_to(d)), None)
             if template:
-                for loc in [f.locale] if f.locale else locales:
+                # one finding per defect: "de, en" lists every locale it was found in
+                for loc in f.locales or locales:
                     out.cells[(template, loc)].append(f)
             elif f.locale:
-                out.catalogs[f.locale].append(f)
+                for loc in f.locales:
+                    out.catalogs[loc].append(f)
             else:
                 out.general.append(f)
         return out
