@@ -226,10 +226,10 @@ class PreviewApp:
                                            if f.file and Path(f.file).is_relative_to(d)), None)
             if template:
                 # one finding per defect: "de, en" lists every locale it was found in
-                for loc in f.locales or locales:
+                for loc in f.locale.split(", ") if f.locale else locales:
                     out.cells[(template, loc)].append(f)
             elif f.locale:
-                for loc in f.locales:
+                for loc in f.locale.split(", "):
                     out.catalogs[loc].append(f)
             else:
                 out.general.append(f)
