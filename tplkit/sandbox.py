@@ -343,6 +343,15 @@ class LimitedSandbox(ImmutableSandboxedEnvironment):
         checkpoint()
         return _check_size(result, "a call result")
 
+    def format_string(self, s: str, args: tuple, kwargs: dict, format_func: Any = None) -> str:
+        """``str.format`` as Jinja before 3.1.5 routes it: the same checks as below."""
+        if format_func is not None and getattr(format_func, "__name__", "") == "format_map" and args:
+            mapping = args[0]
+            _check_brace(s, (), dict(mapping) if isinstance(mapping, dict) else {"": mapping})
+        else:
+            _check_brace(s, args, kwargs)
+        return super().format_string(s, args, kwargs, format_func)  # type: ignore[misc]
+
     def wrap_str_format(self, value: Any) -> Callable[..., str] | None:
         """``'{:>99}'.format(x)``: widths, conversions and arguments checked before formatting."""
         wrapped = super().wrap_str_format(value)
