@@ -26,7 +26,7 @@ from typing import Any
 
 from markupsafe import Markup
 
-from .errors import FileOutsideProject, HeaderError, SecurityError, TplkitError
+from .errors import FileOutsideProject, HeaderError, SecurityError
 
 # --- files -------------------------------------------------------------------------------------
 
@@ -202,19 +202,6 @@ def require_printable(value: Any, what: str = "prints") -> Any:
     else:
         hint = " (call it: add parentheses)" if callable(value) else ""
     raise SecurityError(f"{what} {describe(value)} instead of a value{hint}")
-
-
-def plain_str(value: Any) -> str:
-    """An exact ``str`` with the characters of ``value`` (a str subclass loses its methods,
-    so an overridden ``__str__``/``__html__`` cannot skip escaping)."""
-    return str.__str__(value) if isinstance(value, str) else str(value)
-
-
-def wrap_error(exc: BaseException) -> TplkitError:
-    """Any exception as a TplkitError (for public entry points that must not leak others)."""
-    if isinstance(exc, TplkitError):
-        return exc
-    return TplkitError(f"{type(exc).__name__}: {exc}")
 
 
 # --- translations --------------------------------------------------------------------------
