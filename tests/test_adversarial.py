@@ -219,6 +219,14 @@ def test_subject_and_preheader_translations_are_text(breakout):
     assert breakout[1].preheader == "[{{ 7*7 }}]"
 
 
+def test_lint_maps_translations_with_context_without_crashing():
+    """lint's source map goes through pgettext/npgettext too: no rule crashes on the project."""
+    from tplkit.lint import lint
+
+    findings = lint(tplkit.Kit(HOSTILE / "breakout"))
+    assert findings and not [f for f in findings if f.rule == "internal-error"]
+
+
 def test_compiled_sources_hold_no_raw_blocks():
     """Literal text reaches runtime templates without {% raw %}: nothing to break out of."""
     compiled = tplkit.Kit(HOSTILE / "breakout").compile("letter", "de")

@@ -275,11 +275,12 @@ def _mapped_class() -> type:
     class MappedEnvironment(MappedMixin, BuildEnvironment):
         """A build environment whose output carries origin marks (see the module docstring)."""
 
-        def _gettext(self, message: str) -> str:
-            return self.wrap(super()._gettext(message), message)
+        def _gettext(self, message: str, context: str | None = None) -> str:
+            return self.wrap(super()._gettext(message, context), message)
 
-        def _ngettext(self, singular: str, plural: str, n: Any) -> str:
-            return self.wrap(super()._ngettext(singular, plural, n), singular, (singular, plural))
+        def _ngettext(self, singular: str, plural: str, n: Any, context: str | None = None) -> str:
+            return self.wrap(super()._ngettext(singular, plural, n, context), singular,
+                             (singular, plural))
 
     return MappedEnvironment
 
