@@ -219,11 +219,17 @@ def test_subject_and_preheader_translations_are_text(breakout):
     assert breakout[1].preheader == "[{{ 7*7 }}]"
 
 
-def test_lint_maps_translations_with_context_without_crashing():
-    """lint's source map goes through pgettext/npgettext too: no rule crashes on the project."""
+def test_lint_source_map_looks_up_translations_with_a_context():
+    """lint's marking build environment answers pgettext/npgettext like the plain one (with
+    origin marks), and linting the project crashes no rule."""
     from tplkit.lint import lint
+    from tplkit.sourcemap import mapped_environment
 
-    findings = lint(tplkit.Kit(HOSTILE / "breakout"))
+    kit = tplkit.Kit(HOSTILE / "breakout")
+    env = mapped_environment(kit.source.environment("de"))
+    assert "Aufmachen" in env._pgettext("button", "Open")
+    assert "Kisten" in env._npgettext("box", "%(num)s box", "%(num)s boxes", 5)
+    findings = lint(kit)
     assert findings and not [f for f in findings if f.rule == "internal-error"]
 
 
