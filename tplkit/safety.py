@@ -109,12 +109,13 @@ def _confined_loader_class() -> type:
 
 # Headers a template may set: presentation and automation hints for the receiving software.
 # Routing (To, Cc, Bcc, From, Sender, Reply-To, Return-Path, Disposition-Notification-To,
-# Resent-*, ...), structure (Content-*, MIME-Version) and identity (Message-ID, Date, DKIM)
+# Resent-*, ...), structure (Content-*, MIME-Version), identity (Message-ID, Date, DKIM) and
+# where mail systems act on the recipient's behalf (List-Unsubscribe: to_message's option)
 # belong to the application that sends the email.
 ALLOWED_HEADERS = frozenset({
     "auto-submitted", "precedence", "x-auto-response-suppress", "importance", "priority",
     "x-priority", "sensitivity", "keywords", "comments", "content-language",
-    "list-id", "list-unsubscribe", "list-unsubscribe-post", "feedback-id",
+    "list-id", "feedback-id",
 })
 _X_HEADER = re.compile(r"^X-[A-Za-z0-9][A-Za-z0-9-]{0,60}$", re.IGNORECASE)
 _HEADER_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]{0,75}$")
