@@ -59,8 +59,9 @@ EXPECTED = {
     ("link-scheme", "templates/everything/body.mjml", 8),               # href="#"
     ("generic-link-text", "templates/everything/body.mjml", 8),
     ("link-scheme", "templates/everything/body.mjml", 11),              # http:
-    ("image-alt", "templates/everything/body.mjml", 18),
-    ("button-contrast", "templates/everything/body.mjml", 19),
+    ("safe-placeholder", "templates/everything/body.mjml", 17),
+    ("image-alt", "templates/everything/body.mjml", 19),
+    ("button-contrast", "templates/everything/body.mjml", 20),
     ("preheader-missing", "templates/everything/preheader.txt", 1),
     ("subject-length", "templates/everything/subject.txt", 1),
     # rendered, where no single line is to blame

@@ -26,7 +26,7 @@ def test_text_lines_read_like_compiler_messages(findings):
     assert len(out) == len(findings) + 1
     f = next(f for f in findings if f.rule == "button-contrast")
     line = out[findings.index(f)]
-    assert line.startswith(f"templates/everything/body.mjml:19:{f.column}: error button-contrast button ")
+    assert line.startswith(f"templates/everything/body.mjml:20:{f.column}: error button-contrast button ")
     assert line.endswith(f"[everything/{f.locale}]")
     errors = sum(f.severity == "error" for f in findings)
     assert out[-1].startswith(f"{len(findings)} findings ({errors} errors")

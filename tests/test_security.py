@@ -31,7 +31,7 @@ PAYLOADS = {
     "request-probe": ("body.mjml", 3, UNDEFINED),
     "config-probe": ("body.mjml", 3, UNDEFINED),
     "attr-filter": ("body.mjml", 3, UNSAFE),
-    "format-string": ("body.mjml", 3, UNSAFE),
+    "format-string": ("body.mjml", 3, "reaches into a value"),
     "format-filter": ("body.mjml", 3, UNSAFE),
     "map-attribute": ("body.mjml", 3, UNSAFE),
     "map-attribute-join": ("body.mjml", 3, UNSAFE),

@@ -7,6 +7,7 @@
 from .errors import (
     CatalogError,
     ConfigError,
+    FileOutsideProject,
     HeaderError,
     LinkError,
     LinkExpiredError,
@@ -27,6 +28,6 @@ from .schema import Money, Placeholder
 
 __all__ = ["Kit", "RenderedEmail", "Placeholder", "Money", "Problem", "TplkitError",
            "PlaceholderError", "TemplateNotFound", "TemplateSourceError", "SecurityError",
-           "CatalogError", "ConfigError", "HeaderError", "LocaleWarning", "MjmlError", "TomlError",
-           "LinkError", "LinkSignatureError", "LinkExpiredError"]
+           "FileOutsideProject", "CatalogError", "ConfigError", "HeaderError", "LocaleWarning",
+           "MjmlError", "TomlError", "LinkError", "LinkSignatureError", "LinkExpiredError"]
 __version__ = "0.1.0"

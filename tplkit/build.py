@@ -31,6 +31,7 @@ from typing import Any
 from . import i18n
 from .errors import TplkitError
 from .fsutil import atomic_write
+from .safety import check_template_headers, confine
 from .schema import Money, Placeholder, Schema, coerce
 
 FORMAT_VERSION = 1
@@ -48,7 +49,7 @@ def inputs_hash(project) -> str:
     (:meth:`~tplkit.config.Layout.input_files`; paths do not matter)."""
     h = hashlib.sha256()
     for label, path in project.layout.input_files(project.config_file):
-        data = path.read_bytes()
+        data = confine(path, project.roots).read_bytes()
         h.update(f"{label}\0{len(data)}\0".encode())
         h.update(data)
     return h.hexdigest()
@@ -184,7 +185,7 @@ def read_manifest(build_dir: str | os.PathLike, *, check_sources: bool = True) -
     root = Path(build_dir)
     path = root / MANIFEST
     try:
-        manifest = json.loads(path.read_text(encoding="utf-8"))
+        manifest = json.loads(confine(path, [root]).read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise BuildError(f"not a tplkit build (no {MANIFEST}); create one with "
                          f"'tplkit build -o {root}'", file=str(root)) from None
@@ -201,8 +202,8 @@ def read_manifest(build_dir: str | os.PathLike, *, check_sources: bool = True) -
     for rel, digest in manifest.get("artifacts", {}).items():
         entry = root / rel
         try:
-            actual = hashlib.sha256(entry.read_bytes()).hexdigest()
-        except OSError:
+            actual = hashlib.sha256(confine(entry, [root]).read_bytes()).hexdigest()
+        except (OSError, TplkitError):
             actual = None
         if actual != digest:
             raise BuildError(f"build artefact {rel} is missing or does not match its recorded "
@@ -251,17 +252,18 @@ def load_compiled(build_dir: str | os.PathLike, template: str, locale: str):
 
     path = Path(build_dir) / _entry_name(template, locale)
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = json.loads(confine(path, [build_dir]).read_text(encoding="utf-8"))
         schema = _schema_from_json(data["schema"])
         plural = i18n.Catalog(locale, plural_expr=data["plural"]["expr"],
                               num_plurals=data["plural"]["n"]).plural_index
         return Compiled(template=template, locale=locale, schema=schema,
-                        sources=dict(data["sources"]), headers=dict(data["headers"]),
+                        sources=dict(data["sources"]),
+                        headers=check_template_headers(data["headers"], file=path, template=template),
                         _plural=plural)
     except TplkitError as e:
         e.file = e.file or str(path)
         raise
-    except (OSError, ValueError, KeyError, TypeError) as e:
+    except (OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError) as e:
         raise BuildError(f"unusable build artefact: {type(e).__name__}: {e}", file=str(path),
                          template=template, locale=locale) from None
 
@@ -269,16 +271,30 @@ def load_compiled(build_dir: str | os.PathLike, template: str, locale: str):
 def template_info(build_dir: str | os.PathLike, manifest: Mapping, name: str):
     """A TemplateInfo (description, samples, placeholders, headers) for a built template."""
     from .errors import TemplateNotFound
+
+    t = manifest["templates"].get(name) if isinstance(name, str) else None
+    if t is None:
+        raise TemplateNotFound(f"no template named {str(name)[:100]!r} in the build {build_dir}",
+                               template=str(name)[:100])
+    entry = Path(build_dir) / "compiled"
+    try:
+        placeholders, headers = {}, {}
+        if t["locales"]:
+            entry = Path(build_dir) / _entry_name(name, t["locales"][0])
+            data = json.loads(confine(entry, [build_dir]).read_text(encoding="utf-8"))
+            placeholders = _schema_from_json(data["schema"]).placeholders
+            headers = check_template_headers(data["headers"], file=entry, template=name)
+        return _template_info(build_dir, t, name, placeholders, headers)
+    except TplkitError:
+        raise
+    except (OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError) as e:
+        raise BuildError(f"unusable build artefact: {type(e).__name__}: {e}", file=str(entry),
+                         template=name) from None
+
+
+def _template_info(build_dir: Any, t: Mapping, name: str, placeholders: Any, headers: Any):
     from .store import TemplateInfo
 
-    t = manifest["templates"].get(name)
-    if t is None:
-        raise TemplateNotFound(f"no template named {name!r} in the build {build_dir}", template=name)
-    placeholders, headers = {}, {}
-    if t["locales"]:
-        entry = Path(build_dir) / _entry_name(name, t["locales"][0])
-        data = json.loads(entry.read_text(encoding="utf-8"))
-        placeholders, headers = _schema_from_json(data["schema"]).placeholders, data["headers"]
     return TemplateInfo(name=name, folder=Path(build_dir) / "compiled", description=t["description"],
                         category=t["category"], tags=tuple(t["tags"]), placeholders=placeholders,
                         samples=t["samples"], headers=headers, builtin=False,

@@ -18,11 +18,13 @@ import jinja2
 from jinja2 import nodes
 from jinja2.ext import Extension
 from jinja2.lexer import Token
+from jinja2.sandbox import SecurityError
 
-from . import i18n
+from . import i18n, limits
 from .deferred import Deferred, defer_filter, literal_expr, raw_value, refuse_private
 from .errors import TemplateSourceError
 from .filters import RUNTIME_FILTERS, finalize
+from .safety import gettext_callables
 from .sandbox import LimitedSandbox
 
 # --- runtime conditions: {% if %} on placeholders -------------------------------------------
@@ -194,13 +196,20 @@ class BuildEnvironment(LimitedSandbox):
         # added to the environment by jinja2.ext.i18n
         self.install_gettext_callables(  # type: ignore[attr-defined]
             self._gettext, self._ngettext, newstyle=True)
+        # translations are data: filled in by safety.fill_translation, never parsed
+        self.globals.update(gettext_callables(self._gettext, self._ngettext, self._pgettext,
+                                              self._npgettext))
 
-    def _gettext(self, message: str) -> str:
-        text = self.catalog.gettext(message)
-        self._check_format((message,), (text,))
+    def _gettext(self, message: str, context: str | None = None) -> str:
+        text = self.catalog.gettext(message, context)
+        self._check_format((message,), (text,), context)
         return text
 
-    def _check_format(self, ids: tuple[str, ...], texts: tuple[str, ...]) -> None:
+    def _pgettext(self, context: str, message: str) -> str:
+        return self._gettext(message, context)
+
+    def _check_format(self, ids: tuple[str, ...], texts: tuple[str, ...],
+                      context: str | None = None) -> None:
         """Jinja's gettext always ``%``-formats a message with its variables: a stray ``%`` or
         an unknown ``%(name)s`` in a translation is reported as such, naming the catalog."""
         key = (ids, texts)
@@ -209,18 +218,24 @@ class BuildEnvironment(LimitedSandbox):
         names = {n for i in ids for n in _FORMAT_NAME.findall(i)} | ({"num"} if len(ids) > 1 else set())
         for text in texts:
             try:
+                limits.percent_format_size(text, text_only=True)
                 text % dict.fromkeys(names, 0)
-            except (KeyError, ValueError, TypeError) as e:
+            except (KeyError, ValueError, TypeError, SecurityError) as e:
                 what = f"unknown placeholder {e}" if isinstance(e, KeyError) else str(e)
-                where = ", ".join(map(str, self.catalog.files)) or "the template"
+                file, line = self.catalog.origin(ids[0] if len(ids) == 1 else ids, context)
+                where = (f"{file}:{line}" if file
+                         else ", ".join(map(str, self.catalog.files)) or "the template")
                 raise TemplateSourceError(
                     f"the {self.catalog.locale} text of {ids[0]!r:.60} cannot be filled in ({what}); "
                     f"fix it in {where} (a literal % is written %%)") from None
         self._formats_ok.add(key)
 
-    def _ngettext(self, singular: str, plural: str, n: Any) -> str:
-        forms, choose = self.catalog.plural_forms(singular, plural)
-        self._check_format((singular, plural), tuple(forms))
+    def _npgettext(self, context: str, singular: str, plural: str, n: Any) -> str:
+        return self._ngettext(singular, plural, n, context)
+
+    def _ngettext(self, singular: str, plural: str, n: Any, context: str | None = None) -> str:
+        forms, choose = self.catalog.plural_forms(singular, plural, context)
+        self._check_format((singular, plural), tuple(forms), context)
         if len(forms) == 1:  # one form for every number (nplurals=1: tr, ja, ...)
             return forms[0]
         if not isinstance(n, Deferred):

@@ -20,6 +20,7 @@ from jinja2 import TemplateSyntaxError
 from .errors import CatalogError, TemplateSourceError, TplkitError
 from .fsutil import atomic_write
 from .i18n import DOMAIN, read_po
+from .safety import confine, read_bytes, roots_of
 
 SUFFIXES = (".mjml", ".txt")
 OPTIONS = {"trimmed": "true", "silent": "false"}
@@ -50,9 +51,10 @@ def extract(template_dirs: Iterable[Path], *, project: str = "tplkit", version: 
     for d, f in template_files(template_dirs):
         rel = f.relative_to(d).as_posix()
         try:
+            confine(f, [d.parent])   # a symlink out of the project is not read
             found = list(extract_from_file("jinja2", str(f), options=OPTIONS,
                                            comment_tags=COMMENT_TAGS, strip_comment_tags=True))
-        except (TemplateSyntaxError, UnicodeDecodeError, OSError) as e:
+        except (TemplateSyntaxError, UnicodeDecodeError, OSError, TplkitError) as e:
             err = TemplateSourceError(f"cannot extract messages: {getattr(e, 'message', None) or e}",
                                       template=rel.split("/")[0], file=f,
                                       line=getattr(e, "lineno", None))
@@ -192,7 +194,7 @@ def write_catalog(path: Path, catalog: Catalog, *, keep_if_unchanged: bool = Fal
     data = po_bytes(catalog)
     path = Path(path)
     if keep_if_unchanged and path.is_file() and \
-            _DATE_LINES.sub(b"", path.read_bytes()) == _DATE_LINES.sub(b"", data):
+            _DATE_LINES.sub(b"", read_bytes(path, roots_of(path, "locales"))) == _DATE_LINES.sub(b"", data):
         return False
     atomic_write(path, data)
     return True

@@ -15,11 +15,11 @@ from typing import Any
 import jinja2
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
-from . import i18n
+from . import i18n, limits
 from .codegen import compile_parts, origin
 from .errors import TemplateSourceError, TplkitError, jinja_error
 from .filters import RUNTIME_FILTERS, finalize
-from .sandbox import MAX_OUTPUT, LimitedSandbox
+from .sandbox import LimitedSandbox
 from .schema import Schema
 from .store import PARTS
 from .text import collapse, finish_text
@@ -87,8 +87,8 @@ class Compiled:
             if validated or self._names <= values.keys():
                 four = self._fast(values)  # all four finished
                 subject, preheader, html, text = four
-                if len(html) <= MAX_OUTPUT and len(text) <= MAX_OUTPUT and \
-                        len(subject) <= MAX_OUTPUT and len(preheader) <= MAX_OUTPUT:
+                most = limits.current().output
+                if max(len(html), len(text), len(subject), len(preheader)) <= most:
                     return four
             # over the sandbox's output bound, or not a validated context: Jinja refuses it
             # (or reports what is undefined) the same way

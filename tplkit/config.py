@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .errors import ConfigError, ConfigTomlError, toml_error, toml_line
+from .errors import ConfigError, ConfigTomlError, TplkitError, toml_error, toml_line
+from .safety import confine, real_roots
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 
@@ -38,9 +39,9 @@ def _merge(base: dict, over: Mapping) -> dict:
     return out
 
 
-def _read_toml(path: Path) -> dict:
+def _read_toml(path: Path, root: Path) -> dict:
     try:
-        with open(path, "rb") as f:
+        with open(confine(path, [root]), "rb") as f:
             return tomllib.load(f)
     except tomllib.TOMLDecodeError as e:
         raise toml_error(e, path, ConfigTomlError) from e
@@ -135,17 +136,24 @@ SHARED_DIRS = ("_layouts", "_components")
 _SKIP_DIRS = {"__pycache__", "node_modules"}
 
 
-def walk(folder: Path) -> Iterator[Path]:
+def walk(folder: Path, roots: tuple[Path, ...] | None = None) -> Iterator[Path]:
     """Every regular file under ``folder`` (sorted), skipping hidden files and folders,
-    editor backups (``name~``), ``__pycache__`` and ``node_modules``."""
+    editor backups (``name~``), ``__pycache__`` and ``node_modules``; with ``roots`` (real
+    paths), also symlinks out of them (a link to ``/`` must not make the preview's watcher
+    walk the machine; reading such a file is refused anyway, by :func:`tplkit.safety.confine`)."""
     if not folder.is_dir():
         return
     for child in sorted(folder.iterdir()):
         name = child.name
         if name.startswith(".") or name.endswith("~") or name in _SKIP_DIRS:
             continue
+        if roots is not None and child.is_symlink():
+            try:
+                confine(child, roots)
+            except TplkitError:
+                continue
         if child.is_dir():
-            yield from walk(child)
+            yield from walk(child, roots)
         elif child.is_file():
             yield child
 
@@ -247,9 +255,10 @@ class Layout:
         files, and the catalogs plus the project's config files."""
         templates: list[Path] = []
         settings: list[Path] = []
+        real = real_roots(base for _, base in self.roots)
         for _, base in self.roots:
-            templates += walk(base / "templates")
-            settings += [f for f in walk(base / "locales") if f.suffix in (".po", ".pot")]
+            templates += walk(base / "templates", real)
+            settings += [f for f in walk(base / "locales", real) if f.suffix in (".po", ".pot")]
         return templates, settings + self.config_files()
 
 
@@ -273,6 +282,12 @@ class Project:
         return self.layout.template_dirs
 
     @property
+    def roots(self) -> tuple[Path, ...]:
+        """The folders whose files this project may read: its own and the built-in library
+        (every file is checked with :func:`tplkit.safety.confine` against these)."""
+        return tuple(base for _, base in self.layout.roots)
+
+    @property
     def locale_dirs(self) -> list[Path]:
         """Catalog folders, built-ins first so that the project's messages override them."""
         return self.layout.locale_dirs
@@ -288,7 +303,7 @@ def find_config(root: Path) -> Path | None:
     if cfg.is_file():
         return cfg
     py = root / "pyproject.toml"
-    if py.is_file() and "tplkit" in _read_toml(py).get("tool", {}):
+    if py.is_file() and "tplkit" in _read_toml(py, root).get("tool", {}):
         return py
     return None
 
@@ -296,7 +311,7 @@ def find_config(root: Path) -> Path | None:
 def load_project(root: str | os.PathLike | None = None, *,
                  overrides: Mapping[str, Any] | None = None) -> Project:
     """Read the built-in defaults and, if given, the project at ``root``."""
-    settings = _read_toml(PACKAGE_DIR / "default_config.toml")
+    settings = _read_toml(PACKAGE_DIR / "default_config.toml", PACKAGE_DIR)
     cfg_path = None
     path = None
     if root is not None:
@@ -305,7 +320,7 @@ def load_project(root: str | os.PathLike | None = None, *,
             raise ConfigError(f"project folder does not exist: {path}")
         cfg_path = find_config(path)
         if cfg_path is not None:
-            raw = _read_toml(cfg_path)
+            raw = _read_toml(cfg_path, path)
             if cfg_path.name == "pyproject.toml":
                 raw = raw["tool"]["tplkit"]
             if "brand" in raw:

@@ -17,9 +17,11 @@ from jinja2.sandbox import SecurityError
 from markupsafe import escape
 
 from .errors import TemplateSourceError
+from .safety import register_printable
 
 TOKEN_RE = re.compile(r"TPLSLOT(\d+)X")
-TAG_SYNTAX = re.compile(r"\{[{%#]")
+_TAG_START = re.compile(r"\{(?=[{%#]|\Z)")
+_BRACE = '{{ "{" }}'
 
 
 class Slots:
@@ -69,10 +71,11 @@ class Slots:
 
 
 def _literal(text: str) -> str:
-    if not TAG_SYNTAX.search(text) and not text.endswith("{"):
-        return text
-    escaped = text.replace("{% endraw %}", "{% endraw %}{{ '{% endraw %}' }}{% raw %}")
-    return "{% raw %}" + escaped + "{% endraw %}"
+    """Literal text (template text, brand data, translations) as runtime source that can
+    never be syntax: Jinja starts a tag only at ``{{``, ``{%`` or ``{#``, so every ``{`` that
+    could begin one is written as the constant ``{{ "{" }}`` instead (no escaping of any
+    particular spelling, no ``{% raw %}`` block to break out of)."""
+    return _TAG_START.sub(_BRACE, text)
 
 
 def literal_expr(value: Any) -> str:
@@ -99,6 +102,7 @@ def _describe(value: Any) -> str:
     return f"(a {type(value).__name__})"
 
 
+@register_printable
 class Deferred:
     """Stand-in for a per-recipient value during the build pass."""
 
@@ -171,6 +175,7 @@ class Deferred:
         raise TemplateSourceError(f"the length of {self.expr!r} is only known per recipient")
 
 
+@register_printable
 class Shown:
     """A typed value in the naive pipeline: printed as its locale format (like a Deferred's
     default tag), but the raw value for tests, comparisons, filters and attributes."""

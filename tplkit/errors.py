@@ -59,6 +59,10 @@ class SecurityError(TemplateSourceError):
     """A template tried to reach something the sandbox forbids."""
 
 
+class FileOutsideProject(SecurityError):
+    """A file (often through a symlink) resolves outside the project and the built-in library."""
+
+
 class CatalogError(TplkitError):
     """A gettext catalog is missing or cannot be read."""
 

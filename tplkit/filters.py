@@ -3,31 +3,21 @@
 from __future__ import annotations
 
 import functools
-import types
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote_plus, urlsplit, urlunsplit
 
-import jinja2
-
 from . import i18n
-from .errors import TemplateSourceError
-
-_CODE_TYPES = (types.FunctionType, types.BuiltinFunctionType, types.MethodType,
-               types.MethodWrapperType, type, jinja2.runtime.Macro)
+from .safety import require_printable
 
 
 def finalize(value: Any) -> Any:
-    """None prints as nothing; a function or class printed by mistake is an error (its repr
-    would put Python internals, such as memory addresses, into the email)."""
+    """None prints as nothing; anything but a plain value (a function, macro, class, list,
+    generator, object) is an error: its repr would put Python internals, such as memory
+    addresses, into the email (:func:`tplkit.safety.require_printable`)."""
     if value is None:
         return ""
-    if isinstance(value, _CODE_TYPES):
-        kind = "class" if isinstance(value, type) else "macro" if isinstance(
-            value, jinja2.runtime.Macro) else "function"
-        raise TemplateSourceError(f"prints a {kind} instead of a value: call it (add "
-                                  f"parentheses) or remove it")
-    return value
+    return require_printable(value)
 
 
 def with_query(url: Any, **params: Any) -> str:

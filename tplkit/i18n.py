@@ -18,8 +18,9 @@ from pathlib import Path
 from typing import Any
 
 from .declension import vocative
-from .errors import CatalogError
+from .errors import CatalogError, TplkitError
 from .locale_style import ZoneWidth, style_for
+from .safety import confine, roots_of
 
 DOMAIN = "tplkit"
 SOURCE_LOCALE = "en"
@@ -51,9 +52,10 @@ class Catalog:
     plural_expr: str = "(n != 1)"
     num_plurals: int = 2
     files: list[Path] = field(default_factory=list)
+    origins: dict[Any, tuple[str, int]] = field(default_factory=dict)   # key -> (file, line)
 
     def __post_init__(self) -> None:
-        self._plural: Callable[[int], int] = _gettext.c2py(self.plural_expr)
+        self._plural: Callable[[int], int] = plural_function(self.plural_expr, self.num_plurals)
 
     def plural_index(self, n: Any) -> int:
         """Index of the plural form to use for ``n`` according to the catalog's Plural-Forms."""
@@ -62,16 +64,23 @@ class Catalog:
         except (TypeError, ValueError, OverflowError):
             return self.num_plurals - 1
 
-    def gettext(self, msgid: str) -> str:
-        return self.messages.get(msgid) or msgid
+    def gettext(self, msgid: str, context: str | None = None) -> str:
+        return self.messages.get(message_key(msgid, context)) or msgid
 
-    def plural_forms(self, singular: str, plural: str) -> tuple[tuple[str, ...], Callable[[Any], int]]:
+    def origin(self, key: Any, context: str | None = None) -> tuple[str | None, int | None]:
+        """Catalog file and line of a message (``msgid`` or ``(singular, plural)``)."""
+        found = ((message_key(key[0], context), key[1]) if isinstance(key, tuple)
+                 else message_key(key, context))
+        return self.origins.get(found, (None, None))
+
+    def plural_forms(self, singular: str, plural: str,
+                     context: str | None = None) -> tuple[tuple[str, ...], Callable[[Any], int]]:
         """The translated forms and the function choosing among them.
 
         An untranslated (or partly translated) plural message falls back to the English
         forms *and* the English rule, so the numbers always agree with the words.
         """
-        forms = self.messages.get((singular, plural))
+        forms = self.messages.get((message_key(singular, context), plural))
         if forms and all(forms) and len(forms) == self.num_plurals:
             return tuple(forms), self.plural_index
         return (singular, plural), english_plural
@@ -79,6 +88,36 @@ class Catalog:
     @property
     def translated(self) -> int:
         return sum(1 for v in self.messages.values() if v and (not isinstance(v, tuple) or all(v)))
+
+
+def message_key(msgid: str, context: str | None) -> str:
+    """The key of a message: its msgid, prefixed by ``msgctxt`` and EOT as gettext does, so
+    an entry with a context never replaces the plain entry with the same msgid."""
+    return msgid if context is None else f"{context}\x04{msgid}"
+
+
+MAX_PLURALS = 6          # CLDR's most (ar: zero, one, two, few, many, other)
+MAX_PLURAL_EXPR = 400    # characters; real rules are under 200
+
+
+def plural_function(expr: str, nplurals: int) -> Callable[[int], int]:
+    """The plural rule of a ``Plural-Forms`` header as a function (Python's gettext parser),
+    with :class:`CatalogError` for rules that are not data: bad syntax, too long or too deep,
+    or more forms than any language has."""
+    if not isinstance(nplurals, int) or not 1 <= nplurals <= MAX_PLURALS:
+        raise CatalogError(f"Plural-Forms: nplurals={nplurals} (a language has 1 to {MAX_PLURALS} forms)")
+    if not isinstance(expr, str) or len(expr) > MAX_PLURAL_EXPR:
+        raise CatalogError(f"Plural-Forms: the plural expression is longer than {MAX_PLURAL_EXPR} characters")
+    try:
+        func = _gettext.c2py(expr)
+    except (ValueError, RecursionError, SyntaxError, MemoryError) as e:
+        raise CatalogError(f"Plural-Forms: invalid plural expression ({e})") from None
+
+    def index(n: int) -> int:
+        i = func(n)
+        return i if 0 <= i < nplurals else nplurals - 1
+
+    return index
 
 
 def english_plural(n: Any) -> int:
@@ -92,24 +131,73 @@ _cache: dict[tuple, Catalog] = {}
 _cache_lock = threading.Lock()
 
 
-def read_po(path: Path, locale: str | None):
-    """Read one ``.po`` file with Babel, turning its errors into :class:`CatalogError`."""
+def read_po(path: Path, locale: str | None, roots: Sequence[Path] | None = None):
+    """Read one ``.po`` file with Babel, turning its errors into :class:`CatalogError`.
+
+    The file is read only if its real path lies inside ``roots`` (default: the folder
+    holding its ``locales/``), so a symlinked catalog cannot pull in another file."""
     import io
 
     from babel.messages import pofile
     from babel.messages.pofile import PoFileError
 
     try:
-        data = path.read_bytes()
+        data = confine(path, roots if roots is not None else roots_of(path, "locales"),
+                       locale=locale).read_bytes()
+        plural_line = _check_po_header(path, data, locale)   # before Babel decodes or allocates
         catalog = pofile.read_po(io.BytesIO(data), locale=locale, abort_invalid=True)
+        try:
+            plural_function(catalog.plural_expr, catalog.num_plurals)
+        except CatalogError as err:
+            raise CatalogError(err.message, file=path, line=plural_line, locale=locale) from None
         _check_po_lines(path, data, locale)   # what Babel accepted but would mangle
         return catalog
     except PoFileError as e:
         line = getattr(e, "lineno", None)  # Babel counts lines from 0
         raise CatalogError(f"invalid catalog: {str(e).rsplit(' on ', 1)[0]}", file=path,
                            line=None if line is None else line + 1, locale=locale) from None
-    except (OSError, UnicodeDecodeError, ValueError) as e:
-        raise CatalogError(f"cannot read catalog: {e}", file=path, locale=locale) from None
+    except CatalogError:
+        raise
+    except TplkitError as e:   # FileOutsideProject: reported as this catalog's problem
+        raise CatalogError(e.message, file=path, locale=locale) from None
+    except (OSError, UnicodeDecodeError, ValueError, LookupError, TypeError, RecursionError,
+            MemoryError) as e:
+        raise CatalogError(f"cannot read catalog: {type(e).__name__}: {e}", file=path,
+                           locale=locale) from None
+
+
+_CHARSET = re.compile(rb"charset\s*=\s*([A-Za-z0-9._:-]*)", re.I)
+_PLURAL_HEADER = re.compile(rb"Plural-Forms:([^\"\\]*(?:\\.[^\"\\]*)*)", re.I)
+_NPLURALS = re.compile(r"nplurals\s*=\s*([^;\s]*)")
+
+
+def _check_po_header(path: Path, data: bytes, locale: str | None) -> int | None:
+    """The charset and the plural rule are data: a text encoding Python knows, and a
+    ``Plural-Forms`` rule :func:`plural_function` accepts. Checked on the raw bytes, before
+    Babel decodes the file or sizes its plural forms."""
+    import codecs
+
+    def line_of(pos: int) -> int:
+        return data.count(b"\n", 0, pos) + 1
+
+    for m in _CHARSET.finditer(data[:4096]):
+        name = m.group(1).decode("ascii")
+        try:
+            ok = codecs.lookup(name)._is_text_encoding
+        except LookupError:
+            ok = False
+        if not ok:
+            raise CatalogError(f"charset {name!r} is not a text encoding Python knows (use UTF-8)",
+                               file=path, line=line_of(m.start()), locale=locale)
+    header = _PLURAL_HEADER.search(data[:8192])
+    if header is None:
+        return None
+    n = _NPLURALS.search(header.group(1).decode("utf-8", "replace"))
+    if n is None or not (n.group(1).isdigit() and 1 <= int(n.group(1)[:4]) <= MAX_PLURALS):
+        raise CatalogError(f"Plural-Forms: nplurals={n.group(1)[:20] if n else '?'} (a language has "
+                           f"1 to {MAX_PLURALS} forms)", file=path, line=line_of(header.start()),
+                           locale=locale)
+    return line_of(header.start())
 
 
 # a keyword with a complete "string", or a "string" continuation line
@@ -126,7 +214,7 @@ def _check_po_lines(path: Path, data: bytes, locale: str | None) -> None:
                                locale=locale)
 
 
-def load_catalog(locale: str, dirs: Sequence[Path]) -> Catalog:
+def load_catalog(locale: str, dirs: Sequence[Path], roots: Sequence[Path] | None = None) -> Catalog:
     """The merged catalog for ``locale``.
 
     The source locale (``en``) needs no catalog. Any other locale without a catalog raises
@@ -146,9 +234,12 @@ def load_catalog(locale: str, dirs: Sequence[Path]) -> Catalog:
     else:
         first: Catalog | None = None
         for path in files:
-            po = read_po(path, locale)
+            po = read_po(path, locale, roots)
             if first is None:
-                first = Catalog(locale, plural_expr=po.plural_expr, num_plurals=po.num_plurals)
+                try:
+                    first = Catalog(locale, plural_expr=po.plural_expr, num_plurals=po.num_plurals)
+                except CatalogError as e:
+                    raise CatalogError(e.message, file=path, locale=locale) from None
             cat = first
             for msg in po:
                 if not msg.id or msg.fuzzy:
@@ -156,9 +247,13 @@ def load_catalog(locale: str, dirs: Sequence[Path]) -> Catalog:
                 if isinstance(msg.id, (tuple, list)):
                     forms = tuple(msg.string or ())
                     if forms and all(forms):
-                        cat.messages[tuple(msg.id[:2])] = forms
+                        pkey = (message_key(msg.id[0], msg.context), msg.id[1])
+                        cat.messages[pkey] = forms
+                        cat.origins[pkey] = (str(path), msg.lineno)
                 elif msg.string:
-                    cat.messages[msg.id] = msg.string
+                    skey = message_key(msg.id, msg.context)
+                    cat.messages[skey] = msg.string
+                    cat.origins[skey] = (str(path), msg.lineno)
             cat.files.append(path)
         cat.__post_init__()
     with _cache_lock:

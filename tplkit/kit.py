@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import computed, i18n
 from .config import Brand, Project, load_project
-from .errors import LocaleWarning, TemplateSourceError
+from .errors import LocaleWarning, TemplateNotFound, TemplateSourceError, TplkitError
 from .hours import SupportHours
 from .links import LinkSigner, signer_from_settings
 from .render import RenderedEmail
@@ -60,13 +60,19 @@ class Kit:
         artefacts, or (when its sources are on this machine and ``check_sources``) older than
         its sources raises :class:`~tplkit.TplkitError`.
         """
-        from .build import read_manifest
+        from .build import MANIFEST, BuildError, read_manifest
 
         manifest = read_manifest(build_dir, check_sources=check_sources)
-        kit = cls(None, strict=strict, settings={"brand": manifest["brand"],
-                                                 "default_locale": manifest["default_locale"],
-                                                 "locales": manifest["locales"]},
-                  link_key=link_key)
+        try:
+            kit = cls(None, strict=strict, settings={"brand": manifest["brand"],
+                                                     "default_locale": manifest["default_locale"],
+                                                     "locales": manifest["locales"]},
+                      link_key=link_key)
+        except TplkitError:
+            raise
+        except (TypeError, ValueError, KeyError, AttributeError) as e:  # a tampered manifest
+            raise BuildError(f"the build manifest is malformed: {type(e).__name__}: {e}",
+                             file=str(Path(build_dir) / MANIFEST)) from None
         kit.source = BuildSource(Path(build_dir), manifest)
         return kit
 
@@ -159,6 +165,9 @@ class Kit:
 
     def _compiled_for(self, name: str, locale: str) -> Compiled:
         """The cached compiled template for an already negotiated locale."""
+        if type(name) is not str:
+            raise TemplateNotFound(f"a template name is text, not {type(name).__name__}",
+                                   template=str(name)[:100])
         key = (name, locale)
         compiled = self._compiled.get(key)
         if compiled is not None and not (self.auto_reload and is_stale(compiled)):
@@ -190,7 +199,10 @@ class Kit:
             neg = self.negotiate(locale)
         if neg.note:
             warnings.warn(neg.note, LocaleWarning, stacklevel=2)
-        compiled = self._compiled.get((name, neg.locale)) if cached else None
+        try:
+            compiled = self._compiled.get((name, neg.locale)) if cached else None
+        except TypeError:   # an unhashable name: _compiled_for says what is wrong
+            compiled = None
         if compiled is None:
             compiled = self._compiled_for(name, neg.locale)
         schema, strict = compiled.schema, self.strict if strict is None else strict

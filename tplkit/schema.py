@@ -113,11 +113,12 @@ def parse_placeholders(raw: Mapping[str, Any], *, file: str, template: str) -> d
 # --- coercion -------------------------------------------------------------------------------
 
 def _text(ph: Placeholder, v: Any) -> str:
-    if isinstance(v, bool) or not isinstance(v, (str, int, float, Decimal)):
+    if not isinstance(v, str) and type(v) not in (int, float, Decimal):
         raise ValueError(f"expected text, got {type(v).__name__}")
     if isinstance(v, float) and not math.isfinite(v):
         raise ValueError("expected text, got a non-finite number")
-    s = str(v)
+    # an exact str: a subclass's own __str__/__html__ (returning Markup, say) never runs
+    s = str.__str__(v) if isinstance(v, str) else str(v)
     if not s.isascii():  # ASCII has no surrogates, is already NFC and has no U+2028/9
         try:
             s.encode("utf-8")
@@ -262,8 +263,8 @@ def _email(ph: Placeholder, v: Any) -> str:
 
 
 def _choice(ph: Placeholder, v: Any) -> Any:
-    if v in ph.choices:
-        return v
+    if v in ph.choices:   # the manifest's own value: an object that equals it is not printed
+        return next(c for c in ph.choices if c == v)
     close = difflib.get_close_matches(str(v), [str(c) for c in ph.choices], n=1)
     hint = f" (did you mean {close[0]!r}?)" if close else ""
     raise ValueError(f"{v!r:.40} is not one of {', '.join(map(str, ph.choices))}{hint}")

@@ -233,12 +233,12 @@ class MappedMixin:
 @functools.lru_cache(maxsize=64)
 def _po_index(file: str, mtime: int) -> dict[str, tuple[int, int | None]]:
     """msgid -> (line, column of the text) of its ``msgstr`` in one .po file (as of ``mtime``)."""
-    from babel.messages import pofile
+    from .safety import read_bytes, roots_of
 
     path = Path(file)
-    try:
-        data = path.read_bytes()
-        catalog = pofile.read_po(__import__("io").BytesIO(data))
+    try:   # the same checks as every catalog read (confined, charset and plural rule as data)
+        data = read_bytes(path, roots_of(path, "locales"))
+        catalog = i18n.read_po(path, None)
     except Exception:
         return {}
     lines = data.decode("utf-8", errors="replace").splitlines()
@@ -275,11 +275,12 @@ def _mapped_class() -> type:
     class MappedEnvironment(MappedMixin, BuildEnvironment):
         """A build environment whose output carries origin marks (see the module docstring)."""
 
-        def _gettext(self, message: str) -> str:
-            return self.wrap(super()._gettext(message), message)
+        def _gettext(self, message: str, context: str | None = None) -> str:
+            return self.wrap(super()._gettext(message, context), message)
 
-        def _ngettext(self, singular: str, plural: str, n: Any) -> str:
-            return self.wrap(super()._ngettext(singular, plural, n), singular, (singular, plural))
+        def _ngettext(self, singular: str, plural: str, n: Any, context: str | None = None) -> str:
+            return self.wrap(super()._ngettext(singular, plural, n, context), singular,
+                             (singular, plural))
 
     return MappedEnvironment
 

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from . import i18n
 from .config import Project
 from .errors import TplkitError
+from .safety import confined_loader
 from .schema import Schema
 from .store import Store, TemplateInfo
 
@@ -55,7 +56,7 @@ class SourceTree:
 
     def __init__(self, project: Project, schema: Callable[[TemplateInfo], Schema]) -> None:
         self.project = project
-        self.store = Store(project.template_dirs, project.layout.builtin / "templates")
+        self.store = Store(project.template_dirs, project.layout.builtin / "templates", project.roots)
         self._schema = schema
         self._envs: dict[str, BuildEnvironment] = {}
         self._lock = threading.Lock()
@@ -68,17 +69,18 @@ class SourceTree:
 
     def environment(self, locale: str) -> BuildEnvironment:
         """One sandboxed build-pass environment per locale (a new one when its catalog changed)."""
-        from jinja2 import ChoiceLoader, FileSystemLoader, PrefixLoader
+        from jinja2 import ChoiceLoader, PrefixLoader
 
         from .buildpass import BuildEnvironment
 
         with self._lock:
-            catalog = i18n.load_catalog(locale, self.project.locale_dirs)
+            roots = self.project.roots   # every file read is confined to these (safety.confine)
+            catalog = i18n.load_catalog(locale, self.project.locale_dirs, roots)
             env = self._envs.get(locale)
             if env is None or env.catalog is not catalog:
                 dirs = [str(d) for d in self.project.template_dirs]
-                builtin = FileSystemLoader(str(self.project.layout.builtin / "templates"))
-                loader = ChoiceLoader([FileSystemLoader(dirs), PrefixLoader({"builtin": builtin})])
+                builtin = confined_loader(str(self.project.layout.builtin / "templates"), roots)
+                loader = ChoiceLoader([confined_loader(dirs, roots), PrefixLoader({"builtin": builtin})])
                 env = self._envs[locale] = BuildEnvironment(loader, catalog)
             return env
 

@@ -16,12 +16,13 @@ from pathlib import Path
 from typing import Any
 
 from .errors import TemplateNotFound, TemplateSourceError, toml_error, toml_line
+from .safety import check_template_headers, confine, roots_of
 from .schema import Placeholder, parse_placeholders
 
 PARTS = ("subject", "preheader", "html", "text")
 PART_FILES = {"subject": "subject.txt", "preheader": "preheader.txt", "html": "body.mjml",
               "text": "body.txt"}
-NAME_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+NAME_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,99}$")   # a folder name on every file system
 
 
 @dataclass(frozen=True)
@@ -79,9 +80,10 @@ class TemplateInfo:
 class Store:
     """Layered template folders: the first folder that has a template wins."""
 
-    def __init__(self, dirs: list[Path], builtin_dir: Path) -> None:
+    def __init__(self, dirs: list[Path], builtin_dir: Path, roots: Any = None) -> None:
         self.dirs = dirs
         self.builtin_dir = builtin_dir
+        self.roots = tuple(roots) if roots is not None else tuple(d.parent for d in [*dirs, builtin_dir])
 
     def names(self) -> list[str]:
         found: set[str] = set()
@@ -95,7 +97,7 @@ class Store:
 
     def folder(self, name: str) -> Path:
         if not isinstance(name, str) or not NAME_RE.match(name):
-            raise TemplateNotFound(f"invalid template name {name!r}", template=str(name))
+            raise TemplateNotFound(f"invalid template name {str(name)[:100]!r}", template=str(name)[:100])
         for d in self.dirs:
             if (d / name / "template.toml").is_file():
                 return d / name
@@ -106,13 +108,16 @@ class Store:
 
     def get(self, name: str) -> TemplateInfo:
         folder = self.folder(name)
-        return read_manifest(name, folder, builtin=folder.parent == self.builtin_dir)
+        return read_manifest(name, folder, builtin=folder.parent == self.builtin_dir, roots=self.roots)
 
 
-def read_manifest(name: str, folder: Path, *, builtin: bool = False) -> TemplateInfo:
+def read_manifest(name: str, folder: Path, *, builtin: bool = False, roots: Any = None) -> TemplateInfo:
+    """A template's manifest, read only if its real path lies inside ``roots`` (default: the
+    folder holding its ``templates/``)."""
     path = folder / "template.toml"
+    real = confine(path, roots if roots is not None else roots_of(path, "templates"), template=name)
     try:
-        with open(path, "rb") as f:
+        with open(real, "rb") as f:
             raw = tomllib.load(f)
     except tomllib.TOMLDecodeError as e:
         raise toml_error(e, path, template=name) from e
@@ -152,11 +157,10 @@ def read_manifest(name: str, folder: Path, *, builtin: bool = False) -> Template
                 err = bad(f"[{table}]: {unknown_ph[0]!r} is not a placeholder of this template{hint}")
                 err.line = toml_line(path, table, unknown_ph[0])
                 raise err
-    headers = raw.get("headers", {})
-    if not isinstance(headers, Mapping):
-        raise bad("[headers] must be a table")
+    headers = check_template_headers(raw.get("headers", {}), file=path, template=name,
+                                     line_of=lambda table, key: toml_line(path, table, key))
     return TemplateInfo(name=name, folder=folder, description=str(raw.get("description", "")),
                         category=str(raw.get("category", "")), tags=tuple(raw.get("tags", ())),
                         placeholders=placeholders, samples=samples,
-                        headers={str(k): str(v) for k, v in headers.items()}, builtin=builtin,
+                        headers=headers, builtin=builtin,
                         localized_samples=localized)

@@ -92,7 +92,7 @@ class _Run:
         self.wanted_jobs = jobs   # a number, or "auto": decided by run()
         self.jobs = jobs if isinstance(jobs, int) else 1
         self.contexts: dict[str, SourceContext] = {}
-        self.files = Files()
+        self.files = Files(kit.project.roots)
         self.findings: list[Finding] = []
         self.rendered_files: set[str] = set()
         layout = kit.project.layout
@@ -245,7 +245,7 @@ class _Run:
             for path in i18n.catalog_files(loc, self.locale_dirs):
                 src = self.files.get(path) or SourceText(path, "")  # unreadable: read_po says why
                 try:
-                    catalog, error = i18n.read_po(path, loc), None
+                    catalog, error = i18n.read_po(path, loc, kit.project.roots), None
                 except CatalogError as e:
                     catalog, error = None, e
                 ctx = CatalogContext(kit, loc, src, catalog, error, known)
@@ -258,7 +258,7 @@ class _Run:
         have: set = set()
         for path in i18n.catalog_files(loc, self.kit.project.locale_dirs):
             try:
-                have |= {message_key(m) for m in i18n.read_po(path, loc) if m.id}
+                have |= {message_key(m) for m in i18n.read_po(path, loc, self.kit.project.roots) if m.id}
             except CatalogError:
                 return []
         out = []

@@ -7,6 +7,10 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
+
+from ..errors import TplkitError
+from ..safety import confine
 
 
 class SourceText:
@@ -55,14 +59,20 @@ class SourceText:
 class Files:
     """Reads each file once per lint run (unreadable files read as None)."""
 
-    def __init__(self) -> None:
+    def __init__(self, roots: Any = None) -> None:
         self._cache: dict[Path, SourceText | None] = {}
+        self.roots = roots   # with roots, a file whose real path is outside them is unreadable
+        self.refused: dict[Path, TplkitError] = {}   # ... and why
 
     def get(self, path: Path) -> SourceText | None:
         path = Path(path)
         if path not in self._cache:
             try:
-                self._cache[path] = SourceText(path, path.read_text(encoding="utf-8"))
+                real = confine(path, self.roots) if self.roots is not None else path
+                self._cache[path] = SourceText(path, real.read_text(encoding="utf-8"))
+            except TplkitError as e:
+                self._cache[path] = None
+                self.refused[path] = e
             except (OSError, UnicodeDecodeError):
                 self._cache[path] = None
         return self._cache[path]

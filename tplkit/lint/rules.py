@@ -32,6 +32,8 @@ RULES: list[Rule] = [
          source.unused_placeholder),
     Rule("untranslated-text", "error", "source", "Visible text is not marked for translation.",
          source.untranslated_text),
+    Rule("safe-placeholder", "error", "source", "A placeholder's value is printed unescaped "
+         "(|safe, {% autoescape false %}).", source.safe_placeholder),
     Rule("unencoded-url-value", "error", "source", "A value is put into a URL query without "
          "URL-encoding.", source.unencoded_url_value),
     # catalogs

@@ -8,7 +8,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from jinja2 import meta, nodes
 
@@ -55,7 +55,10 @@ def parse_file(env: Any, path: Path, part: str, files: Files, template: str | No
     if src is None:
         if not path.is_file():
             return None
-        return SourceFile(part, SourceText(path, ""), None, TemplateSourceError(
+        refused = files.refused.get(Path(path))
+        if refused is not None:
+            refused.template, refused.part = template, part
+        return SourceFile(part, SourceText(path, ""), None, refused or TemplateSourceError(
             "cannot read the file as UTF-8 text", template=template, file=path, part=part))
     try:
         ast = env.parse(src.text, f"{template or 'shared'}/{path.name}", str(path))
@@ -244,6 +247,36 @@ def untranslated_text(ctx: SourceContext) -> Iterable[Hit]:
             snippet = snippet if len(snippet) <= 60 else snippet[:59] + "…"
             yield Hit(f"visible text {snippet!r} is not marked for translation "
                       f"(use {{% trans %}}…{{% endtrans %}} or _(\"…\"))", str(sf.src.path), line, col)
+
+
+def safe_placeholder(ctx: SourceContext) -> Iterable[Hit]:
+    """A recipient's value printed unescaped: ``|safe`` on an expression that uses a
+    placeholder, or a placeholder inside ``{% autoescape false %}``. Recipients give values,
+    never markup."""
+    if ctx.info is None:
+        return
+    declared = set(ctx.info.placeholders)
+    for sf, ast in ctx.parsed:
+        for node in ast.find_all((nodes.Filter, nodes.ScopedEvalContextModifier)):
+            if isinstance(node, nodes.Filter):
+                if node.name != "safe" or node.node is None:
+                    continue
+                used = _names(node.node) & declared
+                how = "|safe on"
+            else:
+                block = cast(nodes.ScopedEvalContextModifier, node)
+                off = any(kw.key == "autoescape" and isinstance(kw.value, nodes.Const)
+                          and kw.value.value is False for kw in block.options)
+                used = set().union(*(_names(n) for n in block.body)) & declared if off else set()
+                how = "{% autoescape false %} around"
+            for name in sorted(used):
+                yield Hit(f"{how} the placeholder {name!r} prints a recipient's value unescaped; "
+                          f"values are text, escaped in HTML (remove it)", str(sf.src.path), node.lineno)
+
+
+def _names(node: nodes.Node) -> set[str]:
+    found = {n.name for n in node.find_all(nodes.Name)}
+    return found | ({node.name} if isinstance(node, nodes.Name) else set())
 
 
 _QUERY_VALUE = re.compile(r"[?&][\w.\-\[\]]+=\{\{-?\s*(.+?)\s*-?\}\}", re.DOTALL)

@@ -44,6 +44,7 @@ from .. import i18n
 from ..config import builtin_root
 from ..errors import PlaceholderError, TplkitError
 from ..kit import Kit
+from ..safety import confine
 from ..send import DEFAULT_SMTP, default_sender
 from . import compat, spam, views
 from .untranslated import extract_all, untranslated
@@ -144,6 +145,10 @@ class LintView:
 
 class NotFound(Exception):
     """An unknown route, template, locale, sample or asset (answered with 404)."""
+
+
+class BadRequest(Exception):
+    """A request the server will not process, such as a context nested too deeply (400)."""
 
 
 class PreviewApp:
@@ -311,6 +316,10 @@ class PreviewApp:
             fp = fingerprint(self.root)
             return self._page("error.html", fp, status=404, title="Not found", error=str(e),
                               excerpt=None)
+        except BadRequest as e:
+            fp = fingerprint(self.root)
+            return self._page("error.html", fp, status=400, title="Bad request", error=str(e),
+                              excerpt=None)
 
     def _asset(self, name: str) -> Response:
         if name not in ASSETS:
@@ -356,6 +365,11 @@ class PreviewApp:
                 ctx = json.loads(sel.ctx)
             except json.JSONDecodeError as e:
                 out.problems.append(f"invalid JSON at line {e.lineno}, column {e.colno}: {e.msg}")
+                return out
+            except RecursionError:
+                raise BadRequest("the context (ctx) is nested too deeply to read") from None
+            except ValueError as e:   # e.g. an integer of more digits than Python converts
+                out.problems.append(f"invalid JSON: {e}")
                 return out
             if not isinstance(ctx, dict):
                 out.problems.append("the context must be a JSON object ({...})")
@@ -539,15 +553,12 @@ class PreviewApp:
         """A few lines around an error's line, if the file is one of the project's or built-ins."""
         if error is None or not error.file or not error.line:
             return None
-        path = Path(error.file).resolve()
-        allowed = [builtin_root() / "templates", builtin_root() / "locales"]
-        if self.root is not None:
-            allowed.append(self.root)
-        if not any(path.is_relative_to(a) for a in allowed) or not path.is_file():
-            return None
         try:
+            path = confine(error.file, [builtin_root() / "templates", builtin_root() / "locales", self.root])
+            if not path.is_file():
+                return None
             lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
-        except OSError:
+        except (OSError, TplkitError):
             return None
         lo, hi = max(1, error.line - 2), min(len(lines), error.line + 2)
         return [(n, lines[n - 1], n == error.line) for n in range(lo, hi + 1)]

@@ -46,6 +46,12 @@ class PreviewServer(ThreadingHTTPServer):
         if is_loopback(host.strip("[]")):
             self.allowed_hosts = {f"{h}:{self.port}" for h in ("localhost", "127.0.0.1", "[::1]", shown)}
 
+    def handle_error(self, request: object, client_address: object) -> None:
+        """A connection that fails (reset, garbage) is one line on the console, not a traceback."""
+        exc = sys.exc_info()[1]
+        if not self.quiet:
+            sys.stderr.write(f"error: connection from {client_address}: {type(exc).__name__}: {exc}\n")
+
 
 class PreviewHandler(BaseHTTPRequestHandler):
     server: PreviewServer
@@ -96,7 +102,8 @@ class PreviewHandler(BaseHTTPRequestHandler):
             self.wfile.write(response.body)
 
     def log_message(self, format: str, *args) -> None:
-        if not self.server.quiet and not self.path.startswith("/_version"):
+        # a request that could not be parsed (garbage, TLS bytes) has no path yet
+        if not self.server.quiet and not getattr(self, "path", "").startswith("/_version"):
             super().log_message(format, *args)
 
 
