@@ -1,0 +1,152 @@
+"""``tplkit batch ... --send``, ``tplkit batch status``: sending a batch (:mod:`tplkit.sendbatch`).
+
+``tplkit batch`` is a group whose default command renders or sends (``tplkit batch NAME ...``
+runs it; ``tplkit batch run NAME`` too, for a template that is called ``status``).
+"""
+from __future__ import annotations
+
+import functools
+import sys
+import time
+from collections.abc import Callable
+from email.utils import getaddresses
+from pathlib import Path
+
+import click
+
+from .app import AppContext, report_errors
+
+ENGINES = ("local", "celery")
+
+
+def send_options(func: Callable) -> Callable:
+    """The options of ``tplkit batch`` that turn rendering into sending."""
+    options = [
+        click.option("--send", "send_url", metavar="smtp://HOST:PORT", default=None,
+                     help="Deliver each record through this relay (smtps:// for TLS from the start) "
+                          "instead of writing files; the send log goes into --output."),
+        click.option("--starttls", is_flag=True, help="With --send: upgrade the connection with STARTTLS."),
+        click.option("--user", help="With --send: SMTP login name (needs --password-env)."),
+        click.option("--password-env", metavar="VAR", help="Environment variable holding the SMTP password."),
+        click.option("--rate", metavar="N/s", default=None,
+                     help="With --send: at most N messages per second (also N/m, N/h); per worker "
+                          "process with --engine celery."),
+        click.option("--concurrency", type=click.IntRange(min=1), default=4, show_default=True,
+                     help="With --send: parallel SMTP connections."),
+        click.option("--attempts", type=click.IntRange(min=1), default=8, show_default=True,
+                     help="With --send: attempts per message before a temporary failure is final."),
+        click.option("--backoff", type=click.FloatRange(min=0), default=60.0, show_default=True,
+                     help="With --send: seconds before the first retry; doubled each time, with jitter."),
+        click.option("--backoff-max", type=click.FloatRange(min=0), default=3600.0, show_default=True,
+                     help="With --send: longest wait between two attempts."),
+        click.option("--retry-failed", is_flag=True,
+                     help="With --send: try the records recorded as failed again (fresh attempts)."),
+        click.option("--engine", type=click.Choice(ENGINES), default="local", show_default=True,
+                     help="With --send: threads on this machine, or Celery workers (needs --broker, "
+                          "--build and a PostgreSQL --send-log)."),
+        click.option("--broker", metavar="URL", default=None, help="With --engine celery: the broker URL."),
+        click.option("--send-log", metavar="URL", default=None,
+                     help="With --send: the send log (default: OUTPUT/sendlog.sqlite3; "
+                          "postgresql://... for --engine celery)."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def run_send(app: AppContext, name: str, data: str, output: str, *, locale_field: str | None,
+             to_field: str, build_dir: str | None, sender: str | None, chunk_size: int,
+             ignore_unknown: bool, send_url: str, starttls: bool, user: str | None,
+             password_env: str | None, rate: str | None, concurrency: int, attempts: int,
+             backoff: float, backoff_max: float, retry_failed: bool, engine: str,
+             broker: str | None, send_log: str | None) -> None:
+    """``tplkit batch NAME --send ...``: deliver the batch and report the counts."""
+    from ..batch import Job
+    from ..delivery import Relay, RetryPolicy, parse_rate
+    from ..kit import Kit
+    from ..send import default_sender
+    from ..sendbatch import SendSpec, batch_id, send_batch
+
+    if bool(user) != bool(password_env):
+        raise click.UsageError("--user and --password-env VAR go together (the password is read from $VAR)")
+    if engine == "celery" and not (broker and build_dir and send_log):
+        raise click.UsageError("--engine celery needs --broker URL, --build DIR (the workers load it) "
+                               "and --send-log postgresql://... (a log every worker reaches)")
+    kit = Kit.from_build(build_dir) if build_dir else app.kit()
+    kit.template(name)
+    sender = sender or default_sender(kit.brand)
+    domain = getaddresses([sender])[0][1].rpartition("@")[2] or "localhost"
+    job = Job(template=name, fmt="send", out=output, project=app.project,
+              build=str(Path(build_dir).resolve()) if build_dir else None,
+              locale_field=locale_field, to_field=to_field, sender=sender, ignore_unknown=ignore_unknown)
+    relay = Relay.parse(send_url, starttls=starttls, user=user, password_env=password_env)
+    spec = SendSpec(batch=batch_id(job, Path(data)), job=job, relay=relay, domain=domain,
+                    policy=RetryPolicy(attempts=attempts, base=backoff, cap=backoff_max),
+                    rate=parse_rate(rate) if rate else None)
+    bar = functools.partial(click.progressbar, label=f"sending {name}", file=sys.stderr,
+                            show_pos=True, item_show_func=lambda s: None if s is None else str(s))
+    if engine == "celery":
+        from ..celery import send_batch_celery
+
+        summary = send_batch_celery(spec, Path(data), broker=broker or "", log_url=send_log or "",
+                                    chunk_size=chunk_size, retry_failed=retry_failed, progress=bar)
+    else:
+        summary = send_batch(spec, Path(data), Path(output), concurrency=concurrency,
+                             retry_failed=retry_failed, log_url=send_log, progress=bar)
+    click.echo(f"batch {spec.batch}: {summary['sent']} sent ({summary['sent_now']} now), "
+               f"{summary['failed']} failed of {summary['records']} record(s) via {relay.url}"
+               + (f"; see tplkit batch status {output}" if summary["failed"] else ""), err=True)
+    if summary["failed"]:
+        sys.exit(1)
+
+
+@click.command("status")
+@click.argument("directory", type=click.Path(file_okay=False))
+@click.option("--send-log", metavar="URL", default=None,
+              help="The send log (default: DIRECTORY/sendlog.sqlite3).")
+@click.option("--all", "show_all", is_flag=True, help="List every record, not only failed and retrying.")
+@report_errors
+def status(directory: str, send_log: str | None, show_all: bool) -> None:
+    """Summarise the send log of a batch folder: counts per state, failures with the reply."""
+    from ..sendlog import SQLITE_NAME, SendLogError, open_log
+
+    path = Path(directory) / SQLITE_NAME
+    if send_log is None and not path.is_file():
+        raise SendLogError("no send log here (was the batch run with --send?)", file=str(directory))
+    log = open_log(send_log or path)
+    try:
+        for bid, meta in log.batches().items():
+            counts = log.counts(bid)
+            click.echo(f"batch {bid} ({meta.get('template')}, {meta.get('data')}): "
+                       + ", ".join(f"{n} {s}" for s, n in counts.items()))
+            for e in log.entries(bid):
+                if show_all or e.state in ("failed", "retrying", "sending"):
+                    when = (f" next attempt {time.strftime('%H:%M:%S', time.localtime(e.next_at))}"
+                            if e.state == "retrying" and e.next_at else "")
+                    click.echo(f"  line {e.record} {e.state} {e.recipient or '-'} "
+                               f"{e.message_id or ''} {e.reply or ''}{when}".rstrip())
+    finally:
+        log.close()
+
+
+class BatchGroup(click.Group):
+    """``tplkit batch NAME ...`` runs the default command; ``tplkit batch status DIR`` the other."""
+
+    default = "run"
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if args and args[0] not in self.commands and args[0] not in ctx.help_option_names:
+            args = [self.default, *args]
+        return super().parse_args(ctx, args)
+
+
+def make_group(run: click.Command) -> click.Group:
+    """The ``batch`` group around the render/send command ``run``."""
+    group = BatchGroup("batch", help=(run.help or "") + "\n\n"
+                       "Subcommands: 'tplkit batch status DIR' summarises a send; 'tplkit batch run NAME' "
+                       "is the default command spelled out.",
+                       context_settings={"help_option_names": ["-h", "--help"]})
+    group.add_command(run, "run")
+    group.add_command(status)
+    return group
+
