@@ -6,6 +6,7 @@ runs it; ``tplkit batch run NAME`` too, for a template that is called ``status``
 from __future__ import annotations
 
 import functools
+import inspect
 import sys
 import time
 from collections.abc import Callable
@@ -123,8 +124,8 @@ def status(directory: str, send_log: str | None, show_all: bool) -> None:
                 if show_all or e.state in ("failed", "retrying", "sending"):
                     when = (f" next attempt {time.strftime('%H:%M:%S', time.localtime(e.next_at))}"
                             if e.state == "retrying" and e.next_at else "")
-                    click.echo(f"  line {e.record} {e.state} {e.recipient or '-'} "
-                               f"{e.message_id or ''} {e.reply or ''}{when}".rstrip())
+                    parts = [f"line {e.record}", e.state, e.recipient or "-", e.message_id, e.reply]
+                    click.echo("  " + " ".join(p for p in parts if p) + when)
     finally:
         log.close()
 
@@ -142,9 +143,9 @@ class BatchGroup(click.Group):
 
 def make_group(run: click.Command) -> click.Group:
     """The ``batch`` group around the render/send command ``run``."""
-    group = BatchGroup("batch", help=(run.help or "") + "\n\n"
-                       "Subcommands: 'tplkit batch status DIR' summarises a send; 'tplkit batch run NAME' "
-                       "is the default command spelled out.",
+    group = BatchGroup("batch", help=inspect.cleandoc(run.help or "") + "\n\n"
+                       "'tplkit batch NAME ...' is 'tplkit batch run NAME ...' (see 'tplkit batch run "
+                       "--help' for its options); 'tplkit batch status DIR' summarises a send.",
                        context_settings={"help_option_names": ["-h", "--help"]})
     group.add_command(run, "run")
     group.add_command(status)
