@@ -3,8 +3,10 @@ answer 451 (greylisting) or 550 (unknown user) on demand."""
 from __future__ import annotations
 
 import collections
+import json
 import time
 from email.parser import BytesHeaderParser
+from pathlib import Path
 
 from aiosmtpd.controller import Controller
 from smtp_inbox import free_port
@@ -60,3 +62,15 @@ class RunningRelay:
 
     def __exit__(self, *exc) -> None:
         self._ctl.stop()
+
+
+def write_records(path: Path, n: int, refused: set[int] = frozenset(), tag: str = "") -> Path:
+    """n good acknowledgement records; the line numbers in ``refused`` go to @refused.example;
+    ``tag`` makes the data (and so the batch) differ between tests."""
+    with open(path, "w", encoding="utf-8") as f:
+        for i in range(1, n + 1):
+            domain = "refused.example" if i in refused else "example.com"
+            f.write(json.dumps({"customer_name": f"Client {tag}{i}", "ticket_id": f"SR-{i}",
+                                "request_url": f"https://help.example/r/{i}",
+                                "email": f"c{i}@{domain}"}) + "\n")
+    return path

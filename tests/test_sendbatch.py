@@ -1,7 +1,6 @@
 """tplkit batch --send: every record delivered exactly once to a real relay, or recorded failed."""
 from __future__ import annotations
 
-import json
 import os
 import signal
 import sqlite3
@@ -13,7 +12,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from smtp_inbox import free_port
-from smtp_relay import RunningRelay
+from smtp_relay import RunningRelay, write_records
 
 from tplkit.cli import main
 from tplkit.delivery import Relay, RetryPolicy, SMTPConnection, parse_rate
@@ -23,17 +22,6 @@ from tplkit.sendlog import open_log
 
 FIXTURES = Path(__file__).parent / "fixtures"
 BAD_RECORDS = FIXTURES / "batch" / "records.jsonl"
-
-
-def write_records(path: Path, n: int, refused: set[int] = frozenset()) -> Path:
-    """n good acknowledgement records; the line numbers in ``refused`` go to @refused.example."""
-    with open(path, "w", encoding="utf-8") as f:
-        for i in range(1, n + 1):
-            domain = "refused.example" if i in refused else "example.com"
-            f.write(json.dumps({"customer_name": f"Client {i}", "ticket_id": f"SR-{i}",
-                                "request_url": f"https://help.example/r/{i}",
-                                "email": f"c{i}@{domain}"}) + "\n")
-    return path
 
 
 def send(data: Path, out: Path, relay_url: str, *extra: str):

@@ -14,6 +14,7 @@ Celery workers (:mod:`tplkit.celery`, PostgreSQL log). For each record it:
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import json
 import os
@@ -49,19 +50,20 @@ class SendSpec:
     policy: RetryPolicy = field(default_factory=RetryPolicy)
     lease: float = 300.0           # seconds a claim is held before others may take it over
     rate: float | None = None      # messages per second, per sending process
+    build_sha256: str | None = None  # Celery: the build the workers must have loaded
 
     def to_json(self) -> dict:
         """A plain dict for a task message."""
         return {"batch": self.batch, "job": asdict(self.job), "relay": asdict(self.relay),
                 "domain": self.domain, "policy": asdict(self.policy), "lease": self.lease,
-                "rate": self.rate}
+                "rate": self.rate, "build_sha256": self.build_sha256}
 
     @classmethod
     def from_json(cls, data: dict) -> SendSpec:
         """The inverse of :meth:`to_json`."""
         return cls(batch=data["batch"], job=Job(**data["job"]), relay=Relay(**data["relay"]),
                    domain=data["domain"], policy=RetryPolicy(**data["policy"]),
-                   lease=data["lease"], rate=data["rate"])
+                   lease=data["lease"], rate=data["rate"], build_sha256=data.get("build_sha256"))
 
 
 def batch_id(job: Job, data: Path) -> str:
@@ -89,34 +91,46 @@ def relay_password(relay: Relay) -> str | None:
 
 
 class RecordSender:
-    """Claims, renders, delivers and records records of one batch; one per thread."""
+    """Claims, renders, delivers and records messages of one batch; one per thread."""
 
     def __init__(self, spec: SendSpec, log: SendLog, limiter: RateLimiter,
-                 owner: str | None = None) -> None:
+                 owner: str | None = None, conn: SMTPConnection | None = None) -> None:
         self.spec = spec
         self.log = log
         self.limiter = limiter
         self.owner = owner or f"{os.uname().nodename}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
-        self.conn = SMTPConnection(spec.relay, relay_password(spec.relay))
+        self.conn = conn or SMTPConnection(spec.relay, relay_password(spec.relay))
+        self.next_at: float | None = None   # after "retrying": when the next attempt is due
+        self.last_reply = ""                # after "failed": why
 
     def process(self, line: int, raw: Any) -> str | None:
-        """Handle one record; returns its new state, or None if it was not ours to send."""
-        spec, key = self.spec, str(line)
+        """Handle one record of the batch file; returns its new state, or None if it was not
+        ours to send."""
+        return self.deliver(str(line), functools.partial(self._from_record, raw),
+                            message_id(self.spec.batch, str(line), self.spec.domain))
+
+    def _from_record(self, raw: Any, mid: str) -> tuple[bytes, str, list[str]]:
+        job = self.spec.job
+        kit, placeholders = _load_kit(job)
+        email, to = _render(kit, job, placeholders, _record(job.data_kind, raw))
+        if not to:
+            raise ValueError(f"no recipient (field {job.to_field!r})")
+        return message_bytes(email, job.sender or "", str(to), mid)
+
+    def deliver(self, key: str, make: Callable[[str], tuple[bytes, str, list[str]]],
+                mid: str) -> str | None:
+        """Claim ``key``, build its message with ``make(message_id)`` (-> bytes, envelope
+        sender, recipients), send it and record the outcome. Returns the new state, or None
+        if the record was sent, failed or held by someone else."""
+        spec = self.spec
         attempt = self.log.claim(spec.batch, key, self.owner, spec.lease)
         if attempt is None:
             return None
-        mid = message_id(spec.batch, key, spec.domain)
         try:
-            kit, placeholders = _load_kit(spec.job)
-            email, to = _render(kit, spec.job, placeholders, _record(spec.job.data_kind, raw))
-            if not to:
-                raise ValueError(f"no recipient (field {spec.job.to_field!r})")
-            sender = spec.job.sender or ""
-            msg = bytes(email.to_message(sender=sender, to=str(to), message_id=mid))
-            mail_from, rcpts = envelope(sender, str(to))
+            msg, mail_from, rcpts = make(mid)
         except (TplkitError, ValueError, TypeError) as e:
-            why = getattr(e, "message", None) or str(e)
-            self.log.mark_failed(spec.batch, key, self.owner, f"not rendered: {why}")
+            self.last_reply = f"not rendered: {getattr(e, 'message', None) or e}"
+            self.log.mark_failed(spec.batch, key, self.owner, self.last_reply)
             return "failed"
         self.limiter.acquire()
         try:
@@ -128,17 +142,25 @@ class RecordSender:
             self.log.mark_sent(spec.batch, key, mid, outcome.reply)
             return "sent"
         if outcome.status == "retry" and attempt < spec.policy.attempts:
-            self.log.mark_retry(spec.batch, key, self.owner, outcome.reply,
-                                time.time() + spec.policy.delay(attempt))
+            self.next_at = time.time() + spec.policy.delay(attempt)
+            self.log.mark_retry(spec.batch, key, self.owner, outcome.reply, self.next_at)
             return "retrying"
         reply = outcome.reply if outcome.status == "failed" else \
             f"gave up after {attempt} attempt(s): {outcome.reply}"
         self.log.mark_failed(spec.batch, key, self.owner, reply, mid)
+        self.last_reply = reply
         return "failed"
 
     def close(self) -> None:
         """Close the SMTP connection."""
         self.conn.close()
+
+
+def message_bytes(email: Any, sender: str, to: str, mid: str) -> tuple[bytes, str, list[str]]:
+    """A rendered email as (bytes with the given Message-ID, envelope sender, recipients)."""
+    msg = bytes(email.to_message(sender=sender, to=to, message_id=mid))
+    mail_from, rcpts = envelope(sender, to)
+    return msg, mail_from, rcpts
 
 
 # --- the local engine ----------------------------------------------------------------------

@@ -220,6 +220,16 @@ class SendLog:
         return {r for (r,) in self._rows(
             "SELECT record FROM tplkit_send WHERE batch = ? AND state NOT IN ('sent', 'failed')", (batch,))}
 
+    def waiting(self, batch: str, records: list[str]) -> dict[str, float]:
+        """Of ``records``, those retrying or claimed, with when their retry or lease is due."""
+        found: dict[str, float] = {}
+        for s in range(0, len(records), 500):
+            part = records[s:s + 500]
+            found.update((r, float(t or 0)) for r, t in self._rows(
+                "SELECT record, next_at FROM tplkit_send WHERE batch = ? AND state IN "
+                f"('retrying', 'sending') AND record IN ({', '.join('?' * len(part))})", (batch, *part)))
+        return found
+
     def next_due(self, batch: str) -> float | None:
         """When the earliest retry or claim lease is due (None: nothing waits)."""
         rows = self._rows("SELECT MIN(next_at) FROM tplkit_send WHERE batch = ? AND "
@@ -244,10 +254,10 @@ def open_log(url: str | Path) -> SendLog:
     path = Path(text.removeprefix("sqlite:///") if text.startswith("sqlite:///") else text)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        conn = sqlite3.connect(path, timeout=60, check_same_thread=False, isolation_level="DEFERRED")
-        conn.execute("PRAGMA journal_mode=WAL")
-        conn.execute("PRAGMA synchronous=FULL")
-        return SendLog(conn, paramstyle="qmark", where=str(path))
+        db = sqlite3.connect(path, timeout=60, check_same_thread=False, isolation_level="DEFERRED")
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute("PRAGMA synchronous=FULL")
+        return SendLog(db, paramstyle="qmark", where=str(path))
     except (OSError, sqlite3.Error) as e:
         raise SendLogError(f"cannot open the send log: {e}", file=str(path)) from None
 

@@ -40,6 +40,9 @@ def send_options(func: Callable) -> Callable:
                      help="With --send: seconds before the first retry; doubled each time, with jitter."),
         click.option("--backoff-max", type=click.FloatRange(min=0), default=3600.0, show_default=True,
                      help="With --send: longest wait between two attempts."),
+        click.option("--lease", type=click.FloatRange(min=1), default=300.0, show_default=True,
+                     help="With --send: seconds a sender holds a message before another may take it "
+                          "over (longer than any one SMTP transaction)."),
         click.option("--retry-failed", is_flag=True,
                      help="With --send: try the records recorded as failed again (fresh attempts)."),
         click.option("--engine", type=click.Choice(ENGINES), default="local", show_default=True,
@@ -59,7 +62,7 @@ def run_send(app: AppContext, name: str, data: str, output: str, *, locale_field
              to_field: str, build_dir: str | None, sender: str | None, chunk_size: int,
              ignore_unknown: bool, send_url: str, starttls: bool, user: str | None,
              password_env: str | None, rate: str | None, concurrency: int, attempts: int,
-             backoff: float, backoff_max: float, retry_failed: bool, engine: str,
+             backoff: float, backoff_max: float, lease: float, retry_failed: bool, engine: str,
              broker: str | None, send_log: str | None) -> None:
     """``tplkit batch NAME --send ...``: deliver the batch and report the counts."""
     from ..batch import Job
@@ -83,14 +86,15 @@ def run_send(app: AppContext, name: str, data: str, output: str, *, locale_field
     relay = Relay.parse(send_url, starttls=starttls, user=user, password_env=password_env)
     spec = SendSpec(batch=batch_id(job, Path(data)), job=job, relay=relay, domain=domain,
                     policy=RetryPolicy(attempts=attempts, base=backoff, cap=backoff_max),
-                    rate=parse_rate(rate) if rate else None)
+                    lease=lease, rate=parse_rate(rate) if rate else None)
     bar = functools.partial(click.progressbar, label=f"sending {name}", file=sys.stderr,
                             show_pos=True, item_show_func=lambda s: None if s is None else str(s))
     if engine == "celery":
         from ..celery import send_batch_celery
 
-        summary = send_batch_celery(spec, Path(data), broker=broker or "", log_url=send_log or "",
-                                    chunk_size=chunk_size, retry_failed=retry_failed, progress=bar)
+        summary = send_batch_celery(spec, Path(data), Path(output), broker=broker or "",
+                                    log_url=send_log or "", chunk_size=chunk_size,
+                                    retry_failed=retry_failed, progress=bar)
     else:
         summary = send_batch(spec, Path(data), Path(output), concurrency=concurrency,
                              retry_failed=retry_failed, log_url=send_log, progress=bar)
