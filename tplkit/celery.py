@@ -49,6 +49,8 @@ from .sendlog import SendLog, SendLogError, open_log
 QUEUE = "tplkit"
 SINGLE = "tasks"   # the send log's batch id for single messages
 
+_VISIBILITY = float(os.environ.get("TPLKIT_VISIBILITY_TIMEOUT", 3600))
+
 app = Celery("tplkit")
 app.conf.update(
     broker_url=os.environ.get("TPLKIT_BROKER", "redis://127.0.0.1:6379/0"),
@@ -59,7 +61,11 @@ app.conf.update(
     task_ignore_result=True,
     task_serializer="json", accept_content=["json"],
     broker_connection_retry_on_startup=True,
-    broker_transport_options={"visibility_timeout": float(os.environ.get("TPLKIT_VISIBILITY_TIMEOUT", 3600))},
+    # Redis: a task unacknowledged for visibility_timeout (its worker died) is delivered again;
+    # kombu >= 5.7 looks for such tasks every unacked_restore_interval seconds
+    broker_transport_options={"visibility_timeout": _VISIBILITY,
+                              "unacked_restore_interval": max(1, min(10, int(_VISIBILITY / 5))),
+                              "unacked_restore_throttle": 1},
 )
 
 _local = threading.local()
