@@ -172,6 +172,29 @@ def test_killed_sender_resumes_and_sends_each_record_once(tmp_path):
         assert set(inbox.duplicates()) <= reclaimed and len(reclaimed) <= 2
 
 
+def test_refused_login_stops_the_batch_and_sends_nothing(tmp_path):
+    """A relay refusing the login would fail every record: the batch stops with the reply and
+    the records stay pending for a corrected re-run."""
+    from aiosmtpd.controller import Controller
+    from aiosmtpd.smtp import AuthResult
+    from smtp_inbox import Inbox
+
+    inbox = Inbox()
+    ctl = Controller(inbox, hostname="127.0.0.1", port=free_port(), auth_require_tls=False,
+                     authenticator=lambda *a: AuthResult(success=False, handled=False))
+    ctl.start()
+    try:
+        res = CliRunner().invoke(main, [
+            "batch", "acknowledgement", "--data", str(write_records(tmp_path / "r.jsonl", 5)),
+            "-o", str(tmp_path / "out"), "--send", f"smtp://127.0.0.1:{ctl.port}",
+            "--user", "shop", "--password-env", "TPLKIT_TEST_PW"], env={"TPLKIT_TEST_PW": "wrong"})
+    finally:
+        ctl.stop()
+    assert res.exit_code == 1 and not inbox.envelopes
+    assert f"error: SMTP server 127.0.0.1:{ctl.port} refused the session: 535" in res.output
+    assert {r[0] for r in log_rows(tmp_path / "out").values()} == {"pending"}
+
+
 def test_connection_refused_is_a_temporary_failure():
     """No server listening: a retryable outcome, not an exception."""
     conn = SMTPConnection(Relay.parse(f"smtp://127.0.0.1:{free_port()}", timeout=5))

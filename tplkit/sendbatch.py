@@ -325,9 +325,9 @@ def _run_local(spec: SendSpec, log: SendLog, records: list[tuple[int, Any]], con
             queue = [r for r in reversed(records) if str(r[0]) in due]
             threads = [threading.Thread(target=worker, args=(queue, retrying), daemon=True)
                        for _ in range(max(1, min(concurrency, len(queue))))]
-            for t in threads:
-                t.start()
             try:
+                for t in threads:
+                    t.start()
                 for t in threads:
                     while t.is_alive():
                         t.join(0.2)
@@ -336,7 +336,8 @@ def _run_local(spec: SendSpec, log: SendLog, records: list[tuple[int, Any]], con
             except KeyboardInterrupt:
                 stop.set()      # messages in flight finish and are recorded; the rest stay pending
                 for t in threads:
-                    t.join()
+                    if t.is_alive():
+                        t.join()
                 raise
             if errors:
                 raise errors[0]

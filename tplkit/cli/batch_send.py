@@ -125,11 +125,13 @@ def status(directory: str, send_log: str | None, show_all: bool) -> None:
             click.echo(f"batch {bid} ({meta.get('template')}, {meta.get('data')}): "
                        + ", ".join(f"{n} {s}" for s, n in counts.items()))
             for e in log.entries(bid):
-                if show_all or e.state in ("failed", "retrying", "sending"):
+                if show_all or e.state in ("failed", "retrying", "sending") or e.reclaims:
                     when = (f" next attempt {time.strftime('%H:%M:%S', time.localtime(e.next_at))}"
                             if e.state == "retrying" and e.next_at else "")
                     parts = [f"line {e.record}", e.state, e.recipient or "-", e.message_id, e.reply]
-                    click.echo("  " + " ".join(p for p in parts if p) + when)
+                    again = (f" (claim taken over {e.reclaims}x after a crash: the relay may have it twice)"
+                             if e.reclaims else "")
+                    click.echo("  " + " ".join(p for p in parts if p) + when + again)
     finally:
         log.close()
 
