@@ -44,7 +44,7 @@ from .sendbatch import (
     prepare,
     relay_password,
 )
-from .sendlog import SendLog, SendLogError, open_log
+from .sendlog import SendLog, SendLogError, _redact, open_log
 
 QUEUE = "tplkit"
 SINGLE = "tasks"   # the send log's batch id for single messages
@@ -212,11 +212,17 @@ def send_batch_celery(spec: SendSpec, data: Path, out: Path, *, broker: str, log
         spec_json = spec.to_json()
 
         def publish() -> None:
+            from kombu.exceptions import OperationalError
+
             todo = log.unfinished(spec.batch)
-            for s in range(0, len(records), chunk_size):
-                left = [[line, raw] for line, raw in records[s:s + chunk_size] if str(line) in todo]
-                if left:
-                    send_chunk.apply_async((spec_json, left), queue=QUEUE)
+            try:
+                for s in range(0, len(records), chunk_size):
+                    left = [[line, raw] for line, raw in records[s:s + chunk_size] if str(line) in todo]
+                    if left:
+                        send_chunk.apply_async((spec_json, left), queue=QUEUE)
+            except OperationalError as e:
+                raise SendError(f"cannot publish to the broker {_redact(broker)}: {e} "
+                                "(re-run the same command when it is back: nothing is sent twice)") from None
 
         counts = log.counts(spec.batch)
         stats = Stats(sent=counts["sent"], failed=counts["failed"])

@@ -15,6 +15,7 @@ Times are Unix seconds from the writer's clock (keep the workers' clocks in sync
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import sqlite3
 import threading
@@ -68,8 +69,10 @@ class SendLog:
     Open one with :func:`open_log`. Every method is one short transaction.
     """
 
-    def __init__(self, conn: Any, *, paramstyle: str, where: str) -> None:
+    def __init__(self, conn: Any, *, paramstyle: str, where: str,
+                 errors: tuple[type[Exception], ...] = (sqlite3.Error,)) -> None:
         self._conn = conn
+        self._errors = errors
         self._qmark = paramstyle == "qmark"
         self._lock = threading.Lock()
         self.where = where
@@ -84,11 +87,18 @@ class SendLog:
             try:
                 yield cur
                 self._conn.commit()
+            except self._errors as e:
+                self._rollback()
+                raise SendLogError(f"send log {self.where}: {_one_line(e)}") from e
             except BaseException:
-                self._conn.rollback()
+                self._rollback()
                 raise
             finally:
                 cur.close()
+
+    def _rollback(self) -> None:
+        with contextlib.suppress(*self._errors):   # a lost connection: the next statement says so
+            self._conn.rollback()
 
     def _sql(self, sql: str) -> str:
         return sql if self._qmark else sql.replace("?", "%s")
@@ -249,8 +259,8 @@ def open_log(url: str | Path) -> SendLog:
         try:
             conn = psycopg.connect(text, connect_timeout=10)
         except psycopg.Error as e:
-            raise SendLogError(f"cannot open the PostgreSQL send log: {str(e).strip()}") from None
-        return SendLog(conn, paramstyle="format", where=_redact(text))
+            raise SendLogError(f"cannot open the PostgreSQL send log: {_one_line(e)}") from None
+        return SendLog(conn, paramstyle="format", where=_redact(text), errors=(psycopg.Error,))
     path = Path(text.removeprefix("sqlite:///") if text.startswith("sqlite:///") else text)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -260,6 +270,10 @@ def open_log(url: str | Path) -> SendLog:
         return SendLog(db, paramstyle="qmark", where=str(path))
     except (OSError, sqlite3.Error) as e:
         raise SendLogError(f"cannot open the send log: {e}", file=str(path)) from None
+
+
+def _one_line(e: Exception) -> str:
+    return " ".join(str(e).split())
 
 
 def _redact(url: str) -> str:
