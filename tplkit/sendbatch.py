@@ -263,7 +263,8 @@ def send_batch(spec: SendSpec, data: Path, out: Path, *, concurrency: int = 4,
         log = open_log(log_url or out / SQLITE_NAME)
         try:
             prepare(spec, log, data, records, retry_failed)
-            log.expire_claims(spec.batch)   # we hold the folder lock: their owner is gone
+            if log_url is None:   # the folder's own log, and we hold its lock: their owner is gone
+                log.expire_claims(spec.batch)
             return _run_local(spec, log, records, concurrency, progress, sleep)
         finally:
             log.close()
