@@ -74,3 +74,20 @@ def write_records(path: Path, n: int, refused: set[int] = frozenset(), tag: str 
                                 "request_url": f"https://help.example/r/{i}",
                                 "email": f"c{i}@{domain}"}) + "\n")
     return path
+
+
+def self_signed_cert(folder: Path) -> tuple[Path, Path]:
+    """A certificate and key for 127.0.0.1 (openssl), trusted by a client given SSL_CERT_FILE."""
+    import shutil
+    import subprocess
+
+    import pytest
+
+    openssl = shutil.which("openssl")
+    if not openssl:
+        pytest.fail("the openssl command is needed to make a test certificate (apt-get install openssl)")
+    cert, key = folder / "cert.pem", folder / "key.pem"
+    subprocess.run([openssl, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+                    "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+                    "-keyout", str(key), "-out", str(cert)], check=True, capture_output=True)
+    return cert, key

@@ -195,6 +195,45 @@ def test_refused_login_stops_the_batch_and_sends_nothing(tmp_path):
     assert {r[0] for r in log_rows(tmp_path / "out").values()} == {"pending"}
 
 
+@pytest.mark.parametrize("mode", ["starttls", "smtps"])
+def test_tls_and_login_as_for_tplkit_send(tmp_path, mode):
+    """--starttls (or smtps://) with --user/--password-env: the certificate is verified, the
+    login used, every record delivered once."""
+    import ssl
+
+    from aiosmtpd.controller import Controller
+    from aiosmtpd.smtp import AuthResult, LoginPassword
+    from smtp_relay import CountingRelay, self_signed_cert
+
+    cert, key = self_signed_cert(tmp_path)
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+
+    def check(server, session, envelope, mechanism, auth_data):
+        return AuthResult(success=auth_data == LoginPassword(b"shop", b"pw"), handled=False)
+
+    inbox = CountingRelay()
+    # smtps: TLS from the first byte (aiosmtpd then offers AUTH without STARTTLS)
+    tls = {"tls_context": context, "require_starttls": True, "auth_require_tls": True} \
+        if mode == "starttls" else {"ssl_context": context, "auth_require_tls": False}
+    ctl = Controller(inbox, hostname="127.0.0.1", port=free_port(), authenticator=check, **tls)
+    ctl.start()
+    url = f"smtp://127.0.0.1:{ctl.port}" if mode == "starttls" else f"smtps://127.0.0.1:{ctl.port}"
+    args = ["batch", "acknowledgement", "--data", str(write_records(tmp_path / "r.jsonl", 4)),
+            "-o", str(tmp_path / "out"), "--send", url, "--user", "shop", "--password-env", "PW",
+            *(["--starttls"] if mode == "starttls" else [])]
+    try:
+        untrusted = CliRunner().invoke(main, args, env={"PW": "pw", "SSL_CERT_FILE": None})
+        assert not inbox.received     # the certificate is checked before anything is sent
+        res = CliRunner().invoke(main, args, env={"PW": "pw", "SSL_CERT_FILE": str(cert)})
+    finally:
+        ctl.stop()
+    assert untrusted.exit_code == 1
+    assert f"error: TLS with 127.0.0.1:{ctl.port} failed: self-signed certificate" in untrusted.output
+    assert res.exit_code == 0, res.output
+    assert len(inbox.received) == 4 and not inbox.duplicates()
+
+
 def test_connection_refused_is_a_temporary_failure():
     """No server listening: a retryable outcome, not an exception."""
     conn = SMTPConnection(Relay.parse(f"smtp://127.0.0.1:{free_port()}", timeout=5))

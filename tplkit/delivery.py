@@ -124,8 +124,11 @@ class SMTPConnection:
         r = self.relay
         where = f"{r.host}:{r.port}"
         context = ssl.create_default_context()
-        smtp: smtplib.SMTP = (smtplib.SMTP_SSL(r.host, r.port, timeout=r.timeout, context=context)
-                              if r.tls else smtplib.SMTP(r.host, r.port, timeout=r.timeout))
+        try:
+            smtp: smtplib.SMTP = (smtplib.SMTP_SSL(r.host, r.port, timeout=r.timeout, context=context)
+                                  if r.tls else smtplib.SMTP(r.host, r.port, timeout=r.timeout))
+        except ssl.SSLCertVerificationError as e:
+            raise SendError(f"TLS with {where} failed: {e.verify_message or e}") from None
         try:
             if r.starttls:
                 smtp.starttls(context=context)
@@ -134,6 +137,9 @@ class SMTPConnection:
         except smtplib.SMTPNotSupportedError as e:
             smtp.close()
             raise SendError(f"SMTP server {where} does not support STARTTLS or AUTH: {e}") from None
+        except ssl.SSLCertVerificationError as e:   # set-up, not a passing fault: stop
+            smtp.close()
+            raise SendError(f"TLS with {where} failed: {e.verify_message or e}") from None
         except smtplib.SMTPResponseException as e:
             smtp.close()
             if e.smtp_code >= 500:
