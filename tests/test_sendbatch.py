@@ -289,3 +289,39 @@ def test_send_log_claim_is_exclusive(tmp_path):
     assert log.claim("b", "1", "w3", lease=0) is None
     (entry,) = log.entries("b")
     assert (entry.state, entry.reclaims, entry.message_id) == ("sent", 1, "<m@x>")
+
+
+def test_progress_reports_sent_failed_retrying_and_rate(tmp_path):
+    """The progress bar advances once per finished record and shows the counts and the rate."""
+    from tplkit.batch import Job
+    from tplkit.sendbatch import SendSpec, batch_id, send_batch
+
+    class Bar:
+        def __init__(self, length):
+            self.length, self.pos, self.items = length, 0, []
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            return None
+
+        def update(self, n, item=None):
+            self.pos += n
+            self.items.append(str(item))
+
+    bars = []
+    data = write_records(tmp_path / "r.jsonl", 6, refused={3})
+    relay = RunningRelay()
+    with relay as inbox:
+        inbox.greylist_count = 2
+        job = Job(template="acknowledgement", fmt="send", out=str(tmp_path / "out"),
+                  sender="Help <help@shop.example>")
+        spec = SendSpec(batch=batch_id(job, data), job=job, relay=Relay.parse(relay.url),
+                        domain="shop.example", policy=RetryPolicy(attempts=5, base=0.05, cap=0.1))
+        summary = send_batch(spec, data, tmp_path / "out", concurrency=1,
+                             progress=lambda length: bars.append(Bar(length)) or bars[-1])
+    (bar,) = bars
+    assert (bar.length, bar.pos) == (6, 6) and (summary["sent"], summary["failed"]) == (5, 1)
+    assert any("retrying 1" in item for item in bar.items)
+    assert bar.items[-1].startswith("sent 5 · failed 1 · retrying 0 · ") and bar.items[-1].endswith(" msg/s")
