@@ -179,29 +179,40 @@ def test_broker_restarted_mid_batch(tmp_path, workers, redis_server, postgres, b
         code, err = finish(proc)
         assert code == 0, err
         assert stopped_at < 600
-        assert_exactly_once(inbox, log_rows(postgres, tmp_path / "out"), 600, concurrency=8)
+        assert_exactly_once(inbox, log_rows(postgres, tmp_path / "out"), 600)   # nobody died: no duplicate
         assert len(inbox.received) == 600
 
 
 def test_send_email_task_sends_once_per_message_id(workers, redis_server, postgres, build, monkeypatch):
-    """The single-message task: rendered by a worker from the build, sent once even when the
-    same message is queued twice."""
+    """The single-message task: rendered by a worker from the build, greylisted once and retried,
+    sent once even when the same message is queued twice; a 550 is recorded failed."""
+    import psycopg
+
     from tplkit.celery import app, send_email
 
     relay = RunningRelay()
     with relay as inbox:
+        inbox.greylist_count = 1
         monkeypatch.setenv("TPLKIT_SMTP", relay.url)
-        workers("single")   # started with TPLKIT_SMTP from this process's environment
+        monkeypatch.setenv("TPLKIT_SMTP_BACKOFF", "0.2")
+        workers("single")   # started with TPLKIT_SMTP* from this process's environment
         app.conf.broker_url = redis_server.url
         ctx = {"customer_name": "Olena", "ticket_id": "SR-77", "request_url": "https://help.example/r/77"}
         for _ in range(2):
             send_email.apply_async(("acknowledgement", ctx, "olena@example.com"),
                                    {"locale": "uk", "message_id": "<ack-SR-77@northwind.example>"})
+        send_email.apply_async(("acknowledgement", ctx, "nobody@refused.example"),
+                               {"message_id": "<ack-SR-78@northwind.example>"})
         import redis
 
         broker = redis.Redis.from_url(redis_server.url)
         wait_for(lambda: inbox.received, "the acknowledgement at the relay", timeout=60)
         # both tasks ran and were acknowledged (acks_late: only after running)
         wait_for(lambda: broker.llen("tplkit") == 0 and broker.hlen("unacked") == 0, "both tasks done")
-        assert dict(inbox.received) == {"<ack-SR-77@northwind.example>": 1}
+        assert dict(inbox.received) == {"<ack-SR-77@northwind.example>": 1} and inbox.greylisted == 1
         assert inbox.rcpts["<ack-SR-77@northwind.example>"] == ["olena@example.com"]
+        with psycopg.connect(postgres.url) as db:
+            rows = dict(db.execute("SELECT record, state || ' ' || attempts || ' ' || reply FROM tplkit_send "
+                                   "WHERE batch = 'tasks'").fetchall())
+        assert rows == {"<ack-SR-77@northwind.example>": "sent 2 250 OK",
+                        "<ack-SR-78@northwind.example>": "failed 1 550 5.1.1 no such user here"}
