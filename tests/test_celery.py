@@ -161,6 +161,11 @@ def test_greylisting_relay_and_refused_recipients(tmp_path, workers, redis_serve
         assert {r[4] for r in rows.values() if r[0] == "failed"} == {"550 5.1.1 no such user here"}
         assert {r[1] for r in rows.values() if r[0] == "failed"} == {1}    # 5xx: never retried
         assert max(r[1] for r in rows.values()) > 1                         # 451: retried
+    status = subprocess.run([sys.executable, "-m", "tplkit", "batch", "status", str(tmp_path / "out")],
+                            capture_output=True, text=True, check=False)
+    assert status.returncode == 0, status.stderr
+    assert status.stdout.count("batch ") == 1 and "197 sent, 3 failed" in status.stdout
+    assert "line 70 failed c70@refused.example" in status.stdout
 
 
 def test_broker_restarted_mid_batch(tmp_path, workers, redis_server, postgres, build):

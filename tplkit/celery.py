@@ -205,7 +205,7 @@ def send_batch_celery(spec: SendSpec, data: Path, out: Path, *, broker: str, log
         spec.build_sha256 = read_manifest(spec.job.build, check_sources=False)["inputs_sha256"]
     kind, records = read_records(data)
     spec.job.data_kind = kind
-    own_folder(out, spec)
+    own_folder(out, spec, log_url)
     log = open_log(log_url)
     try:
         prepare(spec, log, data, records, retry_failed)

@@ -31,7 +31,7 @@ from .delivery import RateLimiter, Relay, RetryPolicy, SMTPConnection, envelope
 from .errors import TplkitError
 from .fsutil import atomic_write
 from .send import SendError
-from .sendlog import SQLITE_NAME, SendLog, SendLogError, open_log
+from .sendlog import SQLITE_NAME, SendLog, SendLogError, _redact, open_log
 
 LOCK_NAME = ".tplkit-send.lock"
 MARK_NAME = ".tplkit-send.json"
@@ -212,9 +212,10 @@ def folder_lock(out: Path) -> Iterator[None]:
             fcntl.flock(f, fcntl.LOCK_UN)
 
 
-def own_folder(out: Path, spec: SendSpec) -> None:
+def own_folder(out: Path, spec: SendSpec, log_url: str | None = None) -> None:
     """Tie the batch folder to this batch: a re-run with other data or options would be a new
-    batch and send everything again, so it is refused."""
+    batch and send everything again, so it is refused. A shared log's URL is noted for
+    ``tplkit batch status`` unless it holds a password."""
     mark = out / MARK_NAME
     out.mkdir(parents=True, exist_ok=True)
     if mark.is_file():
@@ -224,7 +225,10 @@ def own_folder(out: Path, spec: SendSpec) -> None:
                                "--locale-field/--ignore-unknown differ, which makes another batch "
                                "(use another folder)", file=str(out))
         return
-    atomic_write(mark, json.dumps({"batch": spec.batch, "template": spec.job.template}))
+    note = {"batch": spec.batch, "template": spec.job.template}
+    if log_url and _redact(log_url) == log_url:
+        note["send_log"] = log_url
+    atomic_write(mark, json.dumps(note))
 
 
 def prepare(spec: SendSpec, log: SendLog, data: Path, records: list[tuple[int, Any]],

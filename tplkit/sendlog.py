@@ -280,6 +280,6 @@ def _redact(url: str) -> str:
     """The URL without its password, for messages."""
     scheme, sep, rest = url.partition("://")
     creds, at, host = rest.rpartition("@")
-    if not at:
+    if not at or ":" not in creds:
         return url
     return f"{scheme}{sep}{creds.partition(':')[0]}:***@{host}"

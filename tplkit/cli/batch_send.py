@@ -113,14 +113,23 @@ def run_send(app: AppContext, name: str, data: str, output: str, *, locale_field
 @report_errors
 def status(directory: str, send_log: str | None, show_all: bool) -> None:
     """Summarise the send log of a batch folder: counts per state, failures with the reply."""
+    import json
+
+    from ..sendbatch import MARK_NAME
     from ..sendlog import SQLITE_NAME, SendLogError, open_log
 
-    path = Path(directory) / SQLITE_NAME
+    path, mark = Path(directory) / SQLITE_NAME, Path(directory) / MARK_NAME
     if send_log is None and not path.is_file():
-        raise SendLogError("no send log here (was the batch run with --send?)", file=str(directory))
+        send_log = json.loads(mark.read_text(encoding="utf-8")).get("send_log") if mark.is_file() else None
+        if send_log is None:
+            raise SendLogError("no send log here (was the batch run with --send? a shared log with a "
+                               "password: give --send-log URL)", file=str(directory))
+    only = json.loads(mark.read_text(encoding="utf-8"))["batch"] if mark.is_file() else None
     log = open_log(send_log or path)
     try:
         for bid, meta in log.batches().items():
+            if only and bid != only:   # a shared log holds other folders' batches too
+                continue
             counts = log.counts(bid)
             click.echo(f"batch {bid} ({meta.get('template')}, {meta.get('data')}): "
                        + ", ".join(f"{n} {s}" for s, n in counts.items()))
