@@ -273,7 +273,8 @@ def test_relay_url_with_credentials_is_refused():
 def test_status_without_send_log_says_so(tmp_path):
     """status on a folder that was never sent says what is missing, without a traceback."""
     res = CliRunner().invoke(main, ["batch", "status", str(tmp_path)])
-    assert res.exit_code == 1 and "no send log here (was the batch run with --send?)" in res.output
+    assert res.exit_code == 1 and "no send log here (was the batch run with --send? a shared log with a " \
+        "password: give --send-log URL)" in res.output
 
 
 def test_send_log_claim_is_exclusive(tmp_path):
