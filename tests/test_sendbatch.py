@@ -326,3 +326,12 @@ def test_progress_reports_sent_failed_retrying_and_rate(tmp_path):
     assert (bar.length, bar.pos) == (6, 6) and (summary["sent"], summary["failed"]) == (5, 1)
     assert any("retrying 1" in item for item in bar.items)
     assert bar.items[-1].startswith("sent 5 · failed 1 · retrying 0 · ") and bar.items[-1].endswith(" msg/s")
+
+
+def test_send_options_without_send_are_a_usage_error(tmp_path):
+    """--rate or --engine without --send would be ignored: refused, naming them."""
+    data = write_records(tmp_path / "r.jsonl", 1)
+    res = CliRunner().invoke(main, ["batch", "acknowledgement", "--data", str(data),
+                                    "-o", str(tmp_path / "out"), "--rate", "5/s", "--engine", "celery"])
+    assert res.exit_code == 2 and "--rate, --engine only with --send smtp://HOST:PORT" in res.output
+    assert not (tmp_path / "out").exists()

@@ -11,7 +11,7 @@ import click
 
 from ..batch import ERRORS, FORMATS, Job, run_batch
 from .app import AppContext, report_errors
-from .batch_send import make_group, run_send, send_options
+from .batch_send import make_group, refuse_send_only, run_send, send_options
 
 
 @click.command("batch")
@@ -45,6 +45,7 @@ def batch(app: AppContext, name: str, data: str, output: str, locale_field: str 
         return run_send(app, name, data, output, locale_field=locale_field, to_field=to_field,
                         build_dir=build_dir, sender=sender, chunk_size=chunk_size,
                         ignore_unknown=ignore_unknown, **send)
+    refuse_send_only(send)
     from ..kit import Kit
 
     kit = Kit.from_build(build_dir) if build_dir else app.kit()

@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable
 from email.utils import getaddresses
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -58,6 +59,18 @@ def send_options(func: Callable) -> Callable:
     return func
 
 
+def refuse_send_only(send: dict[str, Any]) -> None:
+    """Options that only mean something with --send, given without it: a usage error (they
+    would be ignored silently otherwise)."""
+    from click.core import ParameterSource
+
+    ctx = click.get_current_context()
+    given = [f"--{name.replace('_', '-')}" for name in send
+             if ctx.get_parameter_source(name) is ParameterSource.COMMANDLINE]
+    if given:
+        raise click.UsageError(f"{', '.join(given)} only with --send smtp://HOST:PORT")
+
+
 def run_send(app: AppContext, name: str, data: str, output: str, *, locale_field: str | None,
              to_field: str, build_dir: str | None, sender: str | None, chunk_size: int,
              ignore_unknown: bool, send_url: str, starttls: bool, user: str | None,
@@ -90,7 +103,11 @@ def run_send(app: AppContext, name: str, data: str, output: str, *, locale_field
     bar = functools.partial(click.progressbar, label=f"sending {name}", file=sys.stderr,
                             show_pos=True, item_show_func=lambda s: None if s is None else str(s))
     if engine == "celery":
-        from ..celery import send_batch_celery
+        try:
+            from ..celery import send_batch_celery
+        except ImportError as e:
+            raise click.UsageError(f"--engine celery needs the celery extra ({e}): "
+                                   "pip install 'tplkit[celery]'") from None
 
         summary = send_batch_celery(spec, Path(data), Path(output), broker=broker or "",
                                     log_url=send_log or "", chunk_size=chunk_size,
