@@ -34,7 +34,7 @@ def send_options(func: Callable) -> Callable:
                      help="With --send: at most N messages per second (also N/m, N/h); per worker "
                           "process with --engine celery."),
         click.option("--concurrency", type=click.IntRange(min=1), default=4, show_default=True,
-                     help="With --send: parallel SMTP connections."),
+                     help="With --send: parallel SMTP connections (with --engine celery: the workers' -c)."),
         click.option("--attempts", type=click.IntRange(min=1), default=8, show_default=True,
                      help="With --send: attempts per message before a temporary failure is final."),
         click.option("--backoff", type=click.FloatRange(min=0), default=60.0, show_default=True,
