@@ -186,7 +186,8 @@ class Stats:
 
 
 class SendProgress(Protocol):
-    """What :func:`send_batch` reports to (a ``click.progressbar`` with ``item_show_func=str``)."""
+    """What :func:`send_batch` reports to: ``update(steps, stats)`` after each finished record,
+    ``update(0, stats)`` now and then to show the counts while waiting (the CLI's bar redraws)."""
 
     def __enter__(self) -> SendProgress: ...
     def __exit__(self, exc_type: Any, exc: Any, tb: Any, /) -> Any: ...
@@ -324,7 +325,8 @@ def _run_local(spec: SendSpec, log: SendLog, records: list[tuple[int, Any]], con
                 wake = log.next_due(spec.batch)
                 sleep(max(0.05, min(1.0, (wake or now) - now)))
                 if bar:
-                    bar.update(0, stats)
+                    with lock:
+                        bar.update(0, stats)
                 continue
             retrying = {e.record for e in log.entries(spec.batch, "retrying")}
             queue = [r for r in reversed(records) if str(r[0]) in due]
@@ -337,7 +339,8 @@ def _run_local(spec: SendSpec, log: SendLog, records: list[tuple[int, Any]], con
                     while t.is_alive():
                         t.join(0.2)
                         if bar:
-                            bar.update(0, stats)
+                            with lock:      # the workers update it too
+                                bar.update(0, stats)
             except KeyboardInterrupt:
                 stop.set()      # messages in flight finish and are recorded; the rest stay pending
                 for t in threads:

@@ -100,8 +100,7 @@ def run_send(app: AppContext, name: str, data: str, output: str, *, locale_field
     spec = SendSpec(batch=batch_id(job, Path(data)), job=job, relay=relay, domain=domain,
                     policy=RetryPolicy(attempts=attempts, base=backoff, cap=backoff_max),
                     lease=lease, rate=parse_rate(rate) if rate else None)
-    bar = functools.partial(click.progressbar, label=f"sending {name}", file=sys.stderr,
-                            show_pos=True, item_show_func=lambda s: None if s is None else str(s))
+    bar = functools.partial(_SendBar, label=f"sending {name}")
     if engine == "celery":
         try:
             from ..celery import send_batch_celery
@@ -120,6 +119,27 @@ def run_send(app: AppContext, name: str, data: str, output: str, *, locale_field
                + (f"; see tplkit batch status {output}" if summary["failed"] else ""), err=True)
     if summary["failed"]:
         sys.exit(1)
+
+
+class _SendBar:
+    """``click.progressbar`` showing the send's counts and rate; ``update(0, stats)`` redraws
+    (click only draws when the position moves)."""
+
+    def __init__(self, length: int, label: str) -> None:
+        self.bar: Any = click.progressbar(length=length, label=label, file=sys.stderr, show_pos=True,
+                                          item_show_func=lambda s: None if s is None else str(s))
+
+    def __enter__(self) -> _SendBar:
+        self.bar.__enter__()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.bar.__exit__(None, None, None)
+
+    def update(self, n_steps: int, current_item: object = None) -> None:
+        self.bar.update(n_steps, current_item)
+        if not n_steps:
+            self.bar.render_progress()
 
 
 @click.command("status")
