@@ -5,11 +5,13 @@ import functools
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
 from ..batch import ERRORS, FORMATS, Job, run_batch
 from .app import AppContext, report_errors
+from .batch_send import make_group, refuse_send_only, run_send, send_options
 
 
 @click.command("batch")
@@ -31,12 +33,19 @@ from .app import AppContext, report_errors
               help="Records per unit of work and per mbox/jsonl part file.")
 @click.option("--ignore-unknown", is_flag=True,
               help="Ignore record fields that are not placeholders (default: a record error).")
+@send_options
 @click.pass_obj
 @report_errors
 def batch(app: AppContext, name: str, data: str, output: str, locale_field: str | None,
           to_field: str, fmt: str, jobs: int, build_dir: str | None, sender: str | None,
-          chunk_size: int, ignore_unknown: bool) -> None:
-    """Render one message per record of a JSONL or CSV file, on all cores."""
+          chunk_size: int, ignore_unknown: bool, **send: Any) -> None:
+    """Render one message per record of a JSONL or CSV file, on all cores; with --send,
+    deliver each through an SMTP relay, exactly once, recorded in a send log."""
+    if send["send_url"]:
+        return run_send(app, name, data, output, locale_field=locale_field, to_field=to_field,
+                        build_dir=build_dir, sender=sender, chunk_size=chunk_size,
+                        ignore_unknown=ignore_unknown, **send)
+    refuse_send_only(send)
     from ..kit import Kit
 
     kit = Kit.from_build(build_dir) if build_dir else app.kit()
@@ -56,3 +65,6 @@ def batch(app: AppContext, name: str, data: str, output: str, locale_field: str 
                err=True)
     if summary["errors"]:
         sys.exit(1)
+
+
+batch_group = make_group(batch)

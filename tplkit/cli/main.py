@@ -23,7 +23,7 @@ LAZY_COMMANDS: dict[str, tuple[str, str]] = {
     "lint": ("tplkit.cli.lint:lint", "Check templates, catalogs and rendered emails (CI and pre-commit)."),
     "send": ("tplkit.cli.send:send", "Send a rendered template to a real SMTP server (test sends)."),
     "build": ("tplkit.cli.build:build", "Compile every template x locale ahead of time for workers."),
-    "batch": ("tplkit.cli.batch:batch", "Render one message per record of a JSONL/CSV file, on all cores."),
+    "batch": ("tplkit.cli.batch:batch_group", "Render (or --send) one message per record of JSONL/CSV."),
     "i18n": ("tplkit.cli.i18n:i18n", "Translation workflow: extract, init, update, stats."),
 }
 
