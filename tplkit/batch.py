@@ -117,7 +117,7 @@ def _render(kit, job: Job, placeholders: frozenset, rec: dict):
 def _message(email, job: Job, to: Any) -> bytes:
     if not to:
         raise ValueError(f"no recipient (field {job.to_field!r})")
-    return bytes(email.to_message(sender=job.sender, to=to))
+    return email.to_bytes(sender=job.sender, to=to)
 
 
 def _mbox_entry(msg_bytes: bytes) -> bytes:
