@@ -330,13 +330,22 @@ def fmt_number(value: Any, locale: str = SOURCE_LOCALE) -> str:
 
 def fmt_money(value: Any, currency: str | None = None, locale: str = SOURCE_LOCALE) -> str:
     """An amount with its currency as the locale writes it in running text (CLDR, adjusted
-    by :mod:`tplkit.locale_style`: «10,00 €» in uk and tr)."""
-    from babel.numbers import format_currency, get_currency_symbol
-
+    by :mod:`tplkit.locale_style`: «10,00 €» in uk and tr). Formatted by a formatter compiled
+    once per (locale, currency) from Babel's pattern (:mod:`tplkit.moneyfmt`)."""
     amount = getattr(value, "amount", value)
     currency = currency or getattr(value, "currency", None)
+    if isinstance(currency, str):
+        return _money_formatter(locale, currency)(Decimal(str(amount)))
+    return babel_money(Decimal(str(amount)), currency, locale)
+
+
+def babel_money(amount: Decimal, currency: Any, locale: str) -> str:
+    """:func:`fmt_money` through ``babel.numbers.format_currency`` on every call: what the
+    compiled formatters must equal, and their fallback."""
+    from babel.numbers import format_currency, get_currency_symbol
+
     style = style_for(locale)
-    text = format_currency(Decimal(str(amount)), currency,  # type: ignore[arg-type] # Babel checks it
+    text = format_currency(amount, currency,  # type: ignore[arg-type] # Babel checks it
                            format=style.currency_format,
                            locale=_babel(locale))
     code = str(currency)
@@ -344,6 +353,19 @@ def fmt_money(value: Any, currency: str | None = None, locale: str = SOURCE_LOCA
     if symbol:
         text = text.replace(get_currency_symbol(code, locale=_babel(locale)), symbol)
     return text
+
+
+@functools.lru_cache(maxsize=1024)
+def _money_formatter(locale: str, currency: str) -> Callable[[Decimal], str]:
+    from .moneyfmt import compile_money
+
+    style = style_for(locale)
+    return compile_money(_babel(locale), currency, style.currency_format, style.currency_symbols,
+                         functools.partial(_babel_money_args, currency=currency, locale=locale))
+
+
+def _babel_money_args(amount: Decimal, *, currency: str, locale: str) -> str:
+    return babel_money(amount, currency, locale)
 
 
 def fmt_date(value: Any, format: str = "long", tz: str | None = None,
