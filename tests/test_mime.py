@@ -270,3 +270,24 @@ def test_any_content_survives(text, html, subject, extra):
         decoded = str(make_header(decode_header(legacy[name])))
         # the parser drops the blanks that follow "Name:"; a value that starts with a blank loses them
         assert decoded.lstrip(" \t") == value.lstrip(" \t")
+
+
+@settings(max_examples=300, deadline=None)
+@given(local=st.from_regex(r"[A-Za-z0-9_+-]{1,8}(\.[A-Za-z0-9_+-]{1,5}){0,2}", fullmatch=True),
+       domain=st.from_regex(r"[A-Za-z0-9-]{1,8}(\.[A-Za-z0-9-]{1,6}){1,3}", fullmatch=True))
+def test_plain_addresses_are_written_as_the_parser_writes_them(local, domain):
+    """A bare address skips the address parser: it is refused, or written, exactly as
+    render.py's validation (getaddresses + Address) refuses or writes it."""
+    from tplkit.mime import _addresses_line, _format_addresses
+    from tplkit.render import _address_list
+
+    value = f"{local}@{domain}"
+    try:
+        expected = _format_addresses("To", _address_list("To", value))
+    except tplkit.HeaderError as e:
+        expected = str(e)
+    try:
+        got = _addresses_line("To", value)
+    except tplkit.HeaderError as e:
+        got = str(e)
+    assert got == expected

@@ -99,7 +99,7 @@ def message_bytes(email: RenderedEmail, sender: str, to: str | Sequence[str], *,
     delimiter = f"{CRLF}--{boundary}".encode("ascii")
     return b"".join((
         "".join(out).encode("ascii"),
-        _PART_HEAD % b"plain", _qp(email.text), delimiter, b"\r\n",
+        _PART_HEAD % b"plain", _qp_plain(email.text), delimiter, b"\r\n",
         _PART_HEAD % b"html", _qp(email.html), delimiter, b"--\r\n",
     ))
 
@@ -108,38 +108,61 @@ _PART_HEAD = (b'Content-Type: text/%s; charset="utf-8"\r\n'
               b"Content-Transfer-Encoding: quoted-printable\r\n\r\n")
 
 
+def _qp_plain(content: str) -> bytes:
+    """:func:`_qp` without the line cache: the text part is short, its lines mostly hold values."""
+    data = binascii.b2a_qp(content.encode("utf-8"), istext=True)
+    return _LINE_ENDS.sub(b"\r\n", data) if b"\r" in data else data.replace(b"\n", b"\r\n")
+
+
 def _qp(content: str) -> bytes:
     """The body as ``to_message`` writes it: ``binascii.b2a_qp(..., istext=True)`` with CRLF
     line ends, byte for byte.
 
     b2a_qp starts every line afresh (its state is the column, reset at each LF, and whether
-    the data uses CRLF), so a text without CR encodes line by line to the same bytes. The
-    lines that come from the template itself repeat in every message: they are encoded once
-    and kept in :data:`_QP_LINES`; only the lines with per-recipient values are encoded anew.
+    the data uses CRLF), so a text without CR encodes line by line to the same bytes. Lines
+    that repeat (the template's own markup) are encoded once and kept in :data:`_QP_LINES`;
+    the others (lines with per-recipient values) are encoded together, one call per run.
     """
     if "\r" in content:
         return _LINE_ENDS.sub(b"\r\n", binascii.b2a_qp(content.encode("utf-8"), istext=True))
     lines = content.split("\n")
     last = lines.pop()
-    cache = _QP_LINES
-    get = cache.get
-    out = [get(line) or _qp_line(line) for line in lines]
+    cache, seen = _QP_LINES, _QP_SEEN
+    out: list[bytes] = []
+    run: list[str] = []
+    for line in lines:
+        encoded = cache.get(line)
+        if encoded is None:
+            if line not in seen:
+                seen[line] = None
+                run.append(line)
+                continue
+            encoded = cache[line] = _encode_lines([line])
+        if run:
+            out.append(_encode_lines(run))
+            run = []
+        out.append(encoded)
+    if run:
+        out.append(_encode_lines(run))
     if last:   # no LF after it: b2a_qp treats the end of the data apart (trailing blanks, ".")
         out.append(binascii.b2a_qp(last.encode("utf-8"), istext=True).replace(b"=\n", b"=\r\n"))
-    if len(cache) > _QP_LINES_MAX:
-        cache.clear()
+    if len(seen) > _QP_LINES_MAX:
+        seen.clear()
+        if len(cache) > _QP_LINES_MAX:
+            cache.clear()
     return b"".join(out)
 
 
-#: quoted-printable of a line (LF included), CRLF line ends: the template's lines repeat
+#: quoted-printable of lines seen twice (LF included, CRLF line ends), and lines seen once
 _QP_LINES: dict[str, bytes] = {}
-_QP_LINES_MAX = 50_000
+_QP_SEEN: dict[str, None] = {}
+_QP_LINES_MAX = 20_000
 
 
-def _qp_line(line: str) -> bytes:
-    encoded = binascii.b2a_qp(line.encode("utf-8") + b"\n", istext=True).replace(b"\n", b"\r\n")
-    _QP_LINES[line] = encoded
-    return encoded
+def _encode_lines(lines: list[str]) -> bytes:
+    """Lines, each with its LF, as b2a_qp encodes them (one call: LF resets its state)."""
+    data = ("\n".join(lines) + "\n").encode("utf-8")
+    return binascii.b2a_qp(data, istext=True).replace(b"\n", b"\r\n")
 
 
 # --- headers ---------------------------------------------------------------------------------
@@ -242,8 +265,15 @@ def _address_atoms(addr: Address) -> list[str]:
     return [*atoms, f"<{spec}>"]
 
 
+# a bare address that getaddresses/Address give back as it is: dot-atom local part of
+# letters, digits, "_", "+", "-"; a domain of such labels with at least one dot
+_SIMPLE_ADDRESS = re.compile(r"[A-Za-z0-9_+-]+(?:\.[A-Za-z0-9_+-]+)*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
+
+
 def _addresses_line(name: str, value: str | Sequence[str], single: bool = False) -> str:
     if isinstance(value, str):
+        if _SIMPLE_ADDRESS.fullmatch(value):   # recipients are unique: no cache, no parser
+            return _fold(name + ":", [value])
         return _cached_addresses_line(name, value, single)
     return _format_addresses(name, _address_list(name, value, single))
 
