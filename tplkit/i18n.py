@@ -334,8 +334,8 @@ def fmt_money(value: Any, currency: str | None = None, locale: str = SOURCE_LOCA
     once per (locale, currency) from Babel's pattern (:mod:`tplkit.moneyfmt`)."""
     amount = getattr(value, "amount", value)
     currency = currency or getattr(value, "currency", None)
-    if isinstance(currency, str):
-        return _money_formatter(locale, currency)(Decimal(str(amount)))
+    if isinstance(currency, str):   # Decimal(str(d)) is d itself (same digits, sign and exponent)
+        return _money_formatter(locale, currency)(amount if type(amount) is Decimal else Decimal(str(amount)))
     return babel_money(Decimal(str(amount)), currency, locale)
 
 
@@ -500,7 +500,9 @@ def _remembered(fn: Callable[..., str]) -> Callable[..., str]:
 
 
 LOCALE_FILTERS: dict[str, Callable[..., str]] = {
-    "number": _remembered(fmt_number), "money": _remembered(fmt_money),
+    # money: amounts are mostly unique per message and the compiled formatter costs less
+    # than the memo's key (tplkit/moneyfmt.py)
+    "number": _remembered(fmt_number), "money": fmt_money,
     "date": _remembered(fmt_date), "datetime": _remembered(fmt_datetime),
     "time": _remembered(fmt_time), "duration": _remembered(fmt_duration), "list": fmt_list,
     "support_hours": fmt_support_hours, "vocative": _remembered(vocative),

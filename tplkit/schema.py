@@ -148,6 +148,9 @@ def _int(ph: Placeholder, v: Any) -> int:
     return v
 
 
+_DECIMAL_LIMIT = Decimal(10) ** 15
+
+
 def _decimal(ph: Placeholder, v: Any) -> Decimal:
     if isinstance(v, bool):
         raise ValueError("expected a number, got a boolean")
@@ -162,7 +165,7 @@ def _decimal(ph: Placeholder, v: Any) -> Decimal:
         raise ValueError(f"expected a number, got {type(v).__name__}")
     if not d.is_finite():
         raise ValueError("expected a finite number")
-    if abs(d) >= Decimal(10) ** 15:
+    if abs(d) >= _DECIMAL_LIMIT:
         raise ValueError("number out of range")
     return d
 
@@ -398,7 +401,7 @@ class Schema:
         Only placeholder names (lower_snake_case identifiers) and integers reach its
         source, through ``repr``."""
         ns: dict[str, Any] = {"_SLOW": _SLOW, "_checked_url": _checked_url,
-                              "_nfc": unicodedata.normalize}
+                              "_date_iso": _dt.date.fromisoformat, "_nfc": unicodedata.normalize}
         code = ["def validate(_c):", "    _g = _c.get", "    _o = {}"]
         for i, (name, ph) in enumerate(self.placeholders.items()):
             key = repr(name)
@@ -419,6 +422,11 @@ class Schema:
             elif ph.type == "url":
                 code.append(f"    elif type(_x) is str and _x.isascii() and _x.isprintable() "
                             f"and len(_x) <= {limit}: _o[{key}] = _checked_url(_x.strip())")
+            elif ph.type == "int":   # _int's result for an int in range (bool is no int here)
+                code.append(f"    elif type(_x) is int and -{10 ** 18} < _x < {10 ** 18}: _o[{key}] = _x")
+            elif ph.type == "date":   # _date's result for an ISO date without blanks; any other
+                # string fails fromisoformat, ValueError sends the context to validate()
+                code.append(f"    elif type(_x) is str: _o[{key}] = _date_iso(_x)")
             code += ["    else:", f"        _x = _f{i}(_x)", "        if _x is _SLOW: return None",
                      f"        _o[{key}] = _x"]
         code.append("    return _o")
