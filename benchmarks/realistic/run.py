@@ -3,6 +3,8 @@
 
     python benchmarks/realistic/run.py                 # 3 rounds of >= 2 s per pipeline
     python benchmarks/realistic/run.py --seconds 1 --rounds 1
+    python benchmarks/realistic/run.py --baseline /tmp/tplkit-main   # also an older tplkit
+                                       # (a source tree, e.g. from `git archive main`)
 
 First checks that the three pipelines produce the same content (subject, visible HTML text,
 text part, link targets; up to white space) for the first 300 contexts, then times each
@@ -53,12 +55,38 @@ def node_missing() -> str | None:
     return None
 
 
+def child_render(seconds: float, messages: int) -> int:
+    """kit.render's msgs/s with whichever tplkit this process imports (for --baseline)."""
+    import tplkit
+
+    records = corpus.contexts(messages)
+    with tempfile.TemporaryDirectory() as tmp:
+        kit = tplkit.Kit(str(corpus.make_tplkit_project(Path(tmp) / "project")))
+        rate = timed(lambda lo, c: kit.render(corpus.TEMPLATE, c, locale=lo), records, seconds)
+    print(json.dumps({"msgs_per_s": rate, "tplkit": tplkit.__file__}))
+    return 0
+
+
+def baseline_render(path: str, seconds: float, messages: int) -> float:
+    env = {**os.environ, "PYTHONPATH": path}
+    out = subprocess.run([sys.executable, __file__, "--child-render", "--seconds", str(seconds),
+                          "--messages", str(messages)], env=env, check=True, capture_output=True,
+                         text=True).stdout
+    found = json.loads(out)
+    assert found["tplkit"].startswith(os.path.abspath(path)), found   # really the baseline
+    return found["msgs_per_s"]
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--seconds", type=float, default=2.0)
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--messages", type=int, default=2000)
+    ap.add_argument("--baseline", help="a tplkit source tree to time kit.render against, in the same rounds")
+    ap.add_argument("--child-render", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
+    if args.child_render:
+        return child_render(args.seconds, args.messages)
 
     import tplkit
 
@@ -119,10 +147,14 @@ def main() -> int:
 
         # --- timing: interleaved rounds ---
         results: dict[str, list[float]] = {"tplkit kit.render": [], "plain Jinja + Babel": []}
+        if args.baseline:
+            results["tplkit baseline"] = []
         if not missing:
             results["Node Handlebars + Intl"] = []
         for _ in range(args.rounds):
             results["tplkit kit.render"].append(timed(render_tplkit, records, args.seconds))
+            if args.baseline:
+                results["tplkit baseline"].append(baseline_render(args.baseline, args.seconds, len(records)))
             results["plain Jinja + Babel"].append(timed(render_jinja, records, args.seconds))
             if not missing:
                 out = subprocess.run(["node", str(NODE / "bench.js"), str(work / "hbs.json"),
