@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import datetime as _dt
 import difflib
-import functools
 import math
 import re
 import unicodedata
@@ -248,16 +247,26 @@ _PLAIN_HTTP = re.compile(r"[Hh][Tt][Tt][Pp][Ss]?://[^/?#\[\]]").match
 
 
 def _checked_url(s: str) -> str:
-    """The URL checks proper. A plain http(s) URL (unique per message, a tracking link say)
-    needs no urlsplit: it passes its scheme and host checks by its form alone."""
-    if _PLAIN_HTTP(s) and s.isascii() and "[" not in s and "]" not in s:
-        return _url_chars(s)
-    return _checked_url_split(s)
+    """The URL checks proper. Accepted URLs are remembered (the same base URLs recur in every
+    message); a plain http(s) URL (unique per message, a tracking link say) needs no
+    urlsplit: it passes its scheme and host checks by its form alone."""
+    ok = _URLS_OK.get(s)
+    if ok is None:
+        if _PLAIN_HTTP(s) and s.isascii() and "[" not in s and "]" not in s:
+            ok = _url_chars(s)
+        else:
+            ok = _checked_url_split(s)
+        if len(_URLS_OK) >= 4096:
+            _URLS_OK.clear()
+        _URLS_OK[s] = ok
+    return ok
 
 
-@functools.lru_cache(maxsize=4096)
+_URLS_OK: dict[str, str] = {}
+
+
 def _checked_url_split(s: str) -> str:
-    """The URL checks through urlsplit (cached: the same base URLs recur in every message)."""
+    """The URL checks through urlsplit."""
     parts = urlsplit(s)
     scheme = parts.scheme.lower()
     if scheme not in SAFE_URL_SCHEMES:
@@ -272,8 +281,8 @@ def _url_chars(s: str) -> str:
     """No white space and nothing that must be percent-encoded."""
     if _SPACE.search(s):  # any Unicode white space, as str.isspace() sees it
         raise ValueError("URL contains white space")
-    bad = _URL_BAD.findall(s)
-    if bad:
+    if _URL_BAD.search(s):
+        bad = _URL_BAD.findall(s)
         raise ValueError(f"URL contains {''.join(sorted(set(bad)))!r}, which must be percent-encoded")
     return s
 
