@@ -345,7 +345,7 @@ def babel_money(amount: Decimal, currency: Any, locale: str) -> str:
     from babel.numbers import format_currency, get_currency_symbol
 
     style = style_for(locale)
-    text = format_currency(amount, currency,  # type: ignore[arg-type] # Babel checks it
+    text = format_currency(amount, currency,  # Babel checks it
                            format=style.currency_format,
                            locale=_babel(locale))
     code = str(currency)
