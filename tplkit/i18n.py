@@ -323,9 +323,25 @@ def _babel(locale: str):
 
 
 def fmt_number(value: Any, locale: str = SOURCE_LOCALE) -> str:
+    """A number as the locale writes it (CLDR); ints through a formatter compiled once per
+    locale (:func:`tplkit.moneyfmt.compile_integer`)."""
+    if type(value) is int:
+        return _integer_formatter(locale)(value)
+    return babel_number(value, locale)
+
+
+def babel_number(value: Any, locale: str) -> str:
+    """:func:`fmt_number` through ``babel.numbers.format_decimal`` on every call."""
     from babel.numbers import format_decimal
 
     return format_decimal(value, locale=_babel(locale))
+
+
+@functools.lru_cache(maxsize=256)
+def _integer_formatter(locale: str) -> Callable[[int], str]:
+    from .moneyfmt import compile_integer
+
+    return compile_integer(_babel(locale), functools.partial(babel_number, locale=locale))
 
 
 def fmt_money(value: Any, currency: str | None = None, locale: str = SOURCE_LOCALE) -> str:

@@ -16,7 +16,7 @@ from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import Any
 
-__all__ = ["compile_money"]
+__all__ = ["compile_integer", "compile_money"]
 
 
 def compile_money(locale: Any, currency: str, fmt: str | None, symbols: Mapping[str, str],
@@ -58,12 +58,28 @@ def compile_money(locale: Any, currency: str, fmt: str | None, symbols: Mapping[
     first, other = pattern.grouping
     scale = pattern.scale
 
+    grouped = _grouper(group, min_int, first, other)
+
     def format_money(value: Decimal) -> str:
         if not value.is_finite():
             return fallback(value)
         value = value.scaleb(scale)
         rounded = abs(value).normalize().quantize(quantum)
         whole, _, frac = f"{rounded:f}".partition(".")
+        whole = grouped(whole)
+        if digits:
+            whole += point + frac
+        if value.is_signed():
+            return neg_prefix + whole + neg_suffix
+        return prefix + whole + suffix
+
+    return format_money
+
+
+def _grouper(group: str, min_int: int, first: int, other: int) -> Callable[[str], str]:
+    """``NumberPattern._format_int``: digits padded to ``min_int`` and grouped (``first``
+    digits, then ``other``: 12,34,567 in hi)."""
+    def grouped(whole: str) -> str:
         if len(whole) < min_int:
             whole = "0" * (min_int - len(whole)) + whole
         if len(whole) > first:
@@ -73,10 +89,36 @@ def compile_money(locale: Any, currency: str, fmt: str | None, symbols: Mapping[
                 tail = group + whole[-other:] + tail
                 whole = whole[:-other]
             whole += tail
-        if digits:
-            whole += point + frac
-        if value.is_signed():
-            return neg_prefix + whole + neg_suffix
-        return prefix + whole + suffix
+        return whole
+    return grouped
 
-    return format_money
+
+#: integers below this (in absolute value) go through the compiled formatter; Babel's
+#: quantisation to 3 decimals stays exact for them in the default 28-digit context
+INT_LIMIT = 10 ** 18
+
+
+def compile_integer(locale: Any, fallback: Callable[[Any], str]) -> Callable[[int], str]:
+    """A formatter of ints for the Babel ``locale``: what ``format_decimal(n, locale=locale)``
+    gives for an int of fewer than 19 digits (no fraction: the pattern's 0-3 decimals of an
+    integer are none); other values go to ``fallback``."""
+    from babel.numbers import get_decimal_symbol, get_group_symbol
+
+    pattern = locale.decimal_formats[None]
+    group = get_group_symbol(locale, numbering_system="latn")
+    point = get_decimal_symbol(locale, numbering_system="latn")
+    affixes = [pattern.prefix[0], pattern.prefix[1], pattern.suffix[0], pattern.suffix[1]]
+    if (pattern.exp_prec or "@" in pattern.pattern or pattern.scale or pattern.number_pattern == ""
+            or pattern.frac_prec[0] or "'" in group + point or any("'" in a or "¤" in a for a in affixes)):
+        return fallback
+    prefix, neg_prefix, suffix, neg_suffix = affixes
+    grouped = _grouper(group, pattern.int_prec[0], *pattern.grouping)
+
+    def format_integer(value: int) -> str:
+        if type(value) is not int or not -INT_LIMIT < value < INT_LIMIT:
+            return fallback(value)
+        if value < 0:
+            return neg_prefix + grouped(str(-value)) + neg_suffix
+        return prefix + grouped(str(value)) + suffix
+
+    return format_integer
