@@ -237,6 +237,18 @@ def test_a_custom_mime_header_is_a_header_error(kit, headers):
         email.to_bytes(sender="a@shop.example", to="b@example.com", headers=headers)
 
 
+@pytest.mark.parametrize("kwargs", [{"message_id": "<ключ@example.com>"},
+                                    {"in_reply_to": "<ключ@example.com>"},
+                                    {"references": ["<a@b.example>", "<ключ@example.com>"]},
+                                    {"list_unsubscribe": "https://x.example/відписка"}])
+def test_non_ascii_ids_and_uris_are_header_errors(kit, kwargs):
+    """A non-ASCII message id or List-Unsubscribe URI is a HeaderError (to_message raises
+    UnicodeEncodeError for some and writes an encoded-word id for others)."""
+    email = kit.render("acknowledgement", kit.template("acknowledgement").sample)
+    with pytest.raises(tplkit.HeaderError, match="non-ASCII"):
+        email.to_bytes(sender="a@shop.example", to="b@example.com", **kwargs)
+
+
 @pytest.mark.parametrize("to", ["олена@example.com", "olena@приклад.укр"])
 def test_a_non_ascii_address_is_refused(kit, to):
     """A non-ASCII address needs SMTPUTF8: refused (to_message writes encoded-words into the

@@ -97,8 +97,15 @@ def message_bytes(email: RenderedEmail, sender: str, to: str | Sequence[str], *,
                f"{CRLF}Content-Language: {_header_value('Content-Language', email.locale.replace('_', '-'))}"
                f"{CRLF}{CRLF}--{boundary}{CRLF}")
     delimiter = f"{CRLF}--{boundary}".encode("ascii")
+    try:
+        head = "".join(out).encode("ascii")
+    except UnicodeEncodeError:
+        # only message ids and List-Unsubscribe URIs are written as given: an IRI or a
+        # non-ASCII id would need SMTPUTF8 (to_message fails on them, or encodes the id)
+        raise HeaderError("a message id or List-Unsubscribe URI holds non-ASCII characters "
+                          "(percent-encode the URI; message ids must be ASCII)") from None
     return b"".join((
-        "".join(out).encode("ascii"),
+        head,
         _PART_HEAD % b"plain", _qp_plain(email.text), delimiter, b"\r\n",
         _PART_HEAD % b"html", _qp(email.html), delimiter, b"--\r\n",
     ))
