@@ -142,6 +142,56 @@ def bench_memory() -> None:
         n, base, peak = subprocess.run([PY, "-c", code.replace("{build!r}", repr(f"{tmp}/b"))],
                                        capture_output=True, text=True, check=True).stdout.split()
     print(f"  the same from a build (no mjml/premailer): peak RSS {peak} MB")
+    bench_memory_per_combination()
+
+
+def bench_memory_per_combination(copies: int = 10) -> None:
+    """What one compiled (template, locale) holds (tracemalloc), and what ~500 of them
+    loaded cost each render through the garbage collector, with and without gc.freeze()."""
+    code = f"""
+import gc, json, time, tracemalloc, tplkit
+build = {{build!r}}
+first = tplkit.Kit.from_build(build, check_sources=False)
+names, locs = first.template_names(), first.locales()
+first.compile(names[0], locs[0])            # imports and one-off caches out of the figure
+tracemalloc.start()
+gc.collect()
+before = tracemalloc.get_traced_memory()[0]
+kits = [first] + [tplkit.Kit.from_build(build, check_sources=False) for _ in range({copies} - 1)]
+n = 0
+for kit in kits:
+    for name in names:
+        for loc in locs:
+            kit.compile(name, loc); n += 1
+gc.collect()
+per = (tracemalloc.get_traced_memory()[0] - before) / (n - 1)
+tracemalloc.stop()
+ctx = first.template("feedback-request").sample
+
+def rate():
+    t, k = time.perf_counter(), 0
+    while time.perf_counter() - t < 0.5:
+        for i in range(200):
+            first.render("feedback-request", {{**ctx, "customer_name": f"Customer {{i}}"}}, locale="en")
+        k += 200
+    return k / (time.perf_counter() - t)
+
+loaded, frozen = [], []
+for _ in range(5):                          # alternated: the machine's drift hits both
+    loaded.append(rate())
+    gc.freeze()
+    frozen.append(rate())
+    gc.unfreeze()
+print(json.dumps([n, per, sorted(loaded)[2], sorted(frozen)[2]]))
+"""
+    with tempfile.TemporaryDirectory() as tmp:
+        subprocess.run([PY, "-m", "tplkit", "build", "-o", f"{tmp}/b"], capture_output=True, check=True)
+        n, per, loaded, frozen = json.loads(subprocess.run(
+            [PY, "-c", code.replace("{build!r}", repr(f"{tmp}/b"))], capture_output=True, text=True,
+            check=True).stdout)
+    print(f"  per compiled (template, locale), from a build: {per / 1e6:.3f} MB (tracemalloc, {n} loaded)")
+    print(f"  kit.render feedback-request with {n} loaded: {loaded:,.0f} msgs/s; with gc.freeze(): "
+          f"{frozen:,.0f} msgs/s ({frozen / loaded:.2f}x)")
 
 
 def _spin(n: int) -> int:
@@ -166,11 +216,12 @@ def parallel_headroom(n: int = 10_000_000) -> float:
     return serial / parallel
 
 
-def bench_batch(records: int) -> None:
+def bench_batch(records: int, baseline: str | None = None) -> None:
     print(f"\n## batch: {records:,} acknowledgement records from a build, --jobs 1 vs --jobs 2 "
           f"({os.cpu_count()} cores), output on {OUT_DIR or 'the temp folder'}")
     print(f"  calibration: 2 processes vs 1 on a pure CPU loop: {parallel_headroom():.2f}x "
           f"(the most --jobs 2 can reach right now)")
+    trees = {"this tplkit": None, **({"baseline": baseline} if baseline else {})}
     with tempfile.TemporaryDirectory() as tmp:
         data = Path(tmp) / "records.jsonl"
         locs = ["en", "uk", "de", "ru"]
@@ -179,26 +230,38 @@ def bench_batch(records: int) -> None:
                                     "request_url": f"https://help.example/r/{i}",
                                     "email": f"c{i}@example.com", "lang": locs[i % len(locs)]}) + "\n"
                         for i in range(records))
-        subprocess.run([PY, "-m", "tplkit", "build", "-o", f"{tmp}/b"], capture_output=True, check=True)
-        for fmt in ("jsonl", "eml"):
-            walls = {}
+        for label, tree in trees.items():   # a build is tied to the tplkit that made it
+            subprocess.run([PY, "-m", "tplkit", "build", "-o", f"{tmp}/b-{label}"], capture_output=True,
+                           check=True, env=_env(tree))
+        for fmt in ("jsonl", "eml", "mbox"):
+            walls: dict[tuple[str, int], float] = {}
             for jobs in (1, 2):
-                out = tempfile.mkdtemp(dir=OUT_DIR) + "/out"
-                t = time.perf_counter()
-                subprocess.run([PY, "-m", "tplkit", "batch", "acknowledgement", "--data", str(data),
-                                "-o", out, "--build", f"{tmp}/b", "--format", fmt, "--jobs", str(jobs),
-                                "--locale-field", "lang"], capture_output=True, check=True)
-                walls[jobs] = time.perf_counter() - t
-                shutil.rmtree(Path(out).parent, ignore_errors=True)
-            print(f"  {fmt:5s}: --jobs 1 {walls[1]:.2f} s ({records / walls[1]:,.0f} msgs/s), "
-                  f"--jobs 2 {walls[2]:.2f} s ({records / walls[2]:,.0f} msgs/s): "
-                  f"{walls[1] / walls[2]:.2f}x")
+                for label, tree in trees.items():   # interleaved: the machine's drift hits both
+                    out = tempfile.mkdtemp(dir=OUT_DIR) + "/out"
+                    t = time.perf_counter()
+                    subprocess.run([PY, "-m", "tplkit", "batch", "acknowledgement", "--data", str(data),
+                                    "-o", out, "--build", f"{tmp}/b-{label}", "--format", fmt,
+                                    "--jobs", str(jobs), "--locale-field", "lang"],
+                                   capture_output=True, check=True, env=_env(tree))
+                    walls[label, jobs] = time.perf_counter() - t
+                    shutil.rmtree(Path(out).parent, ignore_errors=True)
+            for label in trees:
+                one, two = walls[label, 1], walls[label, 2]
+                print(f"  {fmt:5s} {label:11s}: --jobs 1 {one:.2f} s ({records / one:,.0f} msgs/s), "
+                      f"--jobs 2 {two:.2f} s ({records / two:,.0f} msgs/s): {one / two:.2f}x")
+
+
+def _env(tree: str | None) -> dict[str, str]:
+    """The environment that runs ``tree`` (a tplkit source tree) instead of this one."""
+    return {**os.environ, "PYTHONPATH": tree} if tree else dict(os.environ)
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--quick", action="store_true", help="shorter loops and a smaller batch")
     ap.add_argument("--only", default="render,compile,lint,startup,memory,batch")
+    ap.add_argument("--baseline", help="batch: also run this tplkit source tree (e.g. from "
+                    "`git archive main`), interleaved with this one")
     args = ap.parse_args()
     only = set(args.only.split(","))
     print(f"tplkit benchmarks: python {sys.version.split()[0]}, {os.cpu_count()} cores, "
@@ -214,7 +277,7 @@ def main() -> None:
     if "memory" in only:
         bench_memory()
     if "batch" in only:
-        bench_batch(4000 if args.quick else 20000)
+        bench_batch(4000 if args.quick else 20000, args.baseline)
 
 
 if __name__ == "__main__":

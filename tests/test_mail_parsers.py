@@ -6,7 +6,6 @@ tplkit supports, and DKIM signatures over the bytes must verify.
 """
 from __future__ import annotations
 
-import base64
 import json
 import os
 import subprocess
@@ -119,17 +118,6 @@ def test_subjects_fold_correctly_on_each_python(python, messages, tmp_path):
     paths = sorted(tmp_path.glob("*.eml"))
     parsed = mailparser(paths)
     assert [parsed[str(p)]["subject"] for p in paths] == subjects
-
-
-@pytest.fixture(scope="module")
-def dkim_key(tmp_path_factory) -> tuple[bytes, bytes]:
-    """A throwaway RSA key made by openssl: (private PEM, DNS TXT record)."""
-    folder = tmp_path_factory.mktemp("dkim")
-    key = folder / "key.pem"
-    subprocess.run(["openssl", "genrsa", "-out", str(key), "2048"], check=True, capture_output=True)
-    der = subprocess.run(["openssl", "rsa", "-in", str(key), "-pubout", "-outform", "DER"],
-                         check=True, capture_output=True).stdout
-    return key.read_bytes(), b"v=DKIM1; k=rsa; p=" + base64.b64encode(der)
 
 
 def test_dkim_signatures_verify_and_survive_transport(messages, dkim_key):

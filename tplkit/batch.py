@@ -15,8 +15,10 @@ file is ever rewritten. Every file is written atomically (:func:`tplkit.fsutil.a
 from __future__ import annotations
 
 import csv
+import gc
 import hashlib
 import json
+import multiprocessing
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -100,6 +102,14 @@ def _load_kit(job: Job):
         # the parent process already checked the build (format, hashes, freshness)
         kit = (Kit.from_build(job.build, check_sources=False) if job.build else Kit(job.project))
         loaded = _kits[key] = (kit, frozenset(kit.template(job.template).placeholders))
+        if job.build and multiprocessing.parent_process() is not None:
+            # a worker process: from a build every locale loads in milliseconds, so load them
+            # all now, then keep the collector off these long-lived objects (gc.freeze), whose
+            # full collections otherwise walk every compiled template again and again. (Not
+            # in the caller's own process, --jobs 1: its heap is not ours to freeze.)
+            for locale in kit.locales():
+                kit.compile(job.template, locale)
+            gc.freeze()
     return loaded
 
 
@@ -117,7 +127,7 @@ def _render(kit, job: Job, placeholders: frozenset, rec: dict):
 def _message(email, job: Job, to: Any) -> bytes:
     if not to:
         raise ValueError(f"no recipient (field {job.to_field!r})")
-    return bytes(email.to_message(sender=job.sender, to=to))
+    return email.to_bytes(sender=job.sender, to=to)
 
 
 def _mbox_entry(msg_bytes: bytes) -> bytes:
@@ -266,8 +276,6 @@ def run_batch(job: Job, data: Path, *, jobs: int, chunk_size: int = 256,
                     finish(*render_chunk(job, i, c))
                     bar.update(len(c))
             else:
-                import multiprocessing
-
                 sizes = {i: len(c) for i, c in todo}
                 with multiprocessing.get_context().Pool(jobs) as pool:
                     for result in pool.imap_unordered(_render_chunk_star,

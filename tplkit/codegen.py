@@ -24,6 +24,7 @@ import keyword
 import linecache
 import re
 import weakref
+import zlib
 from collections.abc import Callable, Mapping, Sequence
 from types import CodeType
 from typing import Any, Protocol
@@ -334,7 +335,7 @@ _WHERE = re.compile(r"  # (\w+):(\d+)$")
 class RenderFunction(Protocol):
     """The generated ``render(values) -> (subject, preheader, html, text)``."""
 
-    source: str     # its Python source (also in linecache under __code__.co_filename)
+    source_z: bytes  # its Python source, zlib-compressed (see :func:`source_of`)
     __code__: CodeType
 
     def __call__(self, values: Mapping[str, Any], /) -> tuple[str, str, str, str]: ...
@@ -348,7 +349,8 @@ def compile_parts(trees: Mapping[str, nodes.Template], envs: Mapping[bool, Any],
 
     ``jinja[part]`` renders a part with Jinja (used for a part the fast path cannot
     express). Returns the function and how many nodes/parts fall back to Jinja. The source
-    is registered in :mod:`linecache` under the function's file name (``<tplkit LABEL #N>``),
+    is registered in :mod:`linecache` under the function's file name (``<tplkit LABEL #N>``)
+    when first read (:func:`source_of`: an error passing through :func:`origin` reads it),
     so tracebacks and debuggers show it; :func:`origin` maps a line of it back to a part and
     a line of that part's runtime source.
     """
@@ -363,10 +365,23 @@ def compile_parts(trees: Mapping[str, nodes.Template], envs: Mapping[bool, Any],
     filename = f"<tplkit {label} #{next(_serial)}>"
     exec(compile(code, filename, "exec"), gen.ns)  # noqa: S102 - see module doc
     fn = gen.ns["render"]
-    fn.source = code
-    linecache.cache[filename] = (len(code), None, code.splitlines(True), filename)
+    # the source repeats every static chunk: kept compressed (a tenth of the size), put in
+    # linecache when something reads it (an error passing through origin(), Compiled.code)
+    fn.source_z = zlib.compress(code.encode("utf-8"), 1)
     weakref.finalize(fn, linecache.cache.pop, filename, None)  # dropped with the function
     return fn, gen.fallbacks
+
+
+def source_of(fn: RenderFunction) -> str:
+    """The Python source of a generated function, registered in :mod:`linecache` under its
+    file name (so tracebacks and debuggers show it from then on)."""
+    filename = fn.__code__.co_filename
+    entry = linecache.cache.get(filename)
+    if entry is not None and len(entry) == 4:
+        return "".join(entry[2])
+    code = zlib.decompress(fn.source_z).decode("utf-8")
+    linecache.cache[filename] = (len(code), None, code.splitlines(True), filename)
+    return code
 
 
 def origin(exc: BaseException, fn: RenderFunction) -> tuple[str, int] | None:
@@ -381,6 +396,6 @@ def origin(exc: BaseException, fn: RenderFunction) -> tuple[str, int] | None:
         tb = tb.tb_next
     if found is None:
         return None
-    lines = fn.source.splitlines()
+    lines = source_of(fn).splitlines()
     m = _WHERE.search(lines[found - 1]) if 0 < found <= len(lines) else None
     return (m.group(1), int(m.group(2))) if m else None

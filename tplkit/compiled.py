@@ -16,7 +16,7 @@ import jinja2
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from . import i18n, limits
-from .codegen import compile_parts, origin
+from .codegen import compile_parts, origin, source_of
 from .errors import TemplateSourceError, TplkitError, jinja_error
 from .filters import RUNTIME_FILTERS, finalize
 from .sandbox import LimitedSandbox
@@ -117,11 +117,12 @@ class Compiled:
     def code(self) -> str:
         """The Python source of the generated render function (each line's comment names
         the part and the line of its runtime source it comes from)."""
-        return self._fast.source
+        return source_of(self._fast)
 
     @property
     def code_name(self) -> str:
-        """The generated function's file name (its source is in :mod:`linecache` under it)."""
+        """The generated function's file name (its source is in :mod:`linecache` under it once
+        read: :attr:`code`, or an error that passed through it)."""
         return self._fast.__code__.co_filename
 
     def render_jinja(self, values: Mapping[str, Any]) -> dict[str, str]:

@@ -323,20 +323,45 @@ def _babel(locale: str):
 
 
 def fmt_number(value: Any, locale: str = SOURCE_LOCALE) -> str:
+    """A number as the locale writes it (CLDR); ints through a formatter compiled once per
+    locale (:func:`tplkit.moneyfmt.compile_integer`)."""
+    if type(value) is int:
+        return _integer_formatter(locale)(value)
+    return babel_number(value, locale)
+
+
+def babel_number(value: Any, locale: str) -> str:
+    """:func:`fmt_number` through ``babel.numbers.format_decimal`` on every call."""
     from babel.numbers import format_decimal
 
     return format_decimal(value, locale=_babel(locale))
 
 
+@functools.lru_cache(maxsize=256)
+def _integer_formatter(locale: str) -> Callable[[int], str]:
+    from .moneyfmt import compile_integer
+
+    return compile_integer(_babel(locale), functools.partial(babel_number, locale=locale))
+
+
 def fmt_money(value: Any, currency: str | None = None, locale: str = SOURCE_LOCALE) -> str:
     """An amount with its currency as the locale writes it in running text (CLDR, adjusted
-    by :mod:`tplkit.locale_style`: «10,00 €» in uk and tr)."""
-    from babel.numbers import format_currency, get_currency_symbol
-
+    by :mod:`tplkit.locale_style`: «10,00 €» in uk and tr). Formatted by a formatter compiled
+    once per (locale, currency) from Babel's pattern (:mod:`tplkit.moneyfmt`)."""
     amount = getattr(value, "amount", value)
     currency = currency or getattr(value, "currency", None)
+    if isinstance(currency, str):   # Decimal(str(d)) is d itself (same digits, sign and exponent)
+        return _money_formatter(locale, currency)(amount if type(amount) is Decimal else Decimal(str(amount)))
+    return babel_money(Decimal(str(amount)), currency, locale)
+
+
+def babel_money(amount: Decimal, currency: Any, locale: str) -> str:
+    """:func:`fmt_money` through ``babel.numbers.format_currency`` on every call: what the
+    compiled formatters must equal, and their fallback."""
+    from babel.numbers import format_currency, get_currency_symbol
+
     style = style_for(locale)
-    text = format_currency(Decimal(str(amount)), currency,  # type: ignore[arg-type] # Babel checks it
+    text = format_currency(amount, currency,  # Babel checks it
                            format=style.currency_format,
                            locale=_babel(locale))
     code = str(currency)
@@ -344,6 +369,19 @@ def fmt_money(value: Any, currency: str | None = None, locale: str = SOURCE_LOCA
     if symbol:
         text = text.replace(get_currency_symbol(code, locale=_babel(locale)), symbol)
     return text
+
+
+@functools.lru_cache(maxsize=1024)
+def _money_formatter(locale: str, currency: str) -> Callable[[Decimal], str]:
+    from .moneyfmt import compile_money
+
+    style = style_for(locale)
+    return compile_money(_babel(locale), currency, style.currency_format, style.currency_symbols,
+                         functools.partial(_babel_money_args, currency=currency, locale=locale))
+
+
+def _babel_money_args(amount: Decimal, *, currency: str, locale: str) -> str:
+    return babel_money(amount, currency, locale)
 
 
 def fmt_date(value: Any, format: str = "long", tz: str | None = None,
@@ -477,8 +515,21 @@ def _remembered(fn: Callable[..., str]) -> Callable[..., str]:
     return call
 
 
+_remembered_number = _remembered(fmt_number)
+
+
+def _number_filter(value: Any, locale: str = SOURCE_LOCALE) -> str:
+    """``number``: an int through its compiled formatter (cheaper than the memo's key),
+    anything else through the memo."""
+    if type(value) is int:
+        return _integer_formatter(locale)(value)
+    return _remembered_number(value, locale=locale)
+
+
 LOCALE_FILTERS: dict[str, Callable[..., str]] = {
-    "number": _remembered(fmt_number), "money": _remembered(fmt_money),
+    # money: amounts are mostly unique per message and the compiled formatter costs less
+    # than the memo's key (tplkit/moneyfmt.py)
+    "number": _number_filter, "money": fmt_money,
     "date": _remembered(fmt_date), "datetime": _remembered(fmt_datetime),
     "time": _remembered(fmt_time), "duration": _remembered(fmt_duration), "list": fmt_list,
     "support_hours": fmt_support_hours, "vocative": _remembered(vocative),

@@ -96,9 +96,7 @@ class RenderedEmail:
             for name, value in unsubscribe_headers(list_unsubscribe, one_click).items():
                 msg.set_raw(name, _UriList(name, value))
         for k, v in {**self.headers, **(headers or {})}.items():
-            if not re.fullmatch(r"[A-Za-z0-9-]+", k):
-                raise HeaderError(f"invalid header name {k!r}")
-            _set(msg, k, _header_value(k, v))
+            _set(msg, _header_name(k), _header_value(k, v))
         # what set_content() + add_alternative() build, with the bodies quoted-printable
         # encoded by binascii (C) instead of email.quoprimime (Python, 3x the time)
         msg["MIME-Version"] = "1.0"
@@ -108,6 +106,21 @@ class RenderedEmail:
         msg.attach(_text_part(self.html, "html"))  # type: ignore[arg-type]
         _set(msg, "Content-Language", self.locale.replace("_", "-"))
         return msg
+
+    def to_bytes(self, sender: str, to: str | Sequence[str], *, cc: str | Sequence[str] = (),
+                 reply_to: str | None = None, in_reply_to: str | None = None,
+                 references: str | Sequence[str] | None = None, message_id: str | None = None,
+                 headers: Mapping[str, str] | None = None,
+                 list_unsubscribe: str | Sequence[str] | None = None,
+                 one_click: bool = True) -> bytes:
+        """The message :meth:`to_message` builds, written straight to RFC 5322 bytes (CRLF)
+        without the email package's header objects: about 30x faster, the same meaning,
+        the same validation and :class:`HeaderError` refusals (see :mod:`tplkit.mime`)."""
+        from .mime import message_bytes
+
+        return message_bytes(self, sender, to, cc=cc, reply_to=reply_to, in_reply_to=in_reply_to,
+                             references=references, message_id=message_id, headers=headers,
+                             list_unsubscribe=list_unsubscribe, one_click=one_click)
 
 
 def unsubscribe_headers(uris: str | Sequence[str], one_click: bool = True) -> dict[str, str]:
@@ -173,7 +186,18 @@ def _header_value(name: str, value: str) -> str:
     return value
 
 
+def _header_name(name: str) -> str:
+    if not re.fullmatch(r"[A-Za-z0-9-]+", name):
+        raise HeaderError(f"invalid header name {name!r}")
+    return name
+
+
 def _addresses(name: str, value: str | Iterable[str], single: bool = False) -> str:
+    return ", ".join(map(str, _address_list(name, value, single)))
+
+
+def _address_list(name: str, value: str | Iterable[str], single: bool = False) -> list[Address]:
+    """The addresses of ``value``, validated (HeaderError for anything not one address each)."""
     items = [value] if isinstance(value, str) else list(value)
     if not items:
         raise HeaderError(f"{name}: no address given")
@@ -188,12 +212,12 @@ def _addresses(name: str, value: str | Iterable[str], single: bool = False) -> s
         if not local or not domain or "." not in domain.strip(".") or " " in addr:
             raise HeaderError(f"{name}: not a valid address: {item!r:.80}")
         try:
-            out.append(str(Address(display_name=display, username=local, domain=domain)))
+            out.append(Address(display_name=display, username=local, domain=domain))
         except (ValueError, IndexError) as e:
             raise HeaderError(f"{name}: not a valid address: {e}") from None
     if single and len(out) != 1:
         raise HeaderError(f"{name} takes exactly one address")
-    return ", ".join(out)
+    return out
 
 
 _MSGID = re.compile(r"^<[^<>\s@]+@[^<>\s@]+>$")

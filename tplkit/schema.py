@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import datetime as _dt
 import difflib
-import functools
 import math
 import re
 import unicodedata
@@ -148,6 +147,9 @@ def _int(ph: Placeholder, v: Any) -> int:
     return v
 
 
+_DECIMAL_LIMIT = Decimal(10) ** 15
+
+
 def _decimal(ph: Placeholder, v: Any) -> Decimal:
     if isinstance(v, bool):
         raise ValueError("expected a number, got a boolean")
@@ -162,7 +164,7 @@ def _decimal(ph: Placeholder, v: Any) -> Decimal:
         raise ValueError(f"expected a number, got {type(v).__name__}")
     if not d.is_finite():
         raise ValueError("expected a finite number")
-    if abs(d) >= Decimal(10) ** 15:
+    if abs(d) >= _DECIMAL_LIMIT:
         raise ValueError("number out of range")
     return d
 
@@ -174,7 +176,8 @@ def _money(ph: Placeholder, v: Any) -> Money:
     if isinstance(v, Money):
         return v
     currency = ph.currency
-    if isinstance(v, Mapping):
+    # type() first: an ABC isinstance costs as much as the rest of the coercion
+    if type(v) is dict or (type(v) is not str and isinstance(v, Mapping)):
         if "amount" not in v:
             raise ValueError("money needs an 'amount'")
         currency = v.get("currency", currency)
@@ -237,9 +240,33 @@ def _url(ph: Placeholder, v: Any) -> str:
     return _checked_url(_text(ph, v).strip())
 
 
-@functools.lru_cache(maxsize=4096)
+# what urlsplit calls an http(s) URL with a host, for an ASCII string without brackets
+# (urlsplit reads the scheme up to the first ":", the host from "//" to the first of "/?#",
+# and raises only for brackets in the host or, for non-ASCII hosts, NFKC lookalikes)
+_PLAIN_HTTP = re.compile(r"[Hh][Tt][Tt][Pp][Ss]?://[^/?#\[\]]").match
+
+
 def _checked_url(s: str) -> str:
-    """The URL checks proper (cached: the same base URLs recur in every message of a run)."""
+    """The URL checks proper. Accepted URLs are remembered (the same base URLs recur in every
+    message); a plain http(s) URL (unique per message, a tracking link say) needs no
+    urlsplit: it passes its scheme and host checks by its form alone."""
+    ok = _URLS_OK.get(s)
+    if ok is None:
+        if _PLAIN_HTTP(s) and s.isascii() and "[" not in s and "]" not in s:
+            ok = _url_chars(s)
+        else:
+            ok = _checked_url_split(s)
+        if len(_URLS_OK) >= 4096:
+            _URLS_OK.clear()
+        _URLS_OK[s] = ok
+    return ok
+
+
+_URLS_OK: dict[str, str] = {}
+
+
+def _checked_url_split(s: str) -> str:
+    """The URL checks through urlsplit."""
     parts = urlsplit(s)
     scheme = parts.scheme.lower()
     if scheme not in SAFE_URL_SCHEMES:
@@ -247,10 +274,15 @@ def _checked_url(s: str) -> str:
                          f"(use {', '.join(SAFE_URL_SCHEMES)})")
     if scheme in ("http", "https") and not parts.netloc:
         raise ValueError("URL has no host")
+    return _url_chars(s)
+
+
+def _url_chars(s: str) -> str:
+    """No white space and nothing that must be percent-encoded."""
     if _SPACE.search(s):  # any Unicode white space, as str.isspace() sees it
         raise ValueError("URL contains white space")
-    bad = _URL_BAD.findall(s)
-    if bad:
+    if _URL_BAD.search(s):
+        bad = _URL_BAD.findall(s)
         raise ValueError(f"URL contains {''.join(sorted(set(bad)))!r}, which must be percent-encoded")
     return s
 
@@ -378,7 +410,7 @@ class Schema:
         Only placeholder names (lower_snake_case identifiers) and integers reach its
         source, through ``repr``."""
         ns: dict[str, Any] = {"_SLOW": _SLOW, "_checked_url": _checked_url,
-                              "_nfc": unicodedata.normalize}
+                              "_date_iso": _dt.date.fromisoformat, "_nfc": unicodedata.normalize}
         code = ["def validate(_c):", "    _g = _c.get", "    _o = {}"]
         for i, (name, ph) in enumerate(self.placeholders.items()):
             key = repr(name)
@@ -399,6 +431,11 @@ class Schema:
             elif ph.type == "url":
                 code.append(f"    elif type(_x) is str and _x.isascii() and _x.isprintable() "
                             f"and len(_x) <= {limit}: _o[{key}] = _checked_url(_x.strip())")
+            elif ph.type == "int":   # _int's result for an int in range (bool is no int here)
+                code.append(f"    elif type(_x) is int and -{10 ** 18} < _x < {10 ** 18}: _o[{key}] = _x")
+            elif ph.type == "date":   # _date's result for an ISO date without blanks; any other
+                # string fails fromisoformat, ValueError sends the context to validate()
+                code.append(f"    elif type(_x) is str: _o[{key}] = _date_iso(_x)")
             code += ["    else:", f"        _x = _f{i}(_x)", "        if _x is _SLOW: return None",
                      f"        _o[{key}] = _x"]
         code.append("    return _o")
