@@ -9,6 +9,7 @@ from urllib.parse import quote_plus, urlsplit, urlunsplit
 
 from . import i18n
 from .safety import require_printable
+from .text import text_table
 
 
 def finalize(value: Any) -> Any:
@@ -53,5 +54,6 @@ def _quote(v: Any) -> str:
     return _quote_text(v if isinstance(v, str) else str(v))
 
 
-RUNTIME_FILTERS: dict[str, Callable] = {**i18n.LOCALE_FILTERS, "with_query": with_query}
+RUNTIME_FILTERS: dict[str, Callable] = {**i18n.LOCALE_FILTERS, "with_query": with_query,
+                                        "text_table": text_table}
 

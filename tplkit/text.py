@@ -78,11 +78,20 @@ def parse(markup: str) -> Node:
 
 
 class _Out:
-    """Collects paragraphs; runtime statement tokens are glued to what follows them."""
+    """Collects paragraphs; runtime statement tokens are glued to what follows them.
+    ``table_tags`` are the tokens of ``{% filter text_table %}`` and ``{% endfilter %}``,
+    which lay out a table holding runtime values or loops per message."""
 
-    def __init__(self, is_token: Callable[[str], bool]) -> None:
+    def __init__(self, is_token: Callable[[str], bool],
+                 table_tags: tuple[str, str] | None = None) -> None:
         self.parts: list[str] = []
         self.is_token = is_token
+        self.table_tags = table_tags
+
+    def block(self, text: str) -> None:
+        """Lines already laid out (a table): kept as they are."""
+        if text.strip():
+            self.parts.append(text + "\n\n")
 
     def para(self, text: str) -> None:
         # A line holding runtime values is wrapped after rendering (see rewrap), when the
@@ -389,8 +398,12 @@ def _walk(node: Node, out: _Out, rtl: bool = False) -> None:
             elif tag == "mj-button":
                 out.para(label)
         elif tag == "mj-table":
-            rows = [collapse(_inline(tr, rtl=rtl)) for tr in _find(child, "tr")]
-            out.para("\n".join(r for r in rows if r))
+            rows = _table_rows(child, out.is_token, rtl)
+            if "TPLSLOT" in rows and out.table_tags is not None:  # laid out per message
+                out.stmt(out.table_tags[0] + rows + out.table_tags[1])
+                out.parts.append("\n\n")
+            else:
+                out.block(text_table(rows))
         elif tag == "mj-raw":
             for word in _words(unescape(_inline(child))):
                 if out.is_token(word):
@@ -410,8 +423,66 @@ def _find(node: Node, tag: str) -> list[Node]:
     return found
 
 
-def mjml_to_text(mjml: str, is_token: Callable[[str], bool] = lambda w: False) -> str:
+# --- tables ----------------------------------------------------------------------------------
+# A table's rows travel as one string: cells end with CELL, rows with ROW (control characters
+# that no validated value can hold), with runtime statement tokens between them, so that a
+# compiled template lays out the rows its loop produced with the very same text_table().
+CELL, ROW = "\x1f", "\x1e"
+_TOKEN = re.compile(r"TPLSLOT\d+X")
+GAP = "  "          # between two columns
+MIN_FIRST = 16      # the first column (names, labels) wraps, but not narrower than this
+
+
+def _table_rows(table: Node, is_token: Callable[[str], bool], rtl: bool) -> str:
+    """The rows of an ``mj-table`` (and the statement tokens between them) as a string."""
+    out: list[str] = []
+
+    def walk(node: Node) -> None:
+        for child in node.children:
+            if isinstance(child, str):  # tokens between rows; a {%- -%} may glue them together
+                out.extend(w for w in _TOKEN.findall(child) if is_token(w))
+            elif child.tag in ("td", "th"):
+                out.append(_inline(child, rtl=rtl).replace(CELL, " ").replace(ROW, " ") + CELL)
+            elif child.tag not in SKIP:
+                walk(child)
+                if child.tag == "tr":
+                    out.append(ROW)
+
+    walk(table)
+    return "".join(out)
+
+
+def text_table(rows: str) -> str:
+    """Rows (see :data:`CELL`, :data:`ROW`) laid out as aligned plain-text columns.
+
+    The first column (an item's name, a label) is left-aligned and wrapped to the room the
+    others leave; the other columns (quantities, amounts) are right-aligned under each
+    other. Columns are two spaces apart; a line break inside a cell becomes ", "."""
+    table = []
+    for row in rows.split(ROW):
+        cells = [", ".join(c for c in map(collapse, cell.split("\n")) if c)
+                 for cell in row.split(CELL)[:-1]]
+        if any(cells):
+            table.append(cells)
+    if not table:
+        return ""
+    ncols = max(map(len, table))
+    table = [row + [""] * (ncols - len(row)) for row in table]
+    widths = [max(len(row[j]) for row in table) for j in range(ncols)]
+    rest = sum(widths[1:]) + len(GAP) * (ncols - 1)
+    first = min(widths[0], max(WIDTH - rest, MIN_FIRST))
+    lines = []
+    for row in table:
+        names = textwrap.wrap(row[0], first, break_long_words=False, break_on_hyphens=False) or [""]
+        tail = GAP.join(cell.rjust(w) for cell, w in zip(row[1:], widths[1:], strict=True))
+        lines.append((names[0].ljust(first) + GAP + tail).rstrip() if ncols > 1 else names[0])
+        lines.extend(names[1:])
+    return "\n".join(lines)
+
+
+def mjml_to_text(mjml: str, is_token: Callable[[str], bool] = lambda w: False,
+                 table_tags: tuple[str, str] | None = None) -> str:
     """The plain-text part for an MJML document (see the module docstring)."""
-    out = _Out(is_token)
+    out = _Out(is_token, table_tags)
     _walk(parse(mjml), out)
     return out.result()
