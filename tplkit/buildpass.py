@@ -25,7 +25,7 @@ from .deferred import Deferred, defer_filter, literal_expr, raw_value, refuse_pr
 from .errors import TemplateSourceError
 from .filters import RUNTIME_FILTERS, finalize
 from .safety import gettext_callables
-from .sandbox import LimitedSandbox
+from .sandbox import LOOP_FILTER, LimitedSandbox
 
 # --- runtime conditions: {% if %} on placeholders -------------------------------------------
 
@@ -255,7 +255,8 @@ class BuildEnvironment(LimitedSandbox):
         self._formats_ok: set[tuple] = set()
         locale = catalog.locale
         for name, func in list(self.filters.items()):
-            self.filters[name] = defer_filter(name, func, None)
+            if name != LOOP_FILTER:  # the loop budget sees a list as it is (Shown items too)
+                self.filters[name] = defer_filter(name, func, None)
         for name, func in RUNTIME_FILTERS.items():
             self.filters[name] = defer_filter(name, func, locale if name in i18n.LOCALE_FILTERS else None)
         # added to the environment by jinja2.ext.i18n

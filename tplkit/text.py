@@ -430,7 +430,7 @@ def _find(node: Node, tag: str) -> list[Node]:
 CELL, ROW = "\x1f", "\x1e"
 _TOKEN = re.compile(r"TPLSLOT\d+X")
 GAP = "  "          # between two columns
-MIN_FIRST = 16      # the first column (names, labels) wraps, but not narrower than this
+MIN_FIRST = 16      # the widest column (names, labels) wraps, but not narrower than this
 
 
 def _table_rows(table: Node, is_token: Callable[[str], bool], rtl: bool) -> str:
@@ -455,9 +455,11 @@ def _table_rows(table: Node, is_token: Callable[[str], bool], rtl: bool) -> str:
 def text_table(rows: str) -> str:
     """Rows (see :data:`CELL`, :data:`ROW`) laid out as aligned plain-text columns.
 
-    The first column (an item's name, a label) is left-aligned and wrapped to the room the
-    others leave; the other columns (quantities, amounts) are right-aligned under each
-    other. Columns are two spaces apart; a line break inside a cell becomes ", "."""
+    The widest column (an item's name, a label) is wrapped to the room the others leave;
+    it and the columns before it are left-aligned, the columns after it (quantities,
+    amounts) right-aligned under each other. Columns are two spaces apart; a line break
+    inside a cell becomes ", ". The naive pipeline and the compiled text part both lay
+    out their rows with this function."""
     table = []
     for row in rows.split(ROW):
         cells = [", ".join(c for c in map(collapse, cell.split("\n")) if c)
@@ -469,14 +471,19 @@ def text_table(rows: str) -> str:
     ncols = max(map(len, table))
     table = [row + [""] * (ncols - len(row)) for row in table]
     widths = [max(len(row[j]) for row in table) for j in range(ncols)]
-    rest = sum(widths[1:]) + len(GAP) * (ncols - 1)
-    first = min(widths[0], max(WIDTH - rest, MIN_FIRST))
+    wide = widths.index(max(widths))
+    rest = sum(widths) - widths[wide] + len(GAP) * (ncols - 1)
+    widths[wide] = min(widths[wide], max(WIDTH - rest, MIN_FIRST))
     lines = []
     for row in table:
-        names = textwrap.wrap(row[0], first, break_long_words=False, break_on_hyphens=False) or [""]
-        tail = GAP.join(cell.rjust(w) for cell, w in zip(row[1:], widths[1:], strict=True))
-        lines.append((names[0].ljust(first) + GAP + tail).rstrip() if ncols > 1 else names[0])
-        lines.extend(names[1:])
+        wrapped = textwrap.wrap(row[wide], widths[wide], break_long_words=False,
+                                break_on_hyphens=False) or [""]
+        cells = [cell.ljust(w) if j <= wide else cell.rjust(w)
+                 for j, (cell, w) in enumerate(zip(row, widths, strict=True))]
+        cells[wide] = wrapped[0].ljust(widths[wide])
+        lines.append(GAP.join(cells).rstrip())
+        indent = sum(widths[:wide]) + len(GAP) * wide
+        lines.extend(" " * indent + more for more in wrapped[1:])
     return "\n".join(lines)
 
 
