@@ -458,11 +458,11 @@ def text_table(rows: str) -> str:
     The widest column (an item's name, a label) is wrapped to the room the others leave;
     it and the columns before it are left-aligned, the columns after it (quantities,
     amounts) right-aligned under each other. Columns are two spaces apart; a line break
-    inside a cell becomes ", ". The naive pipeline and the compiled text part both lay
-    out their rows with this function."""
+    inside a cell becomes " – " (a name and its details). The naive pipeline and the
+    compiled text part both lay out their rows with this function."""
     table = []
     for row in rows.split(ROW):
-        cells = [", ".join(c for c in map(collapse, cell.split("\n")) if c)
+        cells = [" – ".join(c for c in map(collapse, cell.split("\n")) if c)
                  for cell in row.split(CELL)[:-1]]
         if any(cells):
             table.append(cells)
