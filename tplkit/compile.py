@@ -123,8 +123,8 @@ class Builder:
         return out
 
     def finish(self, built: dict[str, str], is_token: Callable[[str], bool],
-               table_tags: tuple[str, str] | None = None) -> dict[str, str]:
-        """MJML -> HTML -> inlined HTML, and the text part (``table_tags``: see
+               tokens: Callable[[str], str] | None = None) -> dict[str, str]:
+        """MJML -> HTML -> inlined HTML, and the text part (``tokens``: see
         :func:`tplkit.text.mjml_to_text`)."""
         from .mjmlcheck import require_valid
 
@@ -134,7 +134,7 @@ class Builder:
         html = inline_css(html, template=self.info.name, locale=self.locale)
         text = built.get("text")
         if text is None:
-            text = mjml_to_text(built["mjml"], is_token, table_tags)
+            text = mjml_to_text(built["mjml"], is_token, tokens)
         return {"subject": built["subject"], "preheader": built["preheader"], "html": html,
                 "text": text}
 
@@ -149,8 +149,7 @@ def compile_template(env: BuildEnvironment, info: TemplateInfo, brand: Any, loca
         values = {name: Deferred.typed(name, slots, locale, ph)
                   for name, ph in info.placeholders.items()}
         b = Builder(env, info, brand, locale)
-        tables = (slots.token("{% filter text_table %}"), slots.token("{% endfilter %}"))
-        parts = b.finish(b.build(values), slots.is_token, tables)
+        parts = b.finish(b.build(values), slots.is_token, slots.token)
         sources = {part: slots.to_jinja(s) for part, s in parts.items()}
         compiled = Compiled(template=info.name, locale=locale, schema=schema, sources=sources,
                             headers=info.headers, files=dict(files or {}),

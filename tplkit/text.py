@@ -79,14 +79,14 @@ def parse(markup: str) -> Node:
 
 class _Out:
     """Collects paragraphs; runtime statement tokens are glued to what follows them.
-    ``table_tags`` are the tokens of ``{% filter text_table %}`` and ``{% endfilter %}``,
-    which lay out a table holding runtime values or loops per message."""
+    ``tokens`` gives the token of a new runtime tag (a table holding runtime values or
+    loops is laid out per message, inside ``{% filter text_table %}``)."""
 
     def __init__(self, is_token: Callable[[str], bool],
-                 table_tags: tuple[str, str] | None = None) -> None:
+                 tokens: Callable[[str], str] | None = None) -> None:
         self.parts: list[str] = []
         self.is_token = is_token
-        self.table_tags = table_tags
+        self.tokens = tokens
 
     def block(self, text: str) -> None:
         """Lines already laid out (a table): kept as they are."""
@@ -399,11 +399,13 @@ def _walk(node: Node, out: _Out, rtl: bool = False) -> None:
                 out.para(label)
         elif tag == "mj-table":
             rows = _table_rows(child, out.is_token, rtl)
-            if "TPLSLOT" in rows and out.table_tags is not None:  # laid out per message
-                out.stmt(out.table_tags[0] + rows + out.table_tags[1])
+            sep = "، " if rtl else ", "
+            if "TPLSLOT" in rows and out.tokens is not None:  # laid out per message
+                out.stmt(out.tokens(f"{{% filter text_table({sep!r}) %}}") + rows
+                         + out.tokens("{% endfilter %}"))
                 out.parts.append("\n\n")
             else:
-                out.block(text_table(rows))
+                out.block(text_table(rows, sep))
         elif tag == "mj-raw":
             for word in _words(unescape(_inline(child))):
                 if out.is_token(word):
@@ -452,17 +454,18 @@ def _table_rows(table: Node, is_token: Callable[[str], bool], rtl: bool) -> str:
     return "".join(out)
 
 
-def text_table(rows: str) -> str:
+def text_table(rows: str, sep: str = ", ") -> str:
     """Rows (see :data:`CELL`, :data:`ROW`) laid out as aligned plain-text columns.
 
     The widest column (an item's name, a label) is wrapped to the room the others leave;
     it and the columns before it are left-aligned, the columns after it (quantities,
     amounts) right-aligned under each other. Columns are two spaces apart; a line break
-    inside a cell becomes " – " (a name and its details). The naive pipeline and the
-    compiled text part both lay out their rows with this function."""
+    inside a cell (a name and its details) becomes ``sep`` (the Arabic comma in a
+    right-to-left text). The naive pipeline and the compiled text part both lay out their
+    rows with this function."""
     table = []
     for row in rows.split(ROW):
-        cells = [" – ".join(c for c in map(collapse, cell.split("\n")) if c)
+        cells = [sep.join(c for c in map(collapse, cell.split("\n")) if c)
                  for cell in row.split(CELL)[:-1]]
         if any(cells):
             table.append(cells)
@@ -488,8 +491,10 @@ def text_table(rows: str) -> str:
 
 
 def mjml_to_text(mjml: str, is_token: Callable[[str], bool] = lambda w: False,
-                 table_tags: tuple[str, str] | None = None) -> str:
-    """The plain-text part for an MJML document (see the module docstring)."""
-    out = _Out(is_token, table_tags)
+                 tokens: Callable[[str], str] | None = None) -> str:
+    """The plain-text part for an MJML document (see the module docstring). ``tokens``
+    (a compilation's :meth:`~tplkit.deferred.Slots.token`) lets tables holding runtime
+    values be laid out per message."""
+    out = _Out(is_token, tokens)
     _walk(parse(mjml), out)
     return out.result()
