@@ -399,13 +399,11 @@ def _walk(node: Node, out: _Out, rtl: bool = False) -> None:
                 out.para(label)
         elif tag == "mj-table":
             rows = _table_rows(child, out.is_token, rtl)
-            sep = "، " if rtl else ", "
             if "TPLSLOT" in rows and out.tokens is not None:  # laid out per message
-                out.stmt(out.tokens(f"{{% filter text_table({sep!r}) %}}") + rows
-                         + out.tokens("{% endfilter %}"))
+                out.stmt(out.tokens("{% filter text_table %}") + rows + out.tokens("{% endfilter %}"))
                 out.parts.append("\n\n")
             else:
-                out.block(text_table(rows, sep))
+                out.block(text_table(rows))
         elif tag == "mj-raw":
             for word in _words(unescape(_inline(child))):
                 if out.is_token(word):
@@ -454,18 +452,18 @@ def _table_rows(table: Node, is_token: Callable[[str], bool], rtl: bool) -> str:
     return "".join(out)
 
 
-def text_table(rows: str, sep: str = ", ") -> str:
+def text_table(rows: str) -> str:
     """Rows (see :data:`CELL`, :data:`ROW`) laid out as aligned plain-text columns.
 
     The widest column (an item's name, a label) is wrapped to the room the others leave;
     it and the columns before it are left-aligned, the columns after it (quantities,
     amounts) right-aligned under each other. Columns are two spaces apart; a line break
-    inside a cell (a name and its details) becomes ``sep`` (the Arabic comma in a
-    right-to-left text). The naive pipeline and the compiled text part both lay out their
-    rows with this function."""
+    inside a cell (a name and its details) becomes " · ", as between the footer's phone
+    and email. The naive pipeline and the compiled text part both lay out their rows with
+    this function."""
     table = []
     for row in rows.split(ROW):
-        cells = [sep.join(c for c in map(collapse, cell.split("\n")) if c)
+        cells = [" · ".join(c for c in map(collapse, cell.split("\n")) if c)
                  for cell in row.split(CELL)[:-1]]
         if any(cells):
             table.append(cells)

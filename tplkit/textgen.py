@@ -111,8 +111,7 @@ class TextCodegen:
         they are, then laid out by :func:`tplkit.text.text_table`; its lines are not wrapped
         again, like the naive pipeline's."""
         f, gen = node.filter, self.gen
-        if (f.name != "text_table" or f.kwargs or f.dyn_args or f.dyn_kwargs
-                or not all(isinstance(a, nodes.Const) and isinstance(a.value, str) for a in f.args)):
+        if f.name != "text_table" or f.args or f.kwargs or f.dyn_args or f.dyn_kwargs:
             raise Unsupported(node)
         self.blank_runs = True
         self.hand_over(line, depth)
@@ -120,8 +119,7 @@ class TextCodegen:
         gen.emit(depth, f"{saved} = _o; _o = []")
         gen.body(node.body, depth, False)
         func = gen.ns_filter("text_table", gen.envs[False].filters["text_table"])
-        args = "".join(f", {a.value!r}" for a in f.args)
-        gen.emit(depth, f"_l += ({func}(''.join(_o){args}),); _o = {saved}")
+        gen.emit(depth, f"_l += ({func}(''.join(_o)),); _o = {saved}")
         line.runtime = True
 
     def static(self, data: str, depth: int, line: _Line) -> None:
