@@ -19,6 +19,7 @@ a part holding other statements is rendered by Jinja as a whole.
 from __future__ import annotations
 
 import copy
+import functools
 import itertools
 import keyword
 import linecache
@@ -33,6 +34,7 @@ from jinja2 import nodes
 from markupsafe import escape
 
 from .escaping import escape_str
+from .schema import Record
 from .store import PARTS
 from .text import FILL, SIMPLE_TEST, TEXTWRAP_SPACE, collapse, finish_text, finish_wrapped, greedy, rewrap
 from .textgen import TextCodegen, Unsupported
@@ -58,7 +60,8 @@ class Codegen:
             "_escape": escape, "_collapse": collapse, "_escape_str": escape_str, "_rewrap": rewrap,
             "_tw_space": TEXTWRAP_SPACE.search, "_greedy": greedy, "_FILL": FILL,
             "_finish_wrapped": finish_wrapped, "_finish_text": finish_text,
-            "_getattr": envs[True].getattr, "_getitem": envs[True].getitem}
+            "_getattr": envs[True].getattr, "_getitem": envs[True].getitem,
+            "_field": functools.partial(_field, envs[True].getattr)}
         self.avail: dict[tuple, str] = {}   # values computed on every path to this point
         self.vars: dict[tuple, str] = {}    # every value's local, wherever it is computed
         self.lazy: list[str] = []           # locals first computed inside a branch
@@ -114,10 +117,10 @@ class Codegen:
         """Compute ``src`` into the local for ``key``: once per message, even when the
         value is first needed inside different branches (a lazy local guarded by ``_M``)."""
         if self.in_loop:  # a loop body: computed per item, never kept for later use
-            name = self.var(prefix)
-            self.emit(depth, f"{name} = {src}")
-            self.avail[key] = name
-            return name
+            local = self.var(prefix)
+            self.emit(depth, f"{local} = {src}")
+            self.avail[key] = local
+            return local
         name = self.vars.get(key)
         if name is None:
             name = self.vars[key] = self.var(prefix)
@@ -152,7 +155,8 @@ class Codegen:
                 raise Unsupported(node)
             return attrs[node.attr]
         if isinstance(node, nodes.Getattr):
-            return f"_getattr({self.expr(node.node, depth, hoist)}, {node.attr!r})"
+            getattr_ = "_getattr" if node.attr.startswith("_") else "_field"
+            return f"{getattr_}({self.expr(node.node, depth, hoist)}, {node.attr!r})"
         if isinstance(node, nodes.Getitem):
             if isinstance(node.arg, nodes.Slice):
                 raise Unsupported(node)
@@ -377,6 +381,17 @@ class Codegen:
         non-empty, no white space at either end, words apart by single spaces only."""
         key = ("simple", src)
         return self.avail.get(key) or self.assign(key, "k", SIMPLE_TEST.format(s=src), depth)
+
+
+def _field(getattr_: Callable[[Any, str], Any], obj: Any, name: str) -> Any:
+    """``obj.name`` as the sandbox's ``getattr_`` gives it, straight from the fields of a
+    validated object (a :class:`~tplkit.schema.Record`, plain data the sandbox would let
+    through anyway); anything else goes through the sandbox."""
+    if type(obj) is Record:
+        fields = obj.__dict__
+        if name in fields:
+            return fields[name]
+    return getattr_(obj, name)
 
 
 _serial = itertools.count(1)

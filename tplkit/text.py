@@ -461,10 +461,10 @@ def text_table(rows: str) -> str:
     inside a cell (a name and its details) becomes " · ", as between the footer's phone
     and email. The naive pipeline and the compiled text part both lay out their rows with
     this function."""
-    table = []
-    for row in rows.split(ROW):
+    table: list[list[str]] = []
+    for line in rows.split(ROW):
         cells = [" · ".join(c for c in map(collapse, cell.split("\n")) if c)
-                 for cell in row.split(CELL)[:-1]]
+                 for cell in line.split(CELL)[:-1]]
         if any(cells):
             table.append(cells)
     if not table:
@@ -475,10 +475,10 @@ def text_table(rows: str) -> str:
     wide = widths.index(max(widths))
     rest = sum(widths) - widths[wide] + len(GAP) * (ncols - 1)
     widths[wide] = min(widths[wide], max(WIDTH - rest, MIN_FIRST))
-    lines = []
+    lines: list[str] = []
     for row in table:
-        wrapped = textwrap.wrap(row[wide], widths[wide], break_long_words=False,
-                                break_on_hyphens=False) or [""]
+        wrapped: list[str] = [row[wide]] if len(row[wide]) <= widths[wide] else textwrap.wrap(
+            row[wide], widths[wide], break_long_words=False, break_on_hyphens=False)
         cells = [cell.ljust(w) if j <= wide else cell.rjust(w)
                  for j, (cell, w) in enumerate(zip(row, widths, strict=True))]
         cells[wide] = wrapped[0].ljust(widths[wide])
