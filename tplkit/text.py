@@ -463,7 +463,7 @@ def text_table(rows: str) -> str:
     this function."""
     table: list[list[str]] = []
     for line in rows.split(ROW):
-        cells = [" · ".join(c for c in map(collapse, cell.split("\n")) if c)
+        cells = [" · ".join([x for c in cell.split("\n") if c and (x := collapse(c))])
                  for cell in line.split(CELL)[:-1]]
         if any(cells):
             table.append(cells)
