@@ -157,6 +157,18 @@ def test_order_confirmation_equals_the_naive_pipeline(n, data):
                       KIT.render_naive("order-confirmation", ctx, locale=locale), (n, locale))
 
 
+def test_return_request_promises_the_returns_response_time():
+    """return-request's category defaults to returns: 48 business hours by default, and a
+    request on Friday evening is answered by the second Monday at noon."""
+    info = KIT.template("return-request")
+    email = KIT.render("return-request", info.sample_for("en"), locale="en")
+    assert email.preheader == "We'll get back to you within 48 hours."
+    friday = KIT.render("return-request", info.sample_for("en", "friday-evening"), locale="en")
+    assert "We'll reply by Monday,\xa0November\xa030,\xa02026 at 12:00\u202fPM" in friday.text
+    urgent = KIT.render("return-request", {**info.sample_for("en"), "request_category": "urgent"})
+    assert urgent.preheader == "We'll get back to you within 4 hours."
+
+
 # --- the text table ----------------------------------------------------------------------------
 
 def _rows(*rows: tuple[str, ...]) -> str:

@@ -155,7 +155,9 @@ def fill(kit: Any, schema: Schema, context: Any, *, template: str | None = None)
                 raise PlaceholderError([Problem(name, "invalid", problem)], template=template)
     # the per-message cost for the common case (nothing to compute) is this one pass
     todo = [(name, comp) for name, comp in plan if context.get(name) is None
-            and (comp.requires is None or context.get(comp.requires) is not None) and comp.enabled(kit)]
+            and (comp.requires is None or context.get(comp.requires) is not None
+                 or schema.defaults.get(comp.requires) is not None)   # a default input counts
+            and comp.enabled(kit)]
     if not todo:
         return context
     out = dict(context)
