@@ -169,6 +169,23 @@ def test_return_request_promises_the_returns_response_time():
     assert urgent.preheader == "We'll get back to you within 4 hours."
 
 
+def test_knowledge_base_yes_no_links_are_signed_with_a_key():
+    """knowledge-base: plain yes/no links without a key; with one, both are signed (purpose
+    "helpful") and verify to the ticket and the answer; a caller's list must hold two."""
+    from tplkit import links
+
+    ctx = KIT.template("knowledge-base").sample_for("en")
+    plain = KIT.render("knowledge-base", ctx).text
+    assert "Yes: https://help.northwind.example/helpful?ticket=SR-10482&answer=yes" in plain
+    key = b"k" * 32
+    signed = tplkit.Kit(link_key=key).render("knowledge-base", ctx).text
+    found = [u for u in signed.split() if "answer=" in u]
+    assert [links.verify(u, key, purpose="helpful") for u in found] == [
+        {"ticket": "SR-10482", "answer": "yes"}, {"ticket": "SR-10482", "answer": "no"}]
+    with pytest.raises(tplkit.PlaceholderError, match="needs 2 links"):
+        KIT.render("knowledge-base", {**ctx, "helpful_links": ["https://x.example/y"]})
+
+
 # --- the text table ----------------------------------------------------------------------------
 
 def _rows(*rows: tuple[str, ...]) -> str:

@@ -15,6 +15,8 @@ nothing to go on gives nothing (the placeholder's default, if any, applies):
     that category; nothing without a category.
 ``links.rating``                inputs ``rating_url``, ``ticket_id``, ``rating_scale``:
     one signed link per score (see :mod:`tplkit.links`) when the kit has a signing key.
+``links.helpful``               inputs ``feedback_url``, ``ticket_id``: two signed links,
+    ``answer=yes`` and ``answer=no`` (purpose ``helpful``), when the kit has a signing key.
 """
 from __future__ import annotations
 
@@ -90,6 +92,27 @@ def _rating_links(kit: Any, args: Mapping[str, Any]) -> Any:
                                RATING_SCALES[args["rating_scale"] or "csat"])
 
 
+HELPFUL_ANSWERS = ("yes", "no")
+
+
+def _helpful_links(kit: Any, args: Mapping[str, Any]) -> Any:
+    from .filters import with_query  # the unsigned links' very own builder
+
+    signer = kit.links
+    if signer is None or args["feedback_url"] is None or args["ticket_id"] is None:
+        return None
+    return [signer.sign(with_query(args["feedback_url"], ticket=args["ticket_id"], answer=a),
+                        purpose="helpful") for a in HELPFUL_ANSWERS]
+
+
+def _check_helpful_links(context: Mapping[str, Any], value: Any) -> str | None:
+    if isinstance(value, (str, bytes, Mapping)) or not hasattr(value, "__len__"):
+        return None   # the validation reports what is wrong with these
+    if len(value) != len(HELPFUL_ANSWERS):
+        return f"needs 2 links, for the answers yes and no, got {len(value)}"
+    return None
+
+
 def _check_rating_links(context: Mapping[str, Any], value: Any) -> str | None:
     scores = RATING_SCALES.get(context.get("rating_scale") or "csat")
     if scores is None or isinstance(value, (str, bytes, Mapping)) or not hasattr(value, "__len__"):
@@ -107,6 +130,8 @@ COMPUTATIONS: dict[str, Computation] = {
                                                 requires="request_category"),
     "links.rating": Computation(("rating_url", "ticket_id", "rating_scale"), "list", _rating_links,
                                 enabled=lambda kit: kit.links is not None, check=_check_rating_links),
+    "links.helpful": Computation(("feedback_url", "ticket_id"), "list", _helpful_links,
+                                 enabled=lambda kit: kit.links is not None, check=_check_helpful_links),
 }
 
 

@@ -54,6 +54,11 @@ def _quote(v: Any) -> str:
     return _quote_text(v if isinstance(v, str) else str(v))
 
 
+def length(value: Any) -> int:
+    """How many items a list has (Jinja's ``length``), e.g. to choose a plural form."""
+    return len(value)
+
+
 RUNTIME_FILTERS: dict[str, Callable] = {**i18n.LOCALE_FILTERS, "with_query": with_query,
-                                        "text_table": text_table}
+                                        "text_table": text_table, "length": length}
 

@@ -291,7 +291,8 @@ POP_ISOLATE = "\u2069"
 
 #: mj-text classes whose links the text part lists one per line: class -> (link class, line)
 LINK_LISTS = {"tplkit-rating": ("tplkit-rating-link", "{label}. {href}"),
-              "tplkit-social": ("tplkit-social-link", "{label}: {href}")}
+              "tplkit-social": ("tplkit-social-link", "{label}: {href}"),
+              "tplkit-choices": ("tplkit-choice-link", "{label}: {href}")}
 
 
 def _isolate(text: str, direction: str, rtl: bool) -> str:
