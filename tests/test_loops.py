@@ -21,9 +21,11 @@ LOOPS = tplkit.Kit(FIXTURES / "project")
 KIT = tplkit.Kit()
 PROPERTY = settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
-# names from several scripts, with markup and template characters and long words
-NAME = st.text(alphabet=string.ascii_letters + " <>&\"'{}%#" + "éїЖمř", min_size=1, max_size=70) \
-    .filter(str.strip)
+# names from several scripts, with markup and template characters and long words; words
+# apart by single spaces (the naive pipeline collapses other white space in HTML text, the
+# compiled one shows a value as it is: they agree "up to white space", see DESIGN.md)
+WORD = st.text(alphabet=string.ascii_letters + "<>&\"'{}%#" + "éїЖمř", min_size=1, max_size=30)
+NAME = st.lists(WORD, min_size=1, max_size=6).map(" ".join)
 MONEY = st.decimals(min_value=0, max_value=10**6, places=2, allow_nan=False, allow_infinity=False) \
     .map(lambda d: f"{d} EUR")
 
@@ -184,6 +186,30 @@ def test_knowledge_base_yes_no_links_are_signed_with_a_key():
         {"ticket": "SR-10482", "answer": "yes"}, {"ticket": "SR-10482", "answer": "no"}]
     with pytest.raises(tplkit.PlaceholderError, match="needs 2 links"):
         KIT.render("knowledge-base", {**ctx, "helpful_links": ["https://x.example/y"]})
+
+
+URL = st.from_regex(r"https://help\.example/a/[a-z0-9-]{1,20}", fullmatch=True)
+GENERATED = {
+    "knowledge-base": ("articles", st.fixed_dictionaries({"title": NAME, "url": URL},
+                                                         optional={"summary": NAME})),
+    "escalation-resolved": ("actions", NAME),
+    "return-request": ("items", st.fixed_dictionaries({"name": NAME, "quantity": st.integers(1, 99)},
+                                                      optional={"reason": NAME})),
+}
+
+
+@pytest.mark.parametrize("name", sorted(GENERATED))
+@pytest.mark.parametrize("n", [1, 2, 10])
+@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_cycle_templates_equal_the_naive_pipeline(name, n, data):
+    """The other looping built-ins (a paragraph loop, a <ul> loop, a table) with generated
+    lists of 1, 2 and 10 items: compiled == naive in a sampled locale."""
+    key, item = GENERATED[name]
+    locale = data.draw(st.sampled_from(KIT.locales()))
+    ctx = {**KIT.template(name).sample_for(locale), key: data.draw(st.lists(item, min_size=n, max_size=n))}
+    assert_same_email(KIT.render(name, ctx, locale=locale), KIT.render_naive(name, ctx, locale=locale),
+                      (name, n, locale))
 
 
 # --- the text table ----------------------------------------------------------------------------

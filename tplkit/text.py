@@ -327,10 +327,16 @@ def _inline(node: Node, links: tuple[str, list] | None = None, rtl: bool = False
                 continue
             piece = _link(label, href, rtl)
         elif tag in ("ul", "ol"):
-            items = [c for c in child.children if isinstance(c, Node) and c.tag == "li"]
-            marks = [f"{i}." for i in range(1, len(items) + 1)] if tag == "ol" else ["-"] * len(items)
-            lines = [f"{m} {collapse(_inline(li, links, rtl))}" for m, li in zip(marks, items, strict=True)]
-            piece = "\n\n" + "\n".join(lines) + "\n\n"
+            # one line per item; the tokens of a runtime {% for %} or {% if %} between items
+            # stay between the lines, so that a looped <li> gives one line per value
+            lines, n = [], 0
+            for c in child.children:
+                if isinstance(c, str):
+                    lines.extend(_TOKEN.findall(c))
+                elif c.tag == "li":
+                    n += 1
+                    lines.append(f"{f'{n}.' if tag == 'ol' else '-'} {collapse(_inline(c, links, rtl))}\n")
+            piece = "\n\n" + "".join(lines) + "\n\n"
         elif tag in ("td", "th"):
             piece = " " + _inline(child, links, rtl) + " "
         elif tag in BLOCK:
