@@ -3,6 +3,7 @@ with paths, and ``{% for %}`` over them compiled into the fast path, equal to th
 pipeline for any list (hypothesis)."""
 from __future__ import annotations
 
+import datetime as dt
 import string
 from decimal import Decimal
 from pathlib import Path
@@ -193,6 +194,8 @@ GENERATED = {
     "knowledge-base": ("articles", st.fixed_dictionaries({"title": NAME, "url": URL},
                                                          optional={"summary": NAME})),
     "escalation-resolved": ("actions", NAME),
+    "appointment": ("slots", st.datetimes(min_value=dt.datetime(2020, 1, 1),
+                                          max_value=dt.datetime(2040, 1, 1), timezones=st.just(dt.UTC))),
     "return-request": ("items", st.fixed_dictionaries({"name": NAME, "quantity": st.integers(1, 99)},
                                                       optional={"reason": NAME})),
 }
@@ -203,13 +206,34 @@ GENERATED = {
 @settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
 def test_cycle_templates_equal_the_naive_pipeline(name, n, data):
-    """The other looping built-ins (a paragraph loop, a <ul> loop, a table) with generated
-    lists of 1, 2 and 10 items: compiled == naive in a sampled locale."""
+    """The other looping built-ins (a paragraph loop, a <ul> loop, a table, buttons) with
+    generated lists of 1, 2 and 10 items (or the most allowed): compiled == naive in a
+    sampled locale."""
     key, item = GENERATED[name]
+    n = min(n, KIT.template(name).placeholders[key].max_items or n)   # appointment: 6 slots
     locale = data.draw(st.sampled_from(KIT.locales()))
     ctx = {**KIT.template(name).sample_for(locale), key: data.draw(st.lists(item, min_size=n, max_size=n))}
     assert_same_email(KIT.render(name, ctx, locale=locale), KIT.render_naive(name, ctx, locale=locale),
                       (name, n, locale))
+
+
+def test_appointment_slots_in_the_customer_zone_with_signed_links():
+    """appointment: slots shown in the customer's zone (named), an unknown zone falls back to
+    the brand's; with a key each slot link is signed (purpose booking) and carries the UTC slot."""
+    from tplkit import links
+
+    ctx = KIT.template("appointment").sample_for("en")
+    text = KIT.render("appointment", ctx).text
+    assert "Wednesday,\xa0December\xa02,\xa02026 at 11:00\u202fAM (Eastern European Time):" in text
+    odd = KIT.render("appointment", {**ctx, "customer_timezone": "Mars/Olympus"}).text
+    assert "at 10:00\u202fAM (Central European Time):" in odd
+    key = b"k" * 32
+    signed = tplkit.Kit(link_key=key).render("appointment", ctx).text
+    found = [u for u in signed.split() if "slot=" in u]
+    assert [links.verify(u, key, purpose="booking")["slot"] for u in found] == [
+        "2026-12-02T09:00Z", "2026-12-02T14:30Z", "2026-12-03T08:00Z"]
+    with pytest.raises(tplkit.PlaceholderError, match="needs one link per slot"):
+        KIT.render("appointment", {**ctx, "slot_links": ["https://x.example/y"]})
 
 
 # --- the text table ----------------------------------------------------------------------------

@@ -17,7 +17,8 @@ from tplkit.i18n import read_po
 TEMPLATES = builtin_root() / "templates"
 LOCALES = builtin_root() / "locales"
 EXPECTED = {"acknowledgement", "auto-reply", "apology", "follow-up", "escalation", "feedback-request",
-            "order-confirmation", "return-request", "knowledge-base", "escalation-resolved"}
+            "order-confirmation", "return-request", "knowledge-base", "escalation-resolved",
+            "appointment"}
 
 
 def render_all(kit: tplkit.Kit):

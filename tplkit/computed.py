@@ -17,6 +17,12 @@ nothing to go on gives nothing (the placeholder's default, if any, applies):
     one signed link per score (see :mod:`tplkit.links`) when the kit has a signing key.
 ``links.helpful``               inputs ``feedback_url``, ``ticket_id``: two signed links,
     ``answer=yes`` and ``answer=no`` (purpose ``helpful``), when the kit has a signing key.
+``support_hours.customer_times`` inputs ``slots``, ``customer_timezone``: the times in
+    that IANA zone when it is one, else in the brand's support time zone (shown to the
+    customer with the zone named, so they stay right either way).
+``links.slots``                 inputs ``booking_url``, ``ticket_id``, ``slots``: one link
+    per time slot, ``?ticket=...&slot=2026-12-02T09:00Z`` (UTC), signed (purpose
+    ``booking``) when the kit has a signing key.
 """
 from __future__ import annotations
 
@@ -92,6 +98,39 @@ def _rating_links(kit: Any, args: Mapping[str, Any]) -> Any:
                                RATING_SCALES[args["rating_scale"] or "csat"])
 
 
+def _customer_times(kit: Any, args: Mapping[str, Any]) -> Any:
+    from .hours import zone
+
+    name = args["customer_timezone"]
+    try:
+        tz = zone(name) if name else kit.support_hours.tz
+    except ValueError:   # recipient data: the brand's zone instead, named where it is shown
+        tz = kit.support_hours.tz
+    return None if not args["slots"] else [slot.astimezone(tz) for slot in args["slots"]]
+
+
+def _slot_links(kit: Any, args: Mapping[str, Any]) -> Any:
+    from .filters import with_query  # the unsigned links' very own builder
+
+    if args["booking_url"] is None or args["ticket_id"] is None or not args["slots"]:
+        return None
+    urls = [with_query(args["booking_url"], ticket=args["ticket_id"],
+                       slot=slot.astimezone(_dt.UTC).strftime("%Y-%m-%dT%H:%MZ"))
+            for slot in args["slots"]]
+    signer = kit.links
+    return urls if signer is None else [signer.sign(u, purpose="booking") for u in urls]
+
+
+def _check_slot_links(context: Mapping[str, Any], value: Any) -> str | None:
+    slots = context.get("slots")
+    if (isinstance(value, (str, bytes, Mapping)) or not hasattr(value, "__len__")
+            or isinstance(slots, (str, bytes, Mapping)) or not hasattr(slots, "__len__")):
+        return None   # the validation reports what is wrong with these
+    if len(value) != len(slots):
+        return f"needs one link per slot ({len(slots)}), got {len(value)}"
+    return None
+
+
 HELPFUL_ANSWERS = ("yes", "no")
 
 
@@ -130,6 +169,10 @@ COMPUTATIONS: dict[str, Computation] = {
                                                 requires="request_category"),
     "links.rating": Computation(("rating_url", "ticket_id", "rating_scale"), "list", _rating_links,
                                 enabled=lambda kit: kit.links is not None, check=_check_rating_links),
+    "support_hours.customer_times": Computation(("slots", "customer_timezone"), "list", _customer_times,
+                                                requires="slots"),
+    "links.slots": Computation(("booking_url", "ticket_id", "slots"), "list", _slot_links,
+                               check=_check_slot_links),
     "links.helpful": Computation(("feedback_url", "ticket_id"), "list", _helpful_links,
                                  enabled=lambda kit: kit.links is not None, check=_check_helpful_links),
 }
