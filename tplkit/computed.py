@@ -122,7 +122,7 @@ def _slot_links(kit: Any, args: Mapping[str, Any]) -> Any:
 
 
 def _check_slot_links(context: Mapping[str, Any], value: Any) -> str | None:
-    slots = context.get("slots")
+    slots: Any = context.get("slots")
     if (isinstance(value, (str, bytes, Mapping)) or not hasattr(value, "__len__")
             or isinstance(slots, (str, bytes, Mapping)) or not hasattr(slots, "__len__")):
         return None   # the validation reports what is wrong with these
