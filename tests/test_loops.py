@@ -172,6 +172,16 @@ def test_return_request_promises_the_returns_response_time():
     assert urgent.preheader == "We'll get back to you within 4 hours."
 
 
+def test_a_default_category_the_brand_does_not_promise_gives_its_sla():
+    """return-request's default category (returns) on a brand that promises nothing for it:
+    its SLA applies; the same category passed by the caller is still an error."""
+    kit = tplkit.Kit(Path(__file__).parent / "fixtures" / "core" / "project")   # sla_hours = 12
+    sample = kit.template("return-request").sample
+    assert kit.render("return-request", sample).preheader == "We'll get back to you within 12 hours."
+    with pytest.raises(tplkit.PlaceholderError, match="unknown request category 'returns'"):
+        kit.render("return-request", {**sample, "request_category": "returns"})
+
+
 def test_knowledge_base_yes_no_links_are_signed_with_a_key():
     """knowledge-base: plain yes/no links without a key; with one, both are signed (purpose
     "helpful") and verify to the ticket and the answer; a caller's list must hold two."""

@@ -79,6 +79,11 @@ def contexts(draw, name: str) -> dict[str, Any]:
     if "rating_links" in ctx:   # one link per score: a length the schema cannot say
         count = 11 if ctx.get("rating_scale") == "nps" else 5
         ctx["rating_links"] = (ctx["rating_links"] * count)[:count]
+    if "helpful_links" in ctx:   # yes and no
+        ctx["helpful_links"] = (ctx["helpful_links"] * 2)[:2]
+    for key in ("slot_links", "local_slots"):   # one per slot
+        if key in ctx:
+            ctx[key] = (ctx[key] * len(ctx["slots"]))[:len(ctx["slots"])]
     return ctx
 
 

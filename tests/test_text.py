@@ -49,4 +49,4 @@ def test_paragraphs_links_and_lists():
       </mj-column></mj-section></mj-body></mjml>""")
     assert text == ("First paragraph continues.\n\n"
                     "See the guide (https://kb.example/a) or help@x.example.\n\n"
-                    "- one\n- two\n\nOrder  58213\n")
+                    "- one\n- two\n\nOrder 58213\n")

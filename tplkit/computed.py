@@ -121,14 +121,17 @@ def _slot_links(kit: Any, args: Mapping[str, Any]) -> Any:
     return urls if signer is None else [signer.sign(u, purpose="booking") for u in urls]
 
 
-def _check_slot_links(context: Mapping[str, Any], value: Any) -> str | None:
-    slots: Any = context.get("slots")
-    if (isinstance(value, (str, bytes, Mapping)) or not hasattr(value, "__len__")
-            or isinstance(slots, (str, bytes, Mapping)) or not hasattr(slots, "__len__")):
-        return None   # the validation reports what is wrong with these
-    if len(value) != len(slots):
-        return f"needs one link per slot ({len(slots)}), got {len(value)}"
-    return None
+def _one_per_slot(what: str) -> Callable[[Mapping[str, Any], Any], str | None]:
+    """A check that a caller's list holds one ``what`` per slot (as the template pairs them)."""
+    def check(context: Mapping[str, Any], value: Any) -> str | None:
+        slots: Any = context.get("slots")
+        if (isinstance(value, (str, bytes, Mapping)) or not hasattr(value, "__len__")
+                or isinstance(slots, (str, bytes, Mapping)) or not hasattr(slots, "__len__")):
+            return None   # the validation reports what is wrong with these
+        if len(value) != len(slots):
+            return f"needs one {what} per slot ({len(slots)}), got {len(value)}"
+        return None
+    return check
 
 
 HELPFUL_ANSWERS = ("yes", "no")
@@ -170,9 +173,9 @@ COMPUTATIONS: dict[str, Computation] = {
     "links.rating": Computation(("rating_url", "ticket_id", "rating_scale"), "list", _rating_links,
                                 enabled=lambda kit: kit.links is not None, check=_check_rating_links),
     "support_hours.customer_times": Computation(("slots", "customer_timezone"), "list", _customer_times,
-                                                requires="slots"),
+                                                requires="slots", check=_one_per_slot("time")),
     "links.slots": Computation(("booking_url", "ticket_id", "slots"), "list", _slot_links,
-                               check=_check_slot_links),
+                               check=_one_per_slot("link")),
     "links.helpful": Computation(("feedback_url", "ticket_id"), "list", _helpful_links,
                                  enabled=lambda kit: kit.links is not None, check=_check_helpful_links),
 }
@@ -231,10 +234,12 @@ def fill(kit: Any, schema: Schema, context: Any, *, template: str | None = None)
     out = dict(context)
     for name, comp in todo:
         args: dict[str, Any] = {}
+        defaulted = set()
         for i in comp.inputs:
             raw = context.get(i)
             if raw is None or (isinstance(raw, str) and not raw.strip()):
                 args[i] = schema.defaults.get(i)
+                defaulted.add(i)
                 continue
             try:
                 args[i] = coerce(schema.placeholders[i], raw)
@@ -244,6 +249,8 @@ def fill(kit: Any, schema: Schema, context: Any, *, template: str | None = None)
             try:
                 value = comp.make(kit, args)
             except InputError as e:
+                if e.name in defaulted:   # the manifest's default, which this brand does not
+                    continue              # know (a category it promises nothing for): no value
                 raise PlaceholderError([Problem(e.name, "invalid", str(e))], template=template) from None
             if value is not None:
                 out[name] = value

@@ -378,7 +378,7 @@ def _paragraphs(text: str) -> list[str]:
 def _walk(node: Node, out: _Out, rtl: bool = False) -> None:
     for child in node.children:
         if isinstance(child, str):
-            for word in _words(child):
+            for word in _TOKEN.findall(child):   # a {%- -%} may glue two tokens together
                 if out.is_token(word):
                     out.stmt(word)
             continue
@@ -412,7 +412,7 @@ def _walk(node: Node, out: _Out, rtl: bool = False) -> None:
             else:
                 out.block(text_table(rows))
         elif tag == "mj-raw":
-            for word in _words(unescape(_inline(child))):
+            for word in _TOKEN.findall(unescape(_inline(child))):
                 if out.is_token(word):
                     out.stmt(word)
         else:
@@ -466,16 +466,16 @@ def text_table(rows: str) -> str:
     it and the columns before it are left-aligned, the columns after it (quantities,
     amounts) right-aligned under each other. Columns are two spaces apart; a line break
     inside a cell (a name and its details) becomes " · ", as between the footer's phone
-    and email. The naive pipeline and the compiled text part both lay out their rows with
-    this function."""
+    and email; a table of one row is one line, its cells a space apart. The naive pipeline
+    and the compiled text part both lay out their rows with this function."""
     table: list[list[str]] = []
     for line in rows.split(ROW):
         cells = [" · ".join([x for c in cell.split("\n") if c and (x := collapse(c))])
                  for cell in line.split(CELL)[:-1]]
         if any(cells):
             table.append(cells)
-    if not table:
-        return ""
+    if len(table) <= 1:   # nothing to align: one row reads as a line of words
+        return " ".join(c for c in table[0] if c) if table else ""
     ncols = max(map(len, table))
     table = [row + [""] * (ncols - len(row)) for row in table]
     widths = [max(len(row[j]) for row in table) for j in range(ncols)]
