@@ -9,7 +9,8 @@ Sections: ``render`` (per-template throughput of kit.render, the plain-Jinja run
 the naive pipeline), ``compile`` (first render cost per template x locale), ``lint``
 (``tplkit lint`` on the built-in library, if tplkit.lint exists), ``startup`` (``tplkit
 --help`` wall time and what it imports), ``memory`` (peak RSS of a kit with everything
-compiled), ``batch`` (``tplkit batch --jobs 1`` vs ``--jobs 2`` from a prebuilt folder).
+compiled), ``batch`` (``tplkit batch --jobs 1`` vs ``--jobs 2`` from a prebuilt folder),
+``loops`` (the cost of one more item in a per-recipient loop, ``bench_loops.py``).
 """
 from __future__ import annotations
 
@@ -259,7 +260,7 @@ def _env(tree: str | None) -> dict[str, str]:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--quick", action="store_true", help="shorter loops and a smaller batch")
-    ap.add_argument("--only", default="render,compile,lint,startup,memory,batch")
+    ap.add_argument("--only", default="render,compile,lint,startup,memory,batch,loops")
     ap.add_argument("--baseline", help="batch: also run this tplkit source tree (e.g. from "
                     "`git archive main`), interleaved with this one")
     args = ap.parse_args()
@@ -278,6 +279,11 @@ def main() -> None:
         bench_memory()
     if "batch" in only:
         bench_batch(4000 if args.quick else 20000, args.baseline)
+    if "loops" in only:  # benchmarks/bench_loops.py: cost per item of a per-recipient loop
+        sys.path.insert(0, str(Path(__file__).resolve().parent))
+        from bench_loops import run as bench_loops
+
+        bench_loops(0.2 if args.quick else 1.0)
 
 
 if __name__ == "__main__":

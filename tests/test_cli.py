@@ -41,6 +41,15 @@ def test_show_prints_placeholder_table(run):
     assert "samples: default, nps-order" in res.output
 
 
+def test_show_lists_fields_of_objects_and_lists(run):
+    """`tplkit show` lists an object's fields and a list's items' fields under their paths."""
+    res = run("show", "order-confirmation")
+    assert res.exit_code == 0
+    lines = {line.split()[0]: line.split()[1:3] for line in res.output.splitlines() if line.strip()}
+    assert lines["lines"] == ["list", "of"] and lines["lines[].price"] == ["money", "yes"]
+    assert lines["delivery_address.postal_code"] == ["text", "no"]
+
+
 def test_preview_text_default(run):
     """Preview shows subject, preheader and the text part of the default sample."""
     res = run("preview", "acknowledgement", "--locale", "uk")

@@ -23,6 +23,7 @@ BEYOND_MJML = {
     "html-meta-color-scheme": "dark mode hint (Apple Mail on macOS); ignored where unsupported",
     "css-selector-attribute": "[data-ogsc]/[data-ogsb]: dark-mode hooks only Outlook.com sets",
     "css-selector-child": "inside the dark-mode rules only, to reach MJML's section tables",
+    "css-white-space": "white-space:nowrap on amounts in order tables; where unsupported they may wrap",
 }
 
 # the same components as the built-in layout, as plain MJML: what MJML itself needs
@@ -34,7 +35,7 @@ BASELINE_MJML = """<mjml lang="en" dir="ltr">
 <mj-section background-color="#ffffff" border-radius="8px" direction="ltr" text-align="left" css-class="c">
 <mj-column><mj-text color="#111111" css-class="t">x</mj-text>
 <mj-button href="https://e.example" css-class="b" border-radius="6px">b</mj-button>
-<mj-raw><div>r</div></mj-raw></mj-column></mj-section></mj-body></mjml>"""
+<mj-raw><div>r</div></mj-raw><mj-table><tr><td>x</td></tr></mj-table></mj-column></mj-section></mj-body></mjml>"""
 
 
 @pytest.fixture(scope="module")

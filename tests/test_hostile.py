@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
 import signal
 import threading
 import unicodedata
@@ -97,7 +98,8 @@ def test_hostile_value(values_kit, case):
         if case["expect"] == "rejected":
             with pytest.raises(tplkit.PlaceholderError) as info:
                 values_kit.render("attrs", ctx)
-            assert [p.name for p in info.value.problems] == [name]
+            # a problem inside a list names its path (items[0]); each one is in that placeholder
+            assert {re.split(r"[\[.]", p.name)[0] for p in info.value.problems} == {name}
             assert len(str(info.value)) < 2000  # the message quotes a value, never the megabyte
             return
         email = values_kit.render("attrs", ctx)

@@ -176,3 +176,32 @@ def test_dark_logo_swaps_when_the_brand_has_one(browser, tmp_path):
     assert shown == {"light": ["https://swap.example/logo.png"],
                      "dark": ["https://swap.example/dark/logo.png"]}
 
+
+
+@pytest.mark.parametrize("locale", ["en", "ar"])
+def test_order_lines_table(kit, browser, locale):
+    """The order confirmation's lines and totals: amounts in the end column (right in
+    English, left in Arabic) on one line, no horizontal scrolling at 320 px, and in dark
+    mode the cells' text takes the brand's dark text colour like a paragraph. Screenshots
+    are saved."""
+    info = kit.template("order-confirmation")
+    html = kit.render("order-confirmation", info.sample_for(locale), locale=locale).html
+    OUT.mkdir(parents=True, exist_ok=True)
+    for width, scheme in ((600, "light"), (600, "dark"), (320, "light")):
+        ctx, page = _open(browser, html, width, scheme)
+        found = page.evaluate("""() => {
+          const rows = [...document.querySelectorAll('.tplkit-lines table tr')].slice(1);
+          const name = rows[0].querySelector(':scope > td:first-child > div');
+          const price = rows[0].querySelector(':scope > td:last-child > div').getBoundingClientRect();
+          return {overflow: document.documentElement.scrollWidth - window.innerWidth,
+                  color: getComputedStyle(name).color, rows: rows.length, priceHeight: price.height,
+                  priceEnd: price.left > name.getBoundingClientRect().left};
+        }""")
+        page.screenshot(path=str(OUT / f"order-confirmation-{locale}-{width}-{scheme}.png"), full_page=True)
+        ctx.close()
+        assert found["rows"] == 3 and found["overflow"] <= 0, found
+        assert found["priceHeight"] < 2 * 15, found   # one line: an amount never wraps
+        assert found["priceEnd"] == (locale == "en"), found
+        color = kit.brand.dark_text_color if scheme == "dark" else kit.brand.text_color
+        r, g, b = (int(color[i:i + 2], 16) for i in (1, 3, 5))
+        assert found["color"] == f"rgb({r}, {g}, {b})", (scheme, found)

@@ -197,7 +197,9 @@ def test_rating_links_must_be_safe_urls(kit):
     ctx = dict(kit.template("feedback-request").sample, rating_links=["javascript:alert(1)"] * 5)
     with pytest.raises(tplkit.PlaceholderError) as err:
         kit.render("feedback-request", ctx)
-    assert err.value.problems[0].name == "rating_links"
+    # each bad item is a problem at its path (rating_links[0] ... rating_links[4])
+    assert [p.name for p in err.value.problems] == [f"rating_links[{i}]" for i in range(5)]
+    assert "javascript:" in err.value.problems[0].message
 
 
 # --- List-Unsubscribe ----------------------------------------------------------------------

@@ -35,8 +35,12 @@ def text_values(ph: Placeholder) -> st.SearchStrategy[str]:
 
 def values_for(ph: Placeholder) -> st.SearchStrategy[Any]:
     """Valid values of one placeholder's declared type."""
-    if ph.type == "list":   # of its item type (a list of urls holds urls)
-        return st.lists(values_for(Placeholder(ph.name, type=ph.item_type)), min_size=1, max_size=4)
+    if ph.type == "list":   # of its item type (a list of urls holds urls, of objects objects)
+        low = 1 if ph.min_items is None else ph.min_items
+        return st.lists(values_for(ph.item()), min_size=low, max_size=max(low, min(ph.max_items or 4, 4)))
+    if ph.type == "object":   # its required fields, and some optional ones
+        return st.fixed_dictionaries({f.name: values_for(f) for f in ph.fields if f.required},
+                                     optional={f.name: values_for(f) for f in ph.fields if not f.required})
     host = st.from_regex(r"[a-z](?:[a-z0-9-]{0,8}[a-z0-9])?\.example", fullmatch=True)
     path = st.text(alphabet=string.ascii_letters + string.digits + "-._~/", max_size=20)
     strategies = {
@@ -75,6 +79,11 @@ def contexts(draw, name: str) -> dict[str, Any]:
     if "rating_links" in ctx:   # one link per score: a length the schema cannot say
         count = 11 if ctx.get("rating_scale") == "nps" else 5
         ctx["rating_links"] = (ctx["rating_links"] * count)[:count]
+    if "helpful_links" in ctx:   # yes and no
+        ctx["helpful_links"] = (ctx["helpful_links"] * 2)[:2]
+    for key in ("slot_links", "local_slots"):   # one per slot
+        if key in ctx:
+            ctx[key] = (ctx[key] * len(ctx["slots"]))[:len(ctx["slots"])]
     return ctx
 
 

@@ -78,20 +78,27 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
+def _placeholder_to_json(ph: Placeholder) -> dict:
+    d = {f.name: getattr(ph, f.name) for f in dataclasses.fields(ph)}
+    d["choices"] = list(ph.choices)
+    d["default"] = _jsonable(ph.default)
+    d["example"] = _jsonable(ph.example)
+    d["fields"] = [_placeholder_to_json(f) for f in ph.fields]   # an object's, or its items'
+    return d
+
+
+def _placeholder_from_json(d: Mapping) -> Placeholder:
+    return Placeholder(**{**d, "choices": tuple(d.get("choices", ())),
+                          "fields": tuple(_placeholder_from_json(f) for f in d.get("fields", ()))})
+
+
 def _schema_to_json(schema: Schema) -> dict:
-    phs = {}
-    for name, ph in schema.placeholders.items():
-        d = dataclasses.asdict(ph)
-        d["choices"] = list(ph.choices)
-        d["default"] = _jsonable(ph.default)
-        d["example"] = _jsonable(ph.example)
-        phs[name] = d
+    phs = {name: _placeholder_to_json(ph) for name, ph in schema.placeholders.items()}
     return {"placeholders": phs, "defaults": {k: _jsonable(v) for k, v in schema.defaults.items()}}
 
 
 def _schema_from_json(data: Mapping) -> Schema:
-    phs = {name: Placeholder(**{**d, "choices": tuple(d.get("choices", ()))})
-           for name, d in data["placeholders"].items()}
+    phs = {name: _placeholder_from_json(d) for name, d in data["placeholders"].items()}
     return Schema(phs, {k: coerce(phs[k], v) for k, v in data["defaults"].items()})
 
 

@@ -25,19 +25,22 @@ from .deferred import Deferred, defer_filter, literal_expr, raw_value, refuse_pr
 from .errors import TemplateSourceError
 from .filters import RUNTIME_FILTERS, finalize
 from .safety import gettext_callables
-from .sandbox import LimitedSandbox
+from .sandbox import LOOP_FILTER, LimitedSandbox
 
 # --- runtime conditions: {% if %} on placeholders -------------------------------------------
 
 _BUILD_IF = "tplkit_if"
+_BUILD_FOR = "tplkit_for"
 
 
 class BuildExtension(Extension):
     """Turns ``{% if %}`` into a tag that, during the build pass, emits a runtime ``{% if %}``
     (with every branch built) when its condition depends on a placeholder, and otherwise
-    behaves exactly like ``{% if %}``."""
+    behaves exactly like ``{% if %}``. ``{% for %}`` likewise: over a placeholder (a list,
+    or a list inside an object) it emits a runtime ``{% for %}`` whose body is built once,
+    with the loop variable and ``loop`` deferred; over anything else it is Jinja's loop."""
 
-    tags = {_BUILD_IF}
+    tags = {_BUILD_IF, _BUILD_FOR}
 
     def filter_stream(self, stream):
         pending: list[Token] = []
@@ -57,6 +60,11 @@ class BuildExtension(Extension):
     @staticmethod
     def _rewrite(block: list[Token]):
         head = block[1] if len(block) > 1 else None
+        if head is not None and head.type == "name" and head.value == "for":
+            yield block[0]
+            yield Token(head.lineno, "name", _BUILD_FOR)
+            yield from block[2:]
+            return
         if head is None or head.type != "name" or head.value not in ("if", "elif"):
             yield from block
             return
@@ -70,6 +78,8 @@ class BuildExtension(Extension):
         yield block[-1]
 
     def parse(self, parser):
+        if parser.stream.current.test(f"name:{_BUILD_FOR}"):
+            return self._parse_for(parser)
         lineno = next(parser.stream).lineno
         branches = []
         else_: list = []
@@ -108,6 +118,61 @@ class BuildExtension(Extension):
                           else_, lineno=lineno)
         return nodes.If(self.call_method("_any_deferred", [values]), runtime, [], [static],
                         lineno=lineno)
+
+    def _parse_for(self, parser):
+        """``{% for %}`` as Jinja parses it, plus the runtime form for a deferred list."""
+        lineno = next(parser.stream).lineno
+        target = parser.parse_assign_target(extra_end_rules=("name:in",))
+        parser.stream.expect("name:in")
+        iter_ = parser.parse_tuple(with_condexpr=False, extra_end_rules=("name:recursive",))
+        test = parser.parse_expression() if parser.stream.skip_if("name:if") else None
+        recursive = parser.stream.skip_if("name:recursive")
+        body = parser.parse_statements(("name:endfor", "name:else"))
+        else_ = [] if next(parser.stream).value == "endfor" else \
+            parser.parse_statements(("name:endfor",), drop_needle=True)
+        static = nodes.For(target, iter_, body, else_, test, recursive, lineno=lineno)
+
+        def call(name: str, *args: nodes.Expr) -> nodes.Expr:
+            return self.call_method(name, [copy.deepcopy(a) for a in args], lineno=lineno)
+
+        if not isinstance(target, nodes.Name) or test is not None or recursive:
+            why = ("a runtime loop takes one loop variable, no 'if' filter and no 'recursive'; "
+                   "put conditions inside the loop")
+            runtime: list = [nodes.Output([call("_refuse_for", iter_, nodes.Const(why))])]
+        else:
+            name = nodes.Const(target.name)
+            runtime = [nodes.Output([call("_for_stmt", iter_, nodes.Const("for"), name)]),
+                       nodes.With([nodes.Name(target.name, "param"), nodes.Name("loop", "param")],
+                                  [call("_for_item", iter_, name), call("_for_loop", iter_)],
+                                  copy.deepcopy(body), lineno=lineno)]
+            if else_:
+                runtime.append(nodes.Output([call("_for_stmt", iter_, nodes.Const("else"), name)]))
+                runtime.extend(copy.deepcopy(else_))
+            runtime.append(nodes.Output([call("_for_stmt", iter_, nodes.Const("endfor"), name)]))
+        return nodes.If(call("_is_deferred", iter_), runtime, [], [static], lineno=lineno)
+
+    @staticmethod
+    def _is_deferred(value: Any) -> bool:
+        return isinstance(value, Deferred)
+
+    @staticmethod
+    def _refuse_for(seq: Deferred, why: str) -> str:
+        raise TemplateSourceError(f"cannot loop over {seq.expr!r} at runtime: {why}")
+
+    @staticmethod
+    def _for_stmt(seq: Deferred, kind: str, target: str) -> str:
+        refuse_private(target)
+        if kind == "for":
+            return seq.slots.token(f"{{% for {target} in ({seq.expr}) %}}")
+        return seq.slots.token(f"{{% {kind} %}}")
+
+    @staticmethod
+    def _for_item(seq: Deferred, target: str) -> Deferred:
+        return seq.item(target)
+
+    @staticmethod
+    def _for_loop(seq: Deferred) -> Deferred:
+        return Deferred("loop", seq.slots, seq.locale)
 
     @staticmethod
     def _any_deferred(values: dict) -> bool:
@@ -190,7 +255,8 @@ class BuildEnvironment(LimitedSandbox):
         self._formats_ok: set[tuple] = set()
         locale = catalog.locale
         for name, func in list(self.filters.items()):
-            self.filters[name] = defer_filter(name, func, None)
+            if name != LOOP_FILTER:  # the loop budget sees a list as it is (Shown items too)
+                self.filters[name] = defer_filter(name, func, None)
         for name, func in RUNTIME_FILTERS.items():
             self.filters[name] = defer_filter(name, func, locale if name in i18n.LOCALE_FILTERS else None)
         # added to the environment by jinja2.ext.i18n

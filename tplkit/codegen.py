@@ -19,6 +19,7 @@ a part holding other statements is rendered by Jinja as a whole.
 from __future__ import annotations
 
 import copy
+import functools
 import itertools
 import keyword
 import linecache
@@ -33,6 +34,7 @@ from jinja2 import nodes
 from markupsafe import escape
 
 from .escaping import escape_str
+from .schema import Record
 from .store import PARTS
 from .text import FILL, SIMPLE_TEST, TEXTWRAP_SPACE, collapse, finish_text, finish_wrapped, greedy, rewrap
 from .textgen import TextCodegen, Unsupported
@@ -58,7 +60,8 @@ class Codegen:
             "_escape": escape, "_collapse": collapse, "_escape_str": escape_str, "_rewrap": rewrap,
             "_tw_space": TEXTWRAP_SPACE.search, "_greedy": greedy, "_FILL": FILL,
             "_finish_wrapped": finish_wrapped, "_finish_text": finish_text,
-            "_getattr": envs[True].getattr, "_getitem": envs[True].getitem}
+            "_getattr": envs[True].getattr, "_getitem": envs[True].getitem,
+            "_field": functools.partial(_field, envs[True].getattr)}
         self.avail: dict[tuple, str] = {}   # values computed on every path to this point
         self.vars: dict[tuple, str] = {}    # every value's local, wherever it is computed
         self.lazy: list[str] = []           # locals first computed inside a branch
@@ -66,6 +69,9 @@ class Codegen:
         self.fallbacks = 0
         self.part_name = ""
         self.where = ""                     # "<part>:<line>" being generated, for each line
+        self.loop_vars: dict[str, str] = {}  # a {% for %} variable -> its Python local
+        self.loop_info: tuple[str, str] | None = None   # the innermost loop's index, length
+        self.in_loop = 0
 
     def at(self, part: str, node: nodes.Node | None = None) -> None:
         """Say which part (and line of its runtime source) the next lines come from."""
@@ -110,6 +116,11 @@ class Codegen:
     def assign(self, key: tuple, prefix: str, src: str, depth: int) -> str:
         """Compute ``src`` into the local for ``key``: once per message, even when the
         value is first needed inside different branches (a lazy local guarded by ``_M``)."""
+        if self.in_loop:  # a loop body: computed per item, never kept for later use
+            local = self.var(prefix)
+            self.emit(depth, f"{local} = {src}")
+            self.avail[key] = local
+            return local
         name = self.vars.get(key)
         if name is None:
             name = self.vars[key] = self.var(prefix)
@@ -129,11 +140,23 @@ class Codegen:
                 raise Unsupported(node)
             return repr(node.value)
         if isinstance(node, nodes.Name):
-            if node.ctx != "load" or node.name not in self.names:
+            if node.ctx == "load" and node.name in self.loop_vars:
+                return self.loop_vars[node.name]
+            if node.ctx != "load" or node.name not in self.names or node.name == "loop" and self.in_loop:
                 raise Unsupported(node)
             return f"_v[{node.name!r}]"
+        if (isinstance(node, nodes.Getattr) and isinstance(node.node, nodes.Name)
+                and node.node.name == "loop" and "loop" not in self.loop_vars and self.loop_info):
+            i, n = self.loop_info
+            attrs = {"index": f"({i} + 1)", "index0": i, "first": f"({i} == 0)",
+                     "last": f"({i} == {n} - 1)", "length": n, "revindex": f"({n} - {i})",
+                     "revindex0": f"({n} - {i} - 1)"}
+            if node.attr not in attrs:
+                raise Unsupported(node)
+            return attrs[node.attr]
         if isinstance(node, nodes.Getattr):
-            return f"_getattr({self.expr(node.node, depth, hoist)}, {node.attr!r})"
+            getattr_ = "_getattr" if node.attr.startswith("_") else "_field"
+            return f"{getattr_}({self.expr(node.node, depth, hoist)}, {node.attr!r})"
         if isinstance(node, nodes.Getitem):
             if isinstance(node.arg, nodes.Slice):
                 raise Unsupported(node)
@@ -200,6 +223,8 @@ class Codegen:
             else:
                 src = slow
         except Unsupported:
+            if self.in_loop:  # a fallback template would not see the loop's variables
+                raise
             del self.lines[mark:], self.lazy[nlazy:]
             self.avail, self.vars = avail, nvars
             tpl = self.tiny([nodes.Output([node])], autoescape)
@@ -211,6 +236,8 @@ class Codegen:
         try:
             return self.expr(node, depth, True)
         except Unsupported:
+            if self.in_loop:
+                raise
             del self.lines[mark:], self.lazy[nlazy:]
             self.avail, self.vars = avail, nvars
             tpl = self.tiny([nodes.If(node, [nodes.Output([nodes.TemplateData("1")])], [], [])], False)
@@ -228,6 +255,9 @@ class Codegen:
             elif isinstance(node, nodes.If):
                 self.skeleton.append("\n")   # stands for "may hold anything": not collapsed
                 self.if_(node, depth, autoescape)
+            elif isinstance(node, nodes.For):
+                self.skeleton.append("\n")
+                self.for_loop(node, depth, lambda body, d: self.branch(body, d, autoescape))
             else:
                 raise Unsupported(node)
 
@@ -272,6 +302,31 @@ class Codegen:
             self.emit(depth, "else:")
             branch(rest, depth + 1)
         self.avail = saved
+
+    def for_loop(self, node: nodes.For, depth: int, branch: Callable[[list, int], None]) -> None:
+        """A Python ``for`` for a runtime ``{% for %}`` over a placeholder list (and its
+        ``{% else %}``); ``loop.index``, ``loop.last``, ... are the loop counter's arithmetic.
+        Nothing computed inside the body is kept for later: it is per item."""
+        if not isinstance(node.target, nodes.Name) or node.test is not None or node.recursive:
+            raise Unsupported(node)
+        seq = self.var("q")
+        self.emit(depth, f"{seq} = list({self.expr(node.iter, depth, True)})")
+        i, n, x = self.var("i"), self.var("n"), self.var("x")
+        self.emit(depth, f"{n} = len({seq})")
+        saved = self.avail, self.loop_vars, self.loop_info
+        self.avail, self.loop_info = {}, (i, n)
+        self.loop_vars = {k: v for k, v in self.loop_vars.items() if k != "loop"}
+        self.loop_vars[node.target.name] = x
+        self.in_loop += 1
+        try:
+            self.emit(depth, f"for {i}, {x} in enumerate({seq}):")
+            branch(node.body, depth + 1)
+        finally:
+            self.in_loop -= 1
+            self.avail, self.loop_vars, self.loop_info = saved
+        if node.else_:
+            self.emit(depth, f"if not {n}:")
+            branch(node.else_, depth + 1)
 
     def branch(self, body: list, depth: int, autoescape: bool) -> None:
         mark = len(self.lines)
@@ -326,6 +381,17 @@ class Codegen:
         non-empty, no white space at either end, words apart by single spaces only."""
         key = ("simple", src)
         return self.avail.get(key) or self.assign(key, "k", SIMPLE_TEST.format(s=src), depth)
+
+
+def _field(getattr_: Callable[[Any, str], Any], obj: Any, name: str) -> Any:
+    """``obj.name`` as the sandbox's ``getattr_`` gives it, straight from the fields of a
+    validated object (a :class:`~tplkit.schema.Record`, plain data the sandbox would let
+    through anyway); anything else goes through the sandbox."""
+    if type(obj) is Record:
+        fields = obj.__dict__
+        if name in fields:
+            return fields[name]
+    return getattr_(obj, name)
 
 
 _serial = itertools.count(1)

@@ -23,7 +23,7 @@ from markupsafe import Markup, escape
 from . import i18n
 from .buildpass import BuildEnvironment
 from .compiled import RUNTIME_ENVS, Compiled
-from .deferred import Deferred, Shown, Slots
+from .deferred import Deferred, Slots, show
 from .errors import MjmlError, TemplateSourceError, TplkitError, jinja_error
 from .filters import RUNTIME_FILTERS
 from .inline import inline_css
@@ -122,8 +122,10 @@ class Builder:
             out["text"] = self._render("text", values, preheader=preheader, subject=subject)
         return out
 
-    def finish(self, built: dict[str, str], is_token: Callable[[str], bool]) -> dict[str, str]:
-        """MJML -> HTML -> inlined HTML, and the text part."""
+    def finish(self, built: dict[str, str], is_token: Callable[[str], bool],
+               tokens: Callable[[str], str] | None = None) -> dict[str, str]:
+        """MJML -> HTML -> inlined HTML, and the text part (``tokens``: see
+        :func:`tplkit.text.mjml_to_text`)."""
         from .mjmlcheck import require_valid
 
         require_valid(built["mjml"], self)
@@ -132,7 +134,7 @@ class Builder:
         html = inline_css(html, template=self.info.name, locale=self.locale)
         text = built.get("text")
         if text is None:
-            text = mjml_to_text(built["mjml"], is_token)
+            text = mjml_to_text(built["mjml"], is_token, tokens)
         return {"subject": built["subject"], "preheader": built["preheader"], "html": html,
                 "text": text}
 
@@ -144,10 +146,10 @@ def compile_template(env: BuildEnvironment, info: TemplateInfo, brand: Any, loca
     error names the template and the locale."""
     try:
         slots = Slots()
-        values = {name: Deferred(name, slots, locale, i18n.TYPE_FORMAT.get(ph.type))
+        values = {name: Deferred.typed(name, slots, locale, ph)
                   for name, ph in info.placeholders.items()}
         b = Builder(env, info, brand, locale)
-        parts = b.finish(b.build(values), slots.is_token)
+        parts = b.finish(b.build(values), slots.is_token, slots.token)
         sources = {part: slots.to_jinja(s) for part, s in parts.items()}
         compiled = Compiled(template=info.name, locale=locale, schema=schema, sources=sources,
                             headers=info.headers, files=dict(files or {}),
@@ -170,13 +172,10 @@ def render_naive(env: BuildEnvironment, info: TemplateInfo, brand: Any, locale: 
 
 
 def shown_values(info: TemplateInfo, locale: str, values: Mapping[str, Any]) -> dict[str, Any]:
-    """Validated values as the naive build pass sees them (typed values print formatted)."""
-    shown = {}
-    for name, value in values.items():
-        fmt = i18n.TYPE_FORMAT.get(info.placeholders[name].type) if name in info.placeholders else None
-        shown[name] = Shown(value, RUNTIME_FILTERS[fmt](value, locale=locale)) \
-            if fmt and value is not None else value
-    return shown
+    """Validated values as the naive build pass sees them: typed values (also the fields of
+    objects and the items of lists) print formatted (see :func:`tplkit.deferred.show`)."""
+    return {name: show(info.placeholders[name], value, locale, RUNTIME_FILTERS)
+            if name in info.placeholders else value for name, value in values.items()}
 
 
 def _check_names(compiled: Compiled, info: TemplateInfo) -> None:

@@ -15,6 +15,14 @@ nothing to go on gives nothing (the placeholder's default, if any, applies):
     that category; nothing without a category.
 ``links.rating``                inputs ``rating_url``, ``ticket_id``, ``rating_scale``:
     one signed link per score (see :mod:`tplkit.links`) when the kit has a signing key.
+``links.helpful``               inputs ``feedback_url``, ``ticket_id``: two signed links,
+    ``answer=yes`` and ``answer=no`` (purpose ``helpful``), when the kit has a signing key.
+``support_hours.customer_times`` inputs ``slots``, ``customer_timezone``: the times in
+    that IANA zone when it is one, else in the brand's support time zone (shown to the
+    customer with the zone named, so they stay right either way).
+``links.slots``                 inputs ``booking_url``, ``ticket_id``, ``slots``: one link
+    per time slot, ``?ticket=...&slot=2026-12-02T09:00Z`` (UTC), signed (purpose
+    ``booking``) when the kit has a signing key.
 """
 from __future__ import annotations
 
@@ -90,6 +98,63 @@ def _rating_links(kit: Any, args: Mapping[str, Any]) -> Any:
                                RATING_SCALES[args["rating_scale"] or "csat"])
 
 
+def _customer_times(kit: Any, args: Mapping[str, Any]) -> Any:
+    from .hours import zone
+
+    name = args["customer_timezone"]
+    try:
+        tz = zone(name) if name else kit.support_hours.tz
+    except ValueError:   # recipient data: the brand's zone instead, named where it is shown
+        tz = kit.support_hours.tz
+    return None if not args["slots"] else [slot.astimezone(tz) for slot in args["slots"]]
+
+
+def _slot_links(kit: Any, args: Mapping[str, Any]) -> Any:
+    from .filters import with_query  # the unsigned links' very own builder
+
+    if args["booking_url"] is None or args["ticket_id"] is None or not args["slots"]:
+        return None
+    urls = [with_query(args["booking_url"], ticket=args["ticket_id"],
+                       slot=slot.astimezone(_dt.UTC).strftime("%Y-%m-%dT%H:%MZ"))
+            for slot in args["slots"]]
+    signer = kit.links
+    return urls if signer is None else [signer.sign(u, purpose="booking") for u in urls]
+
+
+def _one_per_slot(what: str) -> Callable[[Mapping[str, Any], Any], str | None]:
+    """A check that a caller's list holds one ``what`` per slot (as the template pairs them)."""
+    def check(context: Mapping[str, Any], value: Any) -> str | None:
+        slots: Any = context.get("slots")
+        if (isinstance(value, (str, bytes, Mapping)) or not hasattr(value, "__len__")
+                or isinstance(slots, (str, bytes, Mapping)) or not hasattr(slots, "__len__")):
+            return None   # the validation reports what is wrong with these
+        if len(value) != len(slots):
+            return f"needs one {what} per slot ({len(slots)}), got {len(value)}"
+        return None
+    return check
+
+
+HELPFUL_ANSWERS = ("yes", "no")
+
+
+def _helpful_links(kit: Any, args: Mapping[str, Any]) -> Any:
+    from .filters import with_query  # the unsigned links' very own builder
+
+    signer = kit.links
+    if signer is None or args["feedback_url"] is None or args["ticket_id"] is None:
+        return None
+    return [signer.sign(with_query(args["feedback_url"], ticket=args["ticket_id"], answer=a),
+                        purpose="helpful") for a in HELPFUL_ANSWERS]
+
+
+def _check_helpful_links(context: Mapping[str, Any], value: Any) -> str | None:
+    if isinstance(value, (str, bytes, Mapping)) or not hasattr(value, "__len__"):
+        return None   # the validation reports what is wrong with these
+    if len(value) != len(HELPFUL_ANSWERS):
+        return f"needs 2 links, for the answers yes and no, got {len(value)}"
+    return None
+
+
 def _check_rating_links(context: Mapping[str, Any], value: Any) -> str | None:
     scores = RATING_SCALES.get(context.get("rating_scale") or "csat")
     if scores is None or isinstance(value, (str, bytes, Mapping)) or not hasattr(value, "__len__"):
@@ -107,6 +172,12 @@ COMPUTATIONS: dict[str, Computation] = {
                                                 requires="request_category"),
     "links.rating": Computation(("rating_url", "ticket_id", "rating_scale"), "list", _rating_links,
                                 enabled=lambda kit: kit.links is not None, check=_check_rating_links),
+    "support_hours.customer_times": Computation(("slots", "customer_timezone"), "list", _customer_times,
+                                                requires="slots", check=_one_per_slot("time")),
+    "links.slots": Computation(("booking_url", "ticket_id", "slots"), "list", _slot_links,
+                               check=_one_per_slot("link")),
+    "links.helpful": Computation(("feedback_url", "ticket_id"), "list", _helpful_links,
+                                 enabled=lambda kit: kit.links is not None, check=_check_helpful_links),
 }
 
 
@@ -155,16 +226,20 @@ def fill(kit: Any, schema: Schema, context: Any, *, template: str | None = None)
                 raise PlaceholderError([Problem(name, "invalid", problem)], template=template)
     # the per-message cost for the common case (nothing to compute) is this one pass
     todo = [(name, comp) for name, comp in plan if context.get(name) is None
-            and (comp.requires is None or context.get(comp.requires) is not None) and comp.enabled(kit)]
+            and (comp.requires is None or context.get(comp.requires) is not None
+                 or schema.defaults.get(comp.requires) is not None)   # a default input counts
+            and comp.enabled(kit)]
     if not todo:
         return context
     out = dict(context)
     for name, comp in todo:
         args: dict[str, Any] = {}
+        defaulted = set()
         for i in comp.inputs:
             raw = context.get(i)
             if raw is None or (isinstance(raw, str) and not raw.strip()):
                 args[i] = schema.defaults.get(i)
+                defaulted.add(i)
                 continue
             try:
                 args[i] = coerce(schema.placeholders[i], raw)
@@ -174,6 +249,8 @@ def fill(kit: Any, schema: Schema, context: Any, *, template: str | None = None)
             try:
                 value = comp.make(kit, args)
             except InputError as e:
+                if e.name in defaulted:   # the manifest's default, which this brand does not
+                    continue              # know (a category it promises nothing for): no value
                 raise PlaceholderError([Problem(e.name, "invalid", str(e))], template=template) from None
             if value is not None:
                 out[name] = value

@@ -10,14 +10,16 @@ from __future__ import annotations
 
 import re
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from jinja2.sandbox import SecurityError
 from markupsafe import escape
 
 from .errors import TemplateSourceError
+from .i18n import TYPE_FORMAT
 from .safety import register_printable
+from .schema import Placeholder, Record
 
 TOKEN_RE = re.compile(r"TPLSLOT(\d+)X")
 _TAG_START = re.compile(r"\{(?=[{%#]|\Z)")
@@ -104,20 +106,43 @@ def _describe(value: Any) -> str:
 
 @register_printable
 class Deferred:
-    """Stand-in for a per-recipient value during the build pass."""
+    """Stand-in for a per-recipient value during the build pass.
+
+    ``ph`` is what the value is (its placeholder, field or list item), when known: a field
+    of an object (``order.total``) or a loop variable over a list is then printed in its
+    type's locale format, like a top-level placeholder.
+    """
 
     unsafe_callable = False   # keep the sandbox from probing through __getattr__
     alters_data = False
-    __slots__ = ("expr", "fmt", "slots", "locale")
+    __slots__ = ("expr", "fmt", "slots", "locale", "ph")
 
-    def __init__(self, expr: str, slots: Slots, locale: str, fmt: str | None = None) -> None:
+    def __init__(self, expr: str, slots: Slots, locale: str, fmt: str | None = None,
+                 ph: Placeholder | None = None) -> None:
         self.expr = expr
         self.fmt = fmt
         self.slots = slots
         self.locale = locale
+        self.ph = ph
+
+    @classmethod
+    def typed(cls, expr: str, slots: Slots, locale: str, ph: Placeholder | None) -> Deferred:
+        """A Deferred for a value of ``ph``'s type, printed in that type's format."""
+        return cls(expr, slots, locale, value_format(ph) if ph is not None else None, ph)
 
     def _derive(self, expr: str) -> Deferred:
         return Deferred(expr, self.slots, self.locale)
+
+    def _field(self, expr: str, name: Any) -> Deferred:
+        ph = self.ph
+        field = ph.field(name) if ph is not None and ph.type == "object" and isinstance(name, str) else None
+        return Deferred.typed(expr, self.slots, self.locale, field)
+
+    def item(self, expr: str) -> Deferred:
+        """A loop variable ``expr`` going over this list: typed like the list's items."""
+        ph = self.ph
+        return Deferred.typed(expr, self.slots, self.locale,
+                              ph.item() if ph is not None and ph.type == "list" else None)
 
     def tag(self) -> str:
         if self.fmt:
@@ -132,11 +157,11 @@ class Deferred:
     def __getattr__(self, name: str) -> Deferred:
         if name.startswith("__"):
             raise AttributeError(name)
-        return self._derive(f"{self.expr}.{name}")
+        return self._field(f"{self.expr}.{name}", name)
 
     def __getitem__(self, key: Any) -> Deferred:
         refuse_private(key)
-        return self._derive(f"{self.expr}[{literal_expr(key)}]")
+        return self._field(f"{self.expr}[{literal_expr(key)}]", key)
 
     def __call__(self, *args: Any, **kwargs: Any) -> Deferred:
         params = [literal_expr(a) for a in args] + [f"{k}={literal_expr(v)}" for k, v in kwargs.items()]
@@ -169,10 +194,18 @@ class Deferred:
     def __iter__(self):
         raise TemplateSourceError(
             f"cannot loop over {self.expr!r} when compiling: it is a per-recipient value; "
-            f"show lists with the |list filter")
+            f"loop over it with {{% for %}} (which becomes a runtime loop) or show it with |list")
 
     def __len__(self) -> int:
         raise TemplateSourceError(f"the length of {self.expr!r} is only known per recipient")
+
+
+def value_format(ph: Placeholder) -> str | None:
+    """The filter a value of ``ph``'s type is printed with (None: as it is). A list of
+    objects has none (it is looped over, not printed)."""
+    if ph.type == "object" or (ph.type == "list" and ph.item_type == "object"):
+        return None
+    return TYPE_FORMAT.get(ph.type)
 
 
 @register_printable
@@ -232,6 +265,39 @@ class Shown:
 
     def __hash__(self) -> int:
         return hash(self.value)
+
+
+class ShownList(Shown):
+    """A list of scalars in the naive pipeline: printed as the locale's list, and giving
+    its items as :class:`Shown` values when looped over (as the compiled loop prints them)."""
+
+    __slots__ = ("items",)
+
+    def __init__(self, value: Any, text: str, items: list) -> None:
+        super().__init__(value, text)
+        self.items = items
+
+    def __iter__(self):
+        return iter(self.items)
+
+    def __getitem__(self, key: Any) -> Any:
+        return self.items[key]
+
+
+def show(ph: Placeholder, value: Any, locale: str, filters: Mapping[str, Callable]) -> Any:
+    """A validated value as the naive pipeline's templates see it: each typed scalar (also
+    inside objects and lists) a :class:`Shown` in its locale format."""
+    if value is None:
+        return None
+    if ph.type == "object":
+        return Record(**{f.name: show(f, getattr(value, f.name), locale, filters) for f in ph.fields})
+    if ph.type == "list":
+        item = ph.item()
+        items = [show(item, v, locale, filters) for v in value]
+        fmt = value_format(ph)
+        return ShownList(value, filters[fmt](value, locale=locale), items) if fmt else items
+    fmt = value_format(ph)
+    return Shown(value, filters[fmt](value, locale=locale)) if fmt else value
 
 
 def raw_value(v: Any) -> Any:

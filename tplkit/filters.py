@@ -9,6 +9,7 @@ from urllib.parse import quote_plus, urlsplit, urlunsplit
 
 from . import i18n
 from .safety import require_printable
+from .text import text_table
 
 
 def finalize(value: Any) -> Any:
@@ -53,5 +54,11 @@ def _quote(v: Any) -> str:
     return _quote_text(v if isinstance(v, str) else str(v))
 
 
-RUNTIME_FILTERS: dict[str, Callable] = {**i18n.LOCALE_FILTERS, "with_query": with_query}
+def length(value: Any) -> int:
+    """How many items a list has (Jinja's ``length``), e.g. to choose a plural form."""
+    return len(value)
+
+
+RUNTIME_FILTERS: dict[str, Callable] = {**i18n.LOCALE_FILTERS, "with_query": with_query,
+                                        "text_table": text_table, "length": length}
 

@@ -1,7 +1,6 @@
 """The front door: :class:`Kit` finds, compiles (once) and renders templates."""
 from __future__ import annotations
 
-import dataclasses
 import functools
 import os
 import threading
@@ -16,7 +15,7 @@ from .errors import LocaleWarning, TemplateNotFound, TemplateSourceError, Tplkit
 from .hours import SupportHours
 from .links import LinkSigner, signer_from_settings
 from .render import RenderedEmail
-from .schema import Schema, coerce
+from .schema import Schema, coerce, with_currency
 from .sources import BuildSource, SourceTree, TemplateSource, is_stale
 from .store import Store, TemplateInfo
 
@@ -130,10 +129,8 @@ class Kit:
     def schema(self, info: TemplateInfo) -> Schema:
         """The template's schema for this brand: ``default_from = "brand.x"`` resolved, and
         money placeholders without a ``currency`` of their own in the brand's currency."""
-        placeholders = {
-            name: dataclasses.replace(ph, currency=self.brand.currency)
-            if ph.currency is None and "money" in (ph.type, ph.item_type) else ph
-            for name, ph in info.placeholders.items()}
+        placeholders = {name: with_currency(ph, self.brand.currency)
+                         for name, ph in info.placeholders.items()}
         defaults = {}
         for name, ph in placeholders.items():
             if ph.default_from:

@@ -49,6 +49,7 @@ MAX_INT_BITS = limits.DEFAULT.int_bits
 MAX_OUTPUT = limits.DEFAULT.output
 
 _LOOP_FILTER = "_tplkit_loop_guard"
+LOOP_FILTER = _LOOP_FILTER   # the build pass leaves this filter unwrapped (tplkit.buildpass)
 _CONCAT_FILTER = "_tplkit_concat"
 _refuse = refuse
 
@@ -404,6 +405,7 @@ def _replace(tree: nodes.Node, old: nodes.Node, new: nodes.Node) -> None:
 
 
 __all__ = [
+    "LOOP_FILTER",
     "MAX_INT_BITS",
     "MAX_ITERATIONS",
     "MAX_OUTPUT",

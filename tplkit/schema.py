@@ -9,9 +9,10 @@ import datetime as _dt
 import difflib
 import math
 import re
+import types
 import unicodedata
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
 from typing import Any
 from urllib.parse import urlsplit
@@ -19,7 +20,9 @@ from urllib.parse import urlsplit
 from .errors import PlaceholderError, Problem, TemplateSourceError, toml_line
 
 TYPES = ("text", "int", "decimal", "money", "date", "datetime", "duration", "url", "email",
-         "choice", "bool", "list")
+         "choice", "bool", "list", "object")
+MAX_ITEMS = 1000    # a longer list is almost certainly a bug or an attack
+MAX_DEPTH = 3       # objects and lists nest at most this deep (order.lines[2].price is 2)
 SAFE_URL_SCHEMES = ("https", "http", "mailto", "tel")
 MAX_TEXT = 100_000  # characters; a longer value is almost certainly a bug or an attack
 
@@ -60,44 +63,61 @@ class Placeholder:
     max_length: int | None = None
     default_from: str | None = None  # e.g. "brand.sla_hours", resolved per brand
     compute: str | None = None       # e.g. "support_hours.reply_by": see tplkit.computed
+    fields: tuple[Placeholder, ...] = ()   # an object's fields, or a list's item's
+    min_items: int | None = None
+    max_items: int | None = None
+
+    def field(self, name: str) -> Placeholder | None:
+        """The declared field ``name`` of an object (or of a list's object items)."""
+        return next((f for f in self.fields if f.name == name), None)
+
+    def item(self) -> Placeholder:
+        """What one item of a list is: a scalar of ``item_type``, or an object."""
+        return Placeholder(name=self.name, type=self.item_type, currency=self.currency,
+                           fields=self.fields)
+
+
+class Record(types.SimpleNamespace):
+    """A validated ``object`` value: its fields as attributes (``order.total``) and items
+    (``order["total"]``). Not a dict, so a field may be called ``items`` or ``keys``."""
+
+    def __getitem__(self, key: str) -> Any:
+        try:
+            return getattr(self, key)
+        except (AttributeError, TypeError):
+            raise KeyError(key) from None
+
+
+class FieldProblems(ValueError):
+    """Problems inside a list or an object: (path below the value, kind, message) each,
+    so that every one is reported with its path (``items[2].price``)."""
+
+    def __init__(self, problems: list[tuple[str, str, str]]) -> None:
+        self.problems = problems
+        super().__init__("; ".join(f"{path.lstrip('.') or '(value)'}: {msg}"
+                                   for path, _, msg in problems))
+
+
+def with_currency(ph: Placeholder, currency: str) -> Placeholder:
+    """``ph`` with every money value in it (fields, items) in ``currency`` unless its own."""
+    fields = tuple(with_currency(f, currency) for f in ph.fields)
+    money = ph.currency is None and "money" in (ph.type, ph.item_type)
+    if not money and fields == ph.fields:
+        return ph
+    return replace(ph, currency=currency if money else ph.currency, fields=fields)
+
+
+_KEYS = {"type", "required", "default", "example", "description", "choices", "items", "currency",
+         "max_length", "default_from", "compute", "fields", "min_items", "max_items"}
+_FIELD_KEYS = _KEYS - {"default_from", "compute"}
+_NAME = re.compile(r"[a-z_][a-z0-9_]*")
 
 
 def parse_placeholders(raw: Mapping[str, Any], *, file: str, template: str) -> dict[str, Placeholder]:
     """Build the placeholder table from the ``[placeholders]`` table of a manifest."""
     out: dict[str, Placeholder] = {}
     for name, spec in raw.items():
-        def bad(msg: str, key: str | None = None, name: str = name) -> TemplateSourceError:
-            return TemplateSourceError(f"placeholder {name!r}: {msg}", file=file, template=template,
-                                       line=toml_line(file, f"placeholders.{name}", key))
-
-        if not re.fullmatch(r"[a-z_][a-z0-9_]*", name):
-            raise bad("names are lower_snake_case identifiers")
-        if not isinstance(spec, Mapping):
-            raise bad("expected a table")
-        unknown = set(spec) - {"type", "required", "default", "example", "description", "choices",
-                               "items", "currency", "max_length", "default_from", "compute"}
-        if unknown:
-            raise bad(f"unknown keys {sorted(unknown)}")
-        typ = spec.get("type", "text")
-        if typ not in TYPES:
-            raise bad(f"unknown type {typ!r} (one of {', '.join(TYPES)})", "type")
-        has_default = "default" in spec or "default_from" in spec
-        required = bool(spec.get("required", not has_default))
-        if typ == "choice" and not spec.get("choices"):
-            raise bad("type 'choice' needs a list of choices", "choices")
-        if spec.get("default_from") and not str(spec["default_from"]).startswith("brand."):
-            raise bad("default_from must name a brand setting, e.g. 'brand.sla_hours'", "default_from")
-        ph = Placeholder(name=name, type=typ, required=required, default=spec.get("default"),
-                         example=spec.get("example"), description=spec.get("description", ""),
-                         choices=tuple(spec.get("choices", ())), item_type=spec.get("items", "text"),
-                         currency=spec.get("currency"), max_length=spec.get("max_length"),
-                         default_from=spec.get("default_from"), compute=spec.get("compute"))
-        if ph.default is not None:
-            try:
-                coerce(ph, ph.default)
-            except ValueError as e:
-                raise bad(f"default does not fit the type: {e}", "default") from None
-        out[name] = ph
+        out[name] = _parse_one(name, spec, (name,), file=file, template=template)
     from .computed import check_manifest
 
     for name, ph in out.items():
@@ -107,6 +127,67 @@ def parse_placeholders(raw: Mapping[str, Any], *, file: str, template: str) -> d
                 raise TemplateSourceError(f"placeholder {name!r}: {problem}", file=file, template=template,
                                           line=toml_line(file, f"placeholders.{name}", "compute"))
     return out
+
+
+def _parse_one(name: str, spec: Any, path: tuple[str, ...], *, file: str, template: str) -> Placeholder:
+    """One placeholder, or one field of an object (``path`` leads to it in the manifest)."""
+    dotted = ".".join(path)
+    table = "placeholders." + ".fields.".join(path)
+
+    def bad(msg: str, key: str | None = None) -> TemplateSourceError:
+        what = "placeholder" if len(path) == 1 else "field"
+        return TemplateSourceError(f"{what} {dotted!r}: {msg}", file=file, template=template,
+                                   line=toml_line(file, table, key))
+
+    if not _NAME.fullmatch(name):
+        raise bad("names are lower_snake_case identifiers")
+    if not isinstance(spec, Mapping):
+        raise bad("expected a table")
+    unknown = set(spec) - (_KEYS if len(path) == 1 else _FIELD_KEYS)
+    if unknown:
+        raise bad(f"unknown keys {sorted(unknown)}")
+    typ = spec.get("type", "text")
+    if typ not in TYPES:
+        raise bad(f"unknown type {typ!r} (one of {', '.join(TYPES)})", "type")
+    item_type = spec.get("items", "text")
+    if typ == "list" and (item_type not in TYPES or item_type == "list"):
+        raise bad(f"a list's items are one of {', '.join(t for t in TYPES if t != 'list')}", "items")
+    has_default = "default" in spec or "default_from" in spec
+    required = bool(spec.get("required", not has_default))
+    if typ == "choice" and not spec.get("choices"):
+        raise bad("type 'choice' needs a list of choices", "choices")
+    if spec.get("default_from") and not str(spec["default_from"]).startswith("brand."):
+        raise bad("default_from must name a brand setting, e.g. 'brand.sla_hours'", "default_from")
+    structured = typ == "object" or (typ == "list" and item_type == "object")
+    raw_fields = spec.get("fields")
+    if structured != (raw_fields is not None):
+        raise bad("an object (or a list of objects) declares its fields, nothing else does"
+                  if raw_fields is not None else "an object needs a [fields] table", "fields")
+    if structured and (not isinstance(raw_fields, Mapping) or not raw_fields):
+        raise bad("fields must be a table of at least one field", "fields")
+    if len(path) >= MAX_DEPTH and structured:
+        raise bad(f"objects and lists nest at most {MAX_DEPTH} deep")
+    fields = tuple(_parse_one(f, fspec, (*path, f), file=file, template=template)
+                   for f, fspec in (raw_fields or {}).items())
+    for key in ("min_items", "max_items"):
+        n = spec.get(key)
+        if n is not None and (typ != "list" or isinstance(n, bool) or not isinstance(n, int)
+                              or not 0 <= n <= MAX_ITEMS):
+            raise bad(f"{key} is a whole number from 0 to {MAX_ITEMS}, for a list", key)
+    if spec.get("min_items", 0) > spec.get("max_items", MAX_ITEMS):
+        raise bad("min_items is larger than max_items", "min_items")
+    ph = Placeholder(name=name, type=typ, required=required, default=spec.get("default"),
+                     example=spec.get("example"), description=spec.get("description", ""),
+                     choices=tuple(spec.get("choices", ())), item_type=item_type,
+                     currency=spec.get("currency"), max_length=spec.get("max_length"),
+                     default_from=spec.get("default_from"), compute=spec.get("compute"),
+                     fields=fields, min_items=spec.get("min_items"), max_items=spec.get("max_items"))
+    if ph.default is not None:
+        try:
+            coerce(ph, ph.default)
+        except ValueError as e:
+            raise bad(f"default does not fit the type: {e}", "default") from None
+    return ph
 
 
 # --- coercion -------------------------------------------------------------------------------
@@ -313,25 +394,68 @@ def _bool(ph: Placeholder, v: Any) -> bool:
 
 
 def _list(ph: Placeholder, v: Any) -> list:
-    if isinstance(v, (str, bytes, Mapping)) or not hasattr(v, "__iter__"):
+    if isinstance(v, (str, bytes, Mapping, Record)) or not hasattr(v, "__iter__"):
         raise ValueError(f"expected a list, got {type(v).__name__}")
-    item = Placeholder(name=ph.name, type=ph.item_type, currency=ph.currency)
+    item = ph.item()
     items = list(v)
-    if len(items) > 1000:
-        raise ValueError("list has more than 1000 items")
-    out = []
+    limit = MAX_ITEMS if ph.max_items is None else ph.max_items
+    if len(items) > limit:
+        raise ValueError(f"list has {len(items)} items (at most {limit})")
+    if len(items) < (ph.min_items or 0):
+        raise ValueError(f"list has {len(items)} item{'s' if len(items) != 1 else ''} "
+                         f"(at least {ph.min_items})")
+    out, problems = [], []
     for i, x in enumerate(items):
         try:
+            if x is None:
+                raise ValueError(f"a {item.type} item is missing (null)")
             out.append(coerce(item, x))
+        except FieldProblems as e:
+            problems += [(f"[{i}]{path}", kind, msg) for path, kind, msg in e.problems]
         except ValueError as e:
-            raise ValueError(f"item {i}: {e}") from None
+            problems.append((f"[{i}]", "invalid", str(e)))
+    if problems:
+        raise FieldProblems(problems)
     return out
+
+
+def _object(ph: Placeholder, v: Any) -> Record:
+    if isinstance(v, Record):
+        v = vars(v)
+    if not isinstance(v, Mapping):
+        raise ValueError(f"expected an object (a table of fields), got {type(v).__name__}")
+    out, problems = {}, []
+    for f in ph.fields:
+        value = v.get(f.name)
+        if value is None or (isinstance(value, str) and not value.strip() and f.type != "text"):
+            if f.default is not None:
+                out[f.name] = coerce(f, f.default)
+            elif f.required:
+                problems.append((f".{f.name}", "missing", f"required {f.type} value is missing"))
+            else:
+                out[f.name] = None
+            continue
+        try:
+            out[f.name] = coerce(f, value)
+        except FieldProblems as e:
+            problems += [(f".{f.name}{path}", kind, msg) for path, kind, msg in e.problems]
+        except ValueError as e:
+            problems.append((f".{f.name}", "invalid", str(e)))
+    names = [f.name for f in ph.fields]
+    for key in v:
+        if key not in names:
+            close = difflib.get_close_matches(str(key), names, n=1, cutoff=0.7)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            problems.append((f".{key}", "unknown", f"not a field of this object{hint}"))
+    if problems:
+        raise FieldProblems(problems)
+    return Record(**out)
 
 
 _COERCE: dict[str, Callable[[Placeholder, Any], Any]] = {
     "text": _text, "int": _int, "decimal": _decimal, "money": _money, "date": _date,
     "datetime": _datetime, "duration": _duration, "url": _url, "email": _email,
-    "choice": _choice, "bool": _bool, "list": _list,
+    "choice": _choice, "bool": _bool, "list": _list, "object": _object,
 }
 
 
@@ -371,6 +495,8 @@ class Schema:
                 continue
             try:
                 out[name] = coerce(ph, value)
+            except FieldProblems as e:  # every problem inside, with its path
+                problems += [Problem(f"{name}{path}", kind, msg) for path, kind, msg in e.problems]
             except (ValueError, ArithmeticError) as e:  # OverflowError: a 1e300-second duration
                 problems.append(Problem(name, "invalid", str(e) if isinstance(e, ValueError)
                                         else f"value out of range ({e})"))

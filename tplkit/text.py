@@ -78,11 +78,20 @@ def parse(markup: str) -> Node:
 
 
 class _Out:
-    """Collects paragraphs; runtime statement tokens are glued to what follows them."""
+    """Collects paragraphs; runtime statement tokens are glued to what follows them.
+    ``tokens`` gives the token of a new runtime tag (a table holding runtime values or
+    loops is laid out per message, inside ``{% filter text_table %}``)."""
 
-    def __init__(self, is_token: Callable[[str], bool]) -> None:
+    def __init__(self, is_token: Callable[[str], bool],
+                 tokens: Callable[[str], str] | None = None) -> None:
         self.parts: list[str] = []
         self.is_token = is_token
+        self.tokens = tokens
+
+    def block(self, text: str) -> None:
+        """Lines already laid out (a table): kept as they are."""
+        if text.strip():
+            self.parts.append(text + "\n\n")
 
     def para(self, text: str) -> None:
         # A line holding runtime values is wrapped after rendering (see rewrap), when the
@@ -282,7 +291,8 @@ POP_ISOLATE = "\u2069"
 
 #: mj-text classes whose links the text part lists one per line: class -> (link class, line)
 LINK_LISTS = {"tplkit-rating": ("tplkit-rating-link", "{label}. {href}"),
-              "tplkit-social": ("tplkit-social-link", "{label}: {href}")}
+              "tplkit-social": ("tplkit-social-link", "{label}: {href}"),
+              "tplkit-choices": ("tplkit-choice-link", "{label}: {href}")}
 
 
 def _isolate(text: str, direction: str, rtl: bool) -> str:
@@ -317,10 +327,16 @@ def _inline(node: Node, links: tuple[str, list] | None = None, rtl: bool = False
                 continue
             piece = _link(label, href, rtl)
         elif tag in ("ul", "ol"):
-            items = [c for c in child.children if isinstance(c, Node) and c.tag == "li"]
-            marks = [f"{i}." for i in range(1, len(items) + 1)] if tag == "ol" else ["-"] * len(items)
-            lines = [f"{m} {collapse(_inline(li, links, rtl))}" for m, li in zip(marks, items, strict=True)]
-            piece = "\n\n" + "\n".join(lines) + "\n\n"
+            # one line per item; the tokens of a runtime {% for %} or {% if %} between items
+            # stay between the lines, so that a looped <li> gives one line per value
+            lines, n = [], 0
+            for c in child.children:
+                if isinstance(c, str):
+                    lines.extend(_TOKEN.findall(c))
+                elif c.tag == "li":
+                    n += 1
+                    lines.append(f"{f'{n}.' if tag == 'ol' else '-'} {collapse(_inline(c, links, rtl))}\n")
+            piece = "\n\n" + "".join(lines) + "\n\n"
         elif tag in ("td", "th"):
             piece = " " + _inline(child, links, rtl) + " "
         elif tag in BLOCK:
@@ -362,7 +378,7 @@ def _paragraphs(text: str) -> list[str]:
 def _walk(node: Node, out: _Out, rtl: bool = False) -> None:
     for child in node.children:
         if isinstance(child, str):
-            for word in _words(child):
+            for word in _TOKEN.findall(child):   # a {%- -%} may glue two tokens together
                 if out.is_token(word):
                     out.stmt(word)
             continue
@@ -389,10 +405,14 @@ def _walk(node: Node, out: _Out, rtl: bool = False) -> None:
             elif tag == "mj-button":
                 out.para(label)
         elif tag == "mj-table":
-            rows = [collapse(_inline(tr, rtl=rtl)) for tr in _find(child, "tr")]
-            out.para("\n".join(r for r in rows if r))
+            rows = _table_rows(child, out.is_token, rtl)
+            if "TPLSLOT" in rows and out.tokens is not None:  # laid out per message
+                out.stmt(out.tokens("{% filter text_table %}") + rows + out.tokens("{% endfilter %}"))
+                out.parts.append("\n\n")
+            else:
+                out.block(text_table(rows))
         elif tag == "mj-raw":
-            for word in _words(unescape(_inline(child))):
+            for word in _TOKEN.findall(unescape(_inline(child))):
                 if out.is_token(word):
                     out.stmt(word)
         else:
@@ -410,8 +430,76 @@ def _find(node: Node, tag: str) -> list[Node]:
     return found
 
 
-def mjml_to_text(mjml: str, is_token: Callable[[str], bool] = lambda w: False) -> str:
-    """The plain-text part for an MJML document (see the module docstring)."""
-    out = _Out(is_token)
+# --- tables ----------------------------------------------------------------------------------
+# A table's rows travel as one string: cells end with CELL, rows with ROW (control characters
+# that no validated value can hold), with runtime statement tokens between them, so that a
+# compiled template lays out the rows its loop produced with the very same text_table().
+CELL, ROW = "\x1f", "\x1e"
+_TOKEN = re.compile(r"TPLSLOT\d+X")
+GAP = "  "          # between two columns
+MIN_FIRST = 16      # the widest column (names, labels) wraps, but not narrower than this
+
+
+def _table_rows(table: Node, is_token: Callable[[str], bool], rtl: bool) -> str:
+    """The rows of an ``mj-table`` (and the statement tokens between them) as a string."""
+    out: list[str] = []
+
+    def walk(node: Node) -> None:
+        for child in node.children:
+            if isinstance(child, str):  # tokens between rows; a {%- -%} may glue them together
+                out.extend(w for w in _TOKEN.findall(child) if is_token(w))
+            elif child.tag in ("td", "th"):
+                out.append(_inline(child, rtl=rtl).replace(CELL, " ").replace(ROW, " ") + CELL)
+            elif child.tag not in SKIP:
+                walk(child)
+                if child.tag == "tr":
+                    out.append(ROW)
+
+    walk(table)
+    return "".join(out)
+
+
+def text_table(rows: str) -> str:
+    """Rows (see :data:`CELL`, :data:`ROW`) laid out as aligned plain-text columns.
+
+    The widest column (an item's name, a label) is wrapped to the room the others leave;
+    it and the columns before it are left-aligned, the columns after it (quantities,
+    amounts) right-aligned under each other. Columns are two spaces apart; a line break
+    inside a cell (a name and its details) becomes " · ", as between the footer's phone
+    and email; a table of one row is one line, its cells a space apart. The naive pipeline
+    and the compiled text part both lay out their rows with this function."""
+    table: list[list[str]] = []
+    for line in rows.split(ROW):
+        cells = [" · ".join([x for c in cell.split("\n") if c and (x := collapse(c))])
+                 for cell in line.split(CELL)[:-1]]
+        if any(cells):
+            table.append(cells)
+    if len(table) <= 1:   # nothing to align: one row reads as a line of words
+        return " ".join(c for c in table[0] if c) if table else ""
+    ncols = max(map(len, table))
+    table = [row + [""] * (ncols - len(row)) for row in table]
+    widths = [max(len(row[j]) for row in table) for j in range(ncols)]
+    wide = widths.index(max(widths))
+    rest = sum(widths) - widths[wide] + len(GAP) * (ncols - 1)
+    widths[wide] = min(widths[wide], max(WIDTH - rest, MIN_FIRST))
+    lines: list[str] = []
+    for row in table:
+        wrapped: list[str] = [row[wide]] if len(row[wide]) <= widths[wide] else textwrap.wrap(
+            row[wide], widths[wide], break_long_words=False, break_on_hyphens=False)
+        cells = [cell.ljust(w) if j <= wide else cell.rjust(w)
+                 for j, (cell, w) in enumerate(zip(row, widths, strict=True))]
+        cells[wide] = wrapped[0].ljust(widths[wide])
+        lines.append(GAP.join(cells).rstrip())
+        indent = sum(widths[:wide]) + len(GAP) * wide
+        lines.extend(" " * indent + more for more in wrapped[1:])
+    return "\n".join(lines)
+
+
+def mjml_to_text(mjml: str, is_token: Callable[[str], bool] = lambda w: False,
+                 tokens: Callable[[str], str] | None = None) -> str:
+    """The plain-text part for an MJML document (see the module docstring). ``tokens``
+    (a compilation's :meth:`~tplkit.deferred.Slots.token`) lets tables holding runtime
+    values be laid out per message."""
+    out = _Out(is_token, tokens)
     _walk(parse(mjml), out)
     return out.result()

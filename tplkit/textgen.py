@@ -96,8 +96,31 @@ class TextCodegen:
                         line.pending.append((src, None))
             elif isinstance(node, nodes.If):
                 self.if_(node, depth, line)
+            elif isinstance(node, nodes.For):
+                self.blank_runs = True
+                self.hand_over(line, depth)
+                self.gen.for_loop(node, depth, self.branch)
+                line.runtime = True
+            elif isinstance(node, nodes.FilterBlock):
+                self.table(node, depth, line)
             else:
                 raise Unsupported(node)
+
+    def table(self, node: nodes.FilterBlock, depth: int, line: _Line) -> None:
+        """``{% filter text_table %}``: the rows are built (loops, conditions, values) as
+        they are, then laid out by :func:`tplkit.text.text_table`; its lines are not wrapped
+        again, like the naive pipeline's."""
+        f, gen = node.filter, self.gen
+        if f.name != "text_table" or f.args or f.kwargs or f.dyn_args or f.dyn_kwargs:
+            raise Unsupported(node)
+        self.blank_runs = True
+        self.hand_over(line, depth)
+        saved = gen.var("_os")
+        gen.emit(depth, f"{saved} = _o; _o = []")
+        gen.body(node.body, depth, False)
+        func = gen.ns_filter("text_table", gen.envs[False].filters["text_table"])
+        gen.emit(depth, f"_l += ({func}(''.join(_o)),); _o = {saved}")
+        line.runtime = True
 
     def static(self, data: str, depth: int, line: _Line) -> None:
         if "\n" not in data:

@@ -1,6 +1,8 @@
 """``tplkit list`` and ``tplkit show``: what templates there are, and what one holds."""
 from __future__ import annotations
 
+from typing import Any
+
 import click
 
 from .app import AppContext, report_errors
@@ -48,11 +50,18 @@ def show(app: AppContext, name: str, compiled_locale: str | None) -> None:
     click.echo(f"{info.name} ({info.category}): {info.description}")
     click.echo(f"folder: {info.folder}\n")
     rows = [("placeholder", "type", "required", "default", "example", "description")]
-    for ph in info.placeholders.values():
+
+    def add(ph: Any, path: str) -> None:
         typ = ph.type + (f" [{'|'.join(map(str, ph.choices))}]" if ph.choices else "")
+        typ += f" of {ph.item_type}" if ph.type == "list" else ""
         default = ph.default_from or ("" if ph.default is None else str(ph.default))
-        rows.append((ph.name, typ, "yes" if ph.required else "no", default,
+        rows.append((path, typ, "yes" if ph.required else "no", default,
                      "" if ph.example is None else str(ph.example), ph.description))
+        for field in ph.fields:   # an object's fields, or a list's items' (lines[].name)
+            add(field, f"{path}{'[]' if ph.type == 'list' else ''}.{field.name}")
+
+    for ph in info.placeholders.values():
+        add(ph, ph.name)
     widths = [max(len(r[i]) for r in rows) for i in range(5)]
     for r in rows:
         click.echo("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=False)) + "  " + r[5])

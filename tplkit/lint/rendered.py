@@ -522,9 +522,12 @@ def typography(ctx: RenderContext) -> Iterable[Hit]:
         for rx, what in _TYPO:
             if what == "space before punctuation" and lang in _SPACE_BEFORE_OK:
                 continue
-            for line in clean.splitlines():
+            lines = clean.splitlines()
+            for i, line in enumerate(lines):
                 for m in rx.finditer(line.strip()):
                     if what == "repeated word" and m.group(1).lower() in _REPEAT_OK:
+                        continue
+                    if what == "double space" and part == "text" and _aligned(lines, i, line, m):
                         continue
                     start = max(0, m.start() - 12)
                     note(what, line.strip()[start:m.end() + 12], part,
@@ -541,6 +544,15 @@ def typography(ctx: RenderContext) -> Iterable[Hit]:
     for (what, snippet, _, _), (parts, where) in found.items():
         yield Hit(f"{what} in the {' and '.join(parts)}" + (f": {snippet!r}" if snippet else ""),
                   **where)
+
+
+def _aligned(lines: list[str], i: int, line: str, m: re.Match) -> bool:
+    """Whether the spaces ``m`` found in ``line`` (stripped) separate two columns of a text
+    table (tplkit.text.text_table): a line next to it has two spaces at the same place."""
+    offset = len(line) - len(line.lstrip())
+    a, b = m.start() + offset, m.end() + offset
+    return any(0 <= j < len(lines) and any(lines[j][p:p + 2] == "  " for p in range(a, b - 1))
+               for j in (i - 1, i + 1))
 
 
 def _unbalanced(text: str, opening: str, closing: str) -> bool:
