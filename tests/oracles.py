@@ -59,6 +59,23 @@ def vnu(paths: list[Path]) -> dict[str, list[str]]:
     return found
 
 
+def elements(path: Path) -> list[tuple[str, dict[str, str]]]:
+    """Every element of an HTML file in document order: its tag and its attributes, ``style`` aside
+    (the one attribute CSS inlining may add or change)."""
+    import lxml.html
+
+    tree = lxml.html.fromstring(path.read_bytes())
+    return [(el.tag, {k: v for k, v in el.attrib.items() if k != "style"})
+            for el in tree.iter() if isinstance(el.tag, str)]
+
+
+def style_texts(path: Path) -> list[str]:
+    """The text of every ``<style>`` element of an HTML file, in document order."""
+    import lxml.html
+
+    return [el.text or "" for el in lxml.html.fromstring(path.read_bytes()).iter("style")]
+
+
 def combinations(kit) -> Iterator[tuple[str, str, str, dict]]:
     """(template, locale, sample name, context) for every built-in template, locale and sample."""
     for name in kit.template_names():

@@ -9,9 +9,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import lxml.html
 import pytest
-from oracles import combinations, vnu
+from oracles import combinations, elements, style_texts, vnu
 
 import tplkit.compile
 
@@ -61,31 +60,21 @@ def test_the_validator_does_report_what_premailer_used_to_add(documents, tmp_pat
     assert any("bgcolor" in m for m in found) and any("width" in m for m in found), found
 
 
-def _elements(path: Path) -> list[tuple[str, dict[str, str]]]:
-    tree = lxml.html.fromstring(path.read_bytes())
-    return [(el.tag, {k: v for k, v in el.attrib.items() if k != "style"})
-            for el in tree.iter() if isinstance(el.tag, str)]
-
-
 def test_inlining_keeps_every_attribute_mjml_set(documents):
     """Same elements, same attributes (style aside) before and after inlining: the logo keeps
     width="140", no link gains width/bgcolor/align."""
     for label, done, plain in documents:
-        assert _elements(done) == _elements(plain), label
-    logo = next(a for t, a in _elements(documents[0][1]) if t == "img")
+        assert elements(done) == elements(plain), label
+    logo = next(a for t, a in elements(documents[0][1]) if t == "img")
     assert logo["width"] == "140", logo
-
-
-def _styles(path: Path) -> list[str]:
-    return [el.text or "" for el in lxml.html.fromstring(path.read_bytes()).iter("style")]
 
 
 def test_inlining_keeps_every_style_element_as_mjml_wrote_it(documents):
     """The <style> elements (media queries, !important overrides, dark mode) are unchanged:
     premailer's default stripped !important, so dark-mode colours lost to the inline ones."""
     for label, done, plain in documents:
-        assert _styles(done) == _styles(plain), label
-    assert any("!important" in s for s in _styles(documents[0][1]))
+        assert style_texts(done) == style_texts(plain), label
+    assert any("!important" in s for s in style_texts(documents[0][1]))
 
 
 ALL_COMPONENTS = Path(__file__).parent / "fixtures" / "output" / "all-components.mjml"
@@ -103,9 +92,9 @@ def test_inlining_any_mjml_keeps_attributes_styles_and_validity(tmp_path):
     plain, done = tmp_path / "plain.html", tmp_path / "done.html"
     plain.write_text(html, encoding="utf-8")
     done.write_text(inline_css(html, template="all-components", locale="en"), encoding="utf-8")
-    assert _elements(done) == _elements(plain)
-    assert _styles(done) == _styles(plain)
-    widths = [a.get("width") for t, a in _elements(done) if t == "img"]
+    assert elements(done) == elements(plain)
+    assert style_texts(done) == style_texts(plain)
+    widths = [a.get("width") for t, a in elements(done) if t == "img"]
     assert len(widths) >= 8 and "100%" not in widths, widths
     errors = vnu([plain, done])
     assert set(errors[str(done)]) <= set(errors[str(plain)])
