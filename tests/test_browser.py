@@ -50,8 +50,11 @@ def browser():
         if os.environ.get("CI") == "true":
             pytest.fail(f"browser tests must run in CI: {reason}")
         pytest.skip(reason)
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
+    # the waits of expect() are bounds, not timings: a loaded CI machine (four suite passes,
+    # Celery workers, a JVM) can take longer than Playwright's default 5 s to repaint a panel
+    expect.set_options(timeout=30_000)
     with sync_playwright() as p:
         b = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
         yield b
