@@ -1,4 +1,4 @@
-"""The realistic corpus: one order-update email, 45 placeholders, 6 conditions, 3 locales,
+"""The realistic corpus: one order-update email, 37 placeholders (one a list), 6 conditions, 3 locales,
 2,000 seeded contexts, and the same content built three ways.
 
 ``source/`` holds the one source of truth: ``body.mjml``, ``body.txt``, ``subject.txt``,
