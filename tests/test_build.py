@@ -166,3 +166,17 @@ def test_manifest_pointing_outside_the_build_is_refused(built, tmp_path):
     (copy / tb.MANIFEST).write_text(json.dumps(manifest))
     with pytest.raises(tb.BuildError, match="manifest is malformed"):
         load(copy)
+
+
+def test_built_runtime_sources_are_packed_and_read_back_whole(kit, built):
+    """A build-loaded template keeps its runtime sources compressed; reading them gives back
+    exactly the sources the project compiles to."""
+    kb = load(built)
+    for name in ("order-confirmation", "feedback-request"):
+        for loc in ("en", "uk"):
+            loaded, compiled = kb.compile(name, loc), kit.compile(name, loc)
+            assert not isinstance(loaded.sources, dict)
+            assert dict(loaded.sources) == dict(compiled.sources)
+            assert loaded.sources["html"] == compiled.sources["html"]
+            with pytest.raises(KeyError):
+                loaded.sources["nope"]

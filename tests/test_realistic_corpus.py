@@ -37,10 +37,19 @@ def _tplkit(kit, records):
 
 
 def test_corpus_is_as_described(setup):
-    """45 placeholders, every locale and currency, adversarial values escaped in the HTML."""
-    _, kit, _, _ = setup
+    """37 placeholders, the order lines a list looped over (one HTML row and one text line
+    per item, 1 to 5), every locale and currency, adversarial values escaped in the HTML."""
+    _, kit, _, hbs = setup
     records = corpus.contexts(N)
-    assert len(kit.template(corpus.TEMPLATE).placeholders) >= 40
+    placeholders = kit.template(corpus.TEMPLATE).placeholders
+    assert len(placeholders) >= 35 and placeholders["items"].type == "list"
+    assert {len(c["items"]) for _, c in records} == {1, 2, 3, 4, 5}
+    for lo, c in records[1:20]:
+        email = kit.render(corpus.TEMPLATE, c, locale=lo)
+        assert email.html.count("× ") == len(c["items"])
+        assert [ln.split(" × ")[0] for ln in email.text.splitlines() if " × " in ln] == \
+            [item["name"] for item in c["items"]]
+    assert all("{{~#each items as |item|}}" in hbs[lo]["html"] for lo in corpus.LOCALES)
     assert {lo for lo, _ in records} == set(corpus.LOCALES)
     assert {c["order_total"]["currency"] for _, c in records} == set(corpus.CURRENCIES)
     email = kit.render(corpus.TEMPLATE, records[0][1], locale=records[0][0])

@@ -145,7 +145,7 @@ def write_build(kit, out_dir: str | os.PathLike, *, force: bool = False) -> dict
             except TplkitError as e:
                 errors.append(e)
                 continue
-            data = {"template": name, "locale": loc, "sources": compiled.sources,
+            data = {"template": name, "locale": loc, "sources": dict(compiled.sources),
                     "schema": _schema_to_json(compiled.schema), "headers": dict(compiled.headers),
                     "plural": {"expr": catalog.plural_expr, "n": catalog.num_plurals}}
             entries[_entry_name(name, loc)] = json.dumps(data, ensure_ascii=False, sort_keys=True).encode()

@@ -1,4 +1,4 @@
-"""The realistic corpus: one order-update email, 45 placeholders, 6 conditions, 3 locales,
+"""The realistic corpus: one order-update email, 37 placeholders (one a list), 6 conditions, 3 locales,
 2,000 seeded contexts, and the same content built three ways.
 
 ``source/`` holds the one source of truth: ``body.mjml``, ``body.txt``, ``subject.txt``,
@@ -14,8 +14,9 @@ and ``catalog.json`` (the de and uk translations). From it:
   for ``node/bench.js`` (Handlebars + ``Intl``). The HTML is MRML + premailer output for all
   three, so the Node pipeline renders exactly the same markup.
 
-Order lines are three fixed rows (``item1_*`` .. ``item3_*``) for now: loops are being added
-to tplkit separately (#18); the corpus should switch to a real loop once they land.
+The order lines are a real loop: ``items``, a list of 1 to 5 ``{name, qty, price}`` objects
+(3 on average), ``{% for item in items %}`` in tplkit and Jinja, ``{{#each items as |item|}}``
+in Handlebars.
 """
 from __future__ import annotations
 
@@ -32,7 +33,7 @@ LOCALES = ("en", "de", "uk")
 CURRENCIES = ("USD", "EUR", "UAH")
 TEMPLATE = "order-update"
 MONEY = ("subtotal", "shipping_cost", "tax_amount", "discount_amount", "order_total", "refund_amount",
-         "store_credit", "item1_price", "item2_price", "item3_price")
+         "store_credit", "items[].price")
 
 FIRST = ["Olena", "Jonas", "Amelia", "Taras", "Lena", "Noah", "Iryna", "Max", "Sofia", "Dmytro"]
 LAST = ["Koval", "Schmidt", "Brown", "Shevchenko", "Müller", "Wilson", "Bondarenko", "Fischer"]
@@ -40,9 +41,10 @@ PRODUCTS = ["Wool scarf", "Ceramic mug", "Trail running shoes", "Desk lamp", "No
             "Bluetooth speaker", "Чашка «Карпати»", "Kaffeemühle", "Yoga mat", "USB-C cable 2 m"]
 CITIES = [("Kyiv", "01001", "Ukraine"), ("Berlin", "10115", "Germany"), ("Leeds", "LS1 4AP", "UK"),
           ("Lviv", "79000", "Україна"), ("München", "80331", "Deutschland")]
+ADVERSARIAL_ITEM = "Fish & Chips <deluxe>"
 # values that must survive escaping, quoting and encoding
 ADVERSARIAL = {"customer_name": "O'Brien <b>&amp; \"Ко\" 😀", "gift_message": "Love & hugs <3 — \"x\" 'y'",
-               "item1_name": "Fish & Chips <deluxe>", "ship_street": "Rue \"Haute\" 3 & 4 <b>",
+               "ship_street": "Rue \"Haute\" 3 & 4 <b>",
                "agent_title": "Team lead & co <i>"}
 
 
@@ -76,9 +78,8 @@ def contexts(n: int = 2000, seed: int = 19) -> list[tuple[str, dict]]:
             "tracking_url": f"https://track.northwind.example/p/{token}?lang={locale}&utm_source=email",
             "subtotal": money(20, 900), "shipping_cost": money(0, 30), "tax_amount": money(2, 150),
             "order_total": money(25, 1200),
-            "item1_name": rng.choice(PRODUCTS), "item1_qty": rng.randint(1, 4), "item1_price": money(3, 300),
-            "item2_name": rng.choice(PRODUCTS), "item2_qty": rng.randint(1, 4), "item2_price": money(3, 300),
-            "item3_name": rng.choice(PRODUCTS), "item3_qty": rng.randint(1, 4), "item3_price": money(3, 300),
+            "items": [{"name": rng.choice(PRODUCTS), "qty": rng.randint(1, 4), "price": money(3, 300)}
+                      for _ in range(rng.randint(1, 5))],
             "ship_name": f"{first} {last}",
             "ship_street": f"{rng.choice(['Main', 'Hauptstraße', 'Хрещатик'])} {rng.randint(1, 200)}",
             "ship_city": city, "ship_postcode": postcode, "ship_country": country,
@@ -104,6 +105,7 @@ def contexts(n: int = 2000, seed: int = 19) -> list[tuple[str, dict]]:
             ctx["delay_days"] = rng.randint(1, 5)
         if i % 50 == 0:
             ctx.update(ADVERSARIAL)
+            ctx["items"][0]["name"] = ADVERSARIAL_ITEM
         out.append((locale, ctx))
     return out
 
@@ -249,7 +251,11 @@ def _to_handlebars(source: str, locale: str) -> str:
     out = out.replace("{{ lang }}", locale)
     out = re.sub(r"\{%\s*if\s+(\w+)\s*%\}", r"{{#if \1}}", out)
     out = re.sub(r"\{%\s*endif\s*%\}", "{{/if}}", out)
-    out = re.sub(r"\{\{\s*([\w|]+)\s*\}\}", lambda m: _hbs_expr(m.group(1)), out)
+    # Jinja's "-" strips the white space before the tag; Handlebars' "~" does the same
+    out = re.sub(r"\{%(-?)\s*for\s+(\w+)\s+in\s+(\w+)\s*%\}",
+                 lambda m: f"{{{{{'~' * len(m[1])}#each {m[3]} as |{m[2]}|}}}}", out)
+    out = re.sub(r"\{%(-?)\s*endfor\s*%\}", lambda m: f"{{{{{'~' * len(m[1])}/each}}}}", out)
+    out = re.sub(r"\{\{\s*([\w.|]+)\s*\}\}", lambda m: _hbs_expr(m.group(1)), out)
     assert "{%" not in out, "a Jinja tag has no Handlebars form"
     return out
 
