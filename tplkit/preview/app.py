@@ -17,7 +17,7 @@ Routes (nothing else is served; names are checked against ``kit.template_names()
 Query parameters: ``locale``, ``sample``, ``ctx`` (edited context as JSON), ``view``
 (``desktop`` 600 px, ``mobile`` 375 px, ``narrow`` 320 px), ``mode`` (how a client shows it:
 ``email``, ``dark-invert``, ``dark-own``, ``images-off``), ``tab`` (the panel under the email:
-``text``, ``source``, ``headers``, ``compat``, ``spam``) and ``marks=0`` (no highlighting of
+``text``, ``source``, ``headers``, ``compat``, ``links``, ``spam``) and ``marks=0`` (no highlighting of
 untranslated text). The pages change nothing on disk; the one POST (a test send) only talks
 to the SMTP server the project configured (loopback unless configured otherwise).
 """
@@ -46,7 +46,7 @@ from ..errors import PlaceholderError, TplkitError
 from ..kit import Kit
 from ..safety import confine
 from ..send import DEFAULT_SMTP, default_sender
-from . import compat, spam, views
+from . import compat, linkcheck, spam, views
 from .untranslated import extract_all, untranslated
 from .watch import Fingerprint, fingerprint
 
@@ -57,7 +57,7 @@ HERE = Path(__file__).resolve().parent
 ASSETS = {"preview.css": "text/css; charset=utf-8", "preview.js": "text/javascript; charset=utf-8"}
 VIEWS = {"desktop": 600, "mobile": 375, "narrow": 320}
 TABS = {"text": "Plain text", "source": "HTML source", "headers": "Headers", "compat": "Compatibility",
-        "spam": "Spam score"}
+        "links": "Links & images", "spam": "Spam score"}
 PREVIEW_TO = "customer@example.com"
 MAX_POST = 256 * 1024
 
@@ -506,7 +506,7 @@ class PreviewApp:
             "lint_note": lv.note, "excerpt": self._excerpt(r.error),
             "untranslated": untranslated(kit, sel.name, sel.locale, self.pot(kit, fp)),
             "token": self.token, "smtp": smtp_settings(kit), "send_result": send_result,
-            "message_headers": [], "compat": None, "snapshot": None, "spam": None,
+            "message_headers": [], "compat": None, "snapshot": None, "spam": None, "links": None,
             "spam_available": spam.available(), "spam_hint": spam.INSTALL_HINT, "own_dark": False,
         }
         if email is not None:
@@ -519,6 +519,11 @@ class PreviewApp:
             elif sel.tab == "compat":
                 values["compat"] = compat.check(email.html, self._sources(kit, sel.name))
                 values["snapshot"] = compat.snapshot()
+            elif sel.tab == "links" and info is not None:
+                # the context the shown email was rendered with (the last good one when stale)
+                shown = self._good.get((sel.name, sel.locale)) if stale else (r.context, email)
+                values["links"] = linkcheck.check(kit, info, sel.locale, shown[0] if shown else None,
+                                                  email.html)
             elif sel.tab == "spam" and values["spam_available"]:
                 values["spam"] = self._spam_check(kit, fp, sel, email)
         return values
