@@ -136,7 +136,8 @@ def test_template_page_shows_the_panel(project):
     """The tab lists each element with its file:line, and says that no URL is fetched."""
     app = PreviewApp(project)
     page = app.handle("/t/badlinks?tab=links").body.decode("utf-8")
-    assert '<a href="/t/badlinks?locale=en&amp;tab=links" data-tab="links" class="on">Links &amp; images</a>' in page
+    assert ('<a href="/t/badlinks?locale=en&amp;tab=links" data-tab="links" class="on">'
+            'Links &amp; images</a>') in page
     assert "10 links and 2 images checked" in page and "No URL is fetched" in page
     items = page.split('<ul class="linkcheck" id="linkcheck">', 1)[1].split("</ul>\n</section>")[0]
     assert items.count('<li data-severity="error" data-kind="link">') == 3

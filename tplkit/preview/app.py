@@ -46,7 +46,8 @@ from ..errors import PlaceholderError, TplkitError
 from ..kit import Kit
 from ..safety import confine
 from ..send import DEFAULT_SMTP, default_sender
-from . import compat, linkcheck, spam, views
+from . import compat, spam, views
+from .height import estimate_height
 from .untranslated import extract_all, untranslated
 from .watch import Fingerprint, fingerprint
 
@@ -507,10 +508,13 @@ class PreviewApp:
             "untranslated": untranslated(kit, sel.name, sel.locale, self.pot(kit, fp)),
             "token": self.token, "smtp": smtp_settings(kit), "send_result": send_result,
             "message_headers": [], "compat": None, "snapshot": None, "spam": None, "links": None,
+            "frame_height": 600,
             "spam_available": spam.available(), "spam_hint": spam.INSTALL_HINT, "own_dark": False,
         }
         if email is not None:
             values["own_dark"] = views.has_own_dark(email.html)
+            # the frame's height without JavaScript (with it, the page measures the email)
+            values["frame_height"] = estimate_height(email.html, VIEWS[sel.view])
             if sel.tab == "headers":
                 try:
                     values["message_headers"] = list(self._message(kit, email).items())
@@ -520,6 +524,8 @@ class PreviewApp:
                 values["compat"] = compat.check(email.html, self._sources(kit, sel.name))
                 values["snapshot"] = compat.snapshot()
             elif sel.tab == "links" and info is not None:
+                from . import linkcheck   # lint's checks and source map, imported when used
+
                 # the context the shown email was rendered with (the last good one when stale)
                 shown = self._good.get((sel.name, sel.locale)) if stale else (r.context, email)
                 values["links"] = linkcheck.check(kit, info, sel.locale, shown[0] if shown else None,
