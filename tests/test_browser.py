@@ -500,7 +500,8 @@ def test_links_and_images_panel(browser, project, tmp_path):
                 expect(items).to_have_count(10)
                 expect(page.locator('#linkcheck > li[data-severity="error"]')).to_have_count(4)
                 expect(items.first).to_contain_text("badlinks/body.mjml:10")
-                expect(page.locator("#linkcheck")).to_contain_text("tel: link 'call-us' is not a phone number")
+                expect(page.locator("#linkcheck")).to_contain_text(
+                    "tel: link 'call-us' is not a phone number")
                 assert page.evaluate("() => document.documentElement.scrollWidth") <= 1280
                 shot(page, "badlinks-links-panel")
         finally:

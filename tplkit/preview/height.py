@@ -78,8 +78,8 @@ class _Estimator(HTMLParser):
         font = size if size else font
         lh = style.get("line-height", "")
         lh_px = _px(lh, font)
-        line = (font * float(lh) if re.fullmatch(r"\d+(\.\d+)?", lh) else lh_px) if lh else None
-        line = max(line or font * LINE_HEIGHT, font)
+        given = (font * float(lh) if re.fullmatch(r"\d+(\.\d+)?", lh) else lh_px) if lh else None
+        line = max(given or font * LINE_HEIGHT, font)
         if not hidden:
             if tag in _BLOCKS or tag in ("br", "img"):
                 self._flush()
