@@ -524,7 +524,7 @@ class PreviewApp:
                 values["compat"] = compat.check(email.html, self._sources(kit, sel.name))
                 values["snapshot"] = compat.snapshot()
             elif sel.tab == "links" and info is not None:
-                from . import linkcheck   # lint's checks and source map, imported when used
+                from . import linkcheck  # lint's checks and source map, imported when used
                 # the context the shown email was rendered with (the last good one when stale)
                 shown = self._good.get((sel.name, sel.locale)) if stale else (r.context, email)
                 values["links"] = linkcheck.check(kit, info, sel.locale, shown[0] if shown else None,
