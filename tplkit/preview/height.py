@@ -54,7 +54,8 @@ def _box(value: str | None, font: float) -> tuple[float, float]:
 class _Estimator(HTMLParser):
     def __init__(self, width: int) -> None:
         super().__init__(convert_charrefs=True)
-        self.width = max(width - SIDE_PADDING, 100)
+        self.frame = width
+        self.width = max(width - SIDE_PADDING, 100)   # what text wraps at
         self.height = 0.0
         self.stack: list[tuple[str, float, float, bool]] = []   # tag, font, line height, hidden
         self.text = 0.0        # width of the current block's text, in px
@@ -106,9 +107,9 @@ class _Estimator(HTMLParser):
         width = _px(attrs.get("width"), font) or _px(style.get("width"), font)
         height = _px(attrs.get("height"), font) or _px(style.get("height"), font)
         if height is None:
-            height = (width or self.width) * 0.75   # unknown ratio: a landscape photo's
-        if width and width > self.width:
-            height *= self.width / width
+            height = (width or self.frame) * 0.75   # unknown ratio: a landscape photo's
+        if width and width > self.frame:            # shrunk to the frame, at most (no padding)
+            height *= self.frame / width
         return height
 
     def handle_endtag(self, tag: str) -> None:
