@@ -448,3 +448,61 @@ def test_an_email_with_scripts_runs_none_of_them(browser, project, tmp_path):
             shot(page, "hostile")
     finally:
         ctx.close()
+
+
+@pytest.mark.parametrize("view, width", [("desktop", 600), ("mobile", 375), ("narrow", 320)])
+def test_without_javascript_the_frame_is_tall_enough(browser, server, view, width):
+    """With JavaScript off the frame takes the server's height estimate: the whole email (its
+    last line) is inside it at every width, and a note links to the email on its own."""
+    from playwright.sync_api import expect
+
+    ctx, page = new_page(browser)
+    try:   # the real height, measured by the page's script
+        page.goto(server.url + f"t/showcase?locale=ar&view={view}")
+        real = fitted_frame(page)["content"]
+    finally:
+        ctx.close()
+    ctx, page = new_page(browser, java_script_enabled=False)
+    try:
+        page.goto(server.url + f"t/showcase?locale=ar&view={view}")
+        frame = page.locator("#email")
+        assert frame.get_attribute("data-fitted") is None          # no script ran
+        estimate = int(frame.get_attribute("height"))
+        box = frame.bounding_box()
+        last = page.frame_locator("#email").locator("#last-line").bounding_box()
+        assert real > 1000 and real <= estimate <= 2 * real        # never cut off, not absurd
+        assert box["height"] >= estimate and last["y"] + last["height"] <= box["y"] + box["height"]
+        expect(page.locator("#noscript-note")).to_be_visible()
+        assert page.locator("#email-alone").get_attribute("href").startswith("/t/showcase/email.html?")
+        shot(page, f"showcase-ar-nojs-{view}")
+    finally:
+        ctx.close()
+
+
+def test_links_and_images_panel(browser, project, tmp_path):
+    """The Links & images tab lists the faulty links and images of the email with their severity
+    and template line, and says it fetches nothing."""
+    from playwright.sync_api import expect
+
+    copy = tmp_path / "links-project"
+    shutil.copytree(project, copy)
+    shutil.copytree(HERE / "fixtures" / "serve" / "views" / "badlinks", copy / "templates" / "badlinks")
+    ctx, page = new_page(browser)
+    # the panel uses the real lint package (the module's server fixture stubs it)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.delitem(sys.modules, "tplkit.lint", raising=False)
+        try:
+            with running(PreviewApp(copy)) as srv:
+                page.goto(srv.url + "t/badlinks")
+                page.click('#tabs a[data-tab="links"]')
+                expect(page.locator("#links-note")).to_contain_text("No URL is fetched")
+                items = page.locator("#linkcheck > li")
+                expect(items).to_have_count(10)
+                expect(page.locator('#linkcheck > li[data-severity="error"]')).to_have_count(4)
+                expect(items.first).to_contain_text("badlinks/body.mjml:10")
+                expect(page.locator("#linkcheck")).to_contain_text(
+                    "tel: link 'call-us' is not a phone number")
+                assert page.evaluate("() => document.documentElement.scrollWidth") <= 1280
+                shot(page, "badlinks-links-panel")
+        finally:
+            ctx.close()

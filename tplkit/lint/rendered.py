@@ -320,14 +320,20 @@ def gmail_clipping(ctx: RenderContext) -> Iterable[Hit]:
 
 
 
+def missing_alt(img: dict[str, str | None]) -> str | None:
+    """The problem of an image without an alt attribute, else None."""
+    if "alt" in img:
+        return None
+    name = (img.get("src") or "").rsplit("/", 1)[-1][:60]
+    return f"image {name!r} has no alt attribute (alt=\"\" if decorative)"
+
+
 def image_alt(ctx: RenderContext) -> Iterable[Hit]:
     """An image without an alt attribute (use alt="" for decorative images)."""
     for i, img in enumerate(ctx.doc.images):
-        if "alt" in img:
-            continue
-        name = (img.get("src") or "").rsplit("/", 1)[-1][:60]
-        yield Hit(f"image {name!r} has no alt attribute (alt=\"\" if decorative)",
-                  **ctx.place(ctx.where("image", i), "html"))
+        msg = missing_alt(img)
+        if msg:
+            yield Hit(msg, **ctx.place(ctx.where("image", i), "html"))
 
 
 def lang_dir(ctx: RenderContext) -> Iterable[Hit]:
@@ -344,21 +350,28 @@ def lang_dir(ctx: RenderContext) -> Iterable[Hit]:
                   **ctx.place(ctx.where("root", "dir"), "html"))
 
 
+def scheme_problem(href: str, what: str = "a link", attr: str = "href") -> tuple[str, str] | None:
+    """``(message, severity)`` for an empty or ``#`` URL or an unsafe scheme (errors) or plain
+    ``http:`` (a warning); None for a URL without such a problem."""
+    href = href.strip()
+    scheme = href.split(":", 1)[0].lower() if ":" in href else ""
+    # the label is left out of the message: it differs per locale, the defect does not
+    if not href or href == "#":
+        return f"{what} has an empty {attr} {href!r}", "error"
+    if scheme in ("javascript", "data", "vbscript"):
+        return f"{what} uses the unsafe {scheme}: scheme", "error"
+    if scheme == "http":
+        return f"{what} uses http: ({href[:60]}); use https:", "warning"
+    return None
+
+
 def link_scheme(ctx: RenderContext) -> Iterable[Hit]:
     """Links to ``javascript:``, ``data:``, empty or ``#`` are errors; plain ``http:`` a warning."""
     for i, link in enumerate(ctx.doc.links):
-        href = link.href.strip()
-        scheme = href.split(":", 1)[0].lower() if ":" in href else ""
-        # the label is left out of the message: it differs per locale, the defect does not
-        if not href or href == "#":
-            msg, sev = f"a link has an empty href {href!r}", "error"
-        elif scheme in ("javascript", "data", "vbscript"):
-            msg, sev = f"a link uses the unsafe {scheme}: scheme", "error"
-        elif scheme == "http":
-            msg, sev = f"a link uses http: ({href[:60]}); use https:", "warning"
-        else:
-            continue
-        yield Hit(msg, severity=sev, **ctx.place(ctx.where("link", i, "href"), "html"))
+        problem = scheme_problem(link.href)
+        if problem:
+            yield Hit(problem[0], severity=problem[1],
+                      **ctx.place(ctx.where("link", i, "href"), "html"))
 
 
 _NAMED = {"white": "#ffffff", "black": "#000000", "red": "#ff0000", "blue": "#0000ff",
@@ -431,15 +444,21 @@ GENERIC_LINK_TEXT = {
 }
 
 
+def generic_text_problem(link: Link, locale: str) -> str | None:
+    """The problem of a link whose text ("click here") does not say where it leads, else None."""
+    generic = GENERIC_LINK_TEXT.get(locale.split("_")[0], set()) | GENERIC_LINK_TEXT["en"]
+    label = " ".join(link.text.split())
+    if label.lower().strip(" .!:…»›→") in generic:
+        return f"link text {label!r} does not say where it leads"
+    return None
+
+
 def generic_link_text(ctx: RenderContext) -> Iterable[Hit]:
     """Link text such as "click here" says nothing out of context (and to screen readers)."""
-    lang = ctx.locale.split("_")[0]
-    generic = GENERIC_LINK_TEXT.get(lang, set()) | GENERIC_LINK_TEXT["en"]
     for i, link in enumerate(ctx.doc.links):
-        label = " ".join(link.text.split())
-        if label.lower().strip(" .!:…»›→") in generic:
-            yield Hit(f"link text {label!r} does not say where it leads",
-                      **ctx.place(ctx.where("link_text", i), "html"))
+        msg = generic_text_problem(link, ctx.locale)
+        if msg:
+            yield Hit(msg, **ctx.place(ctx.where("link_text", i), "html"))
 
 
 def text_part(ctx: RenderContext) -> Iterable[Hit]:

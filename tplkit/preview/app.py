@@ -17,7 +17,7 @@ Routes (nothing else is served; names are checked against ``kit.template_names()
 Query parameters: ``locale``, ``sample``, ``ctx`` (edited context as JSON), ``view``
 (``desktop`` 600 px, ``mobile`` 375 px, ``narrow`` 320 px), ``mode`` (how a client shows it:
 ``email``, ``dark-invert``, ``dark-own``, ``images-off``), ``tab`` (the panel under the email:
-``text``, ``source``, ``headers``, ``compat``, ``spam``) and ``marks=0`` (no highlighting of
+``text``, ``source``, ``headers``, ``compat``, ``links``, ``spam``) and ``marks=0`` (no highlighting of
 untranslated text). The pages change nothing on disk; the one POST (a test send) only talks
 to the SMTP server the project configured (loopback unless configured otherwise).
 """
@@ -47,6 +47,7 @@ from ..kit import Kit
 from ..safety import confine
 from ..send import DEFAULT_SMTP, default_sender
 from . import compat, spam, views
+from .height import estimate_height
 from .untranslated import extract_all, untranslated
 from .watch import Fingerprint, fingerprint
 
@@ -57,7 +58,7 @@ HERE = Path(__file__).resolve().parent
 ASSETS = {"preview.css": "text/css; charset=utf-8", "preview.js": "text/javascript; charset=utf-8"}
 VIEWS = {"desktop": 600, "mobile": 375, "narrow": 320}
 TABS = {"text": "Plain text", "source": "HTML source", "headers": "Headers", "compat": "Compatibility",
-        "spam": "Spam score"}
+        "links": "Links & images", "spam": "Spam score"}
 PREVIEW_TO = "customer@example.com"
 MAX_POST = 256 * 1024
 
@@ -506,11 +507,14 @@ class PreviewApp:
             "lint_note": lv.note, "excerpt": self._excerpt(r.error),
             "untranslated": untranslated(kit, sel.name, sel.locale, self.pot(kit, fp)),
             "token": self.token, "smtp": smtp_settings(kit), "send_result": send_result,
-            "message_headers": [], "compat": None, "snapshot": None, "spam": None,
+            "message_headers": [], "compat": None, "snapshot": None, "spam": None, "links": None,
+            "frame_height": 600,
             "spam_available": spam.available(), "spam_hint": spam.INSTALL_HINT, "own_dark": False,
         }
         if email is not None:
             values["own_dark"] = views.has_own_dark(email.html)
+            # the frame's height without JavaScript (with it, the page measures the email)
+            values["frame_height"] = estimate_height(email.html, VIEWS[sel.view])
             if sel.tab == "headers":
                 try:
                     values["message_headers"] = list(self._message(kit, email).items())
@@ -519,6 +523,12 @@ class PreviewApp:
             elif sel.tab == "compat":
                 values["compat"] = compat.check(email.html, self._sources(kit, sel.name))
                 values["snapshot"] = compat.snapshot()
+            elif sel.tab == "links" and info is not None:
+                from . import linkcheck  # lint's checks and source map, imported when used
+                # the context the shown email was rendered with (the last good one when stale)
+                shown = self._good.get((sel.name, sel.locale)) if stale else (r.context, email)
+                values["links"] = linkcheck.check(kit, info, sel.locale, shown[0] if shown else None,
+                                                  email.html)
             elif sel.tab == "spam" and values["spam_available"]:
                 values["spam"] = self._spam_check(kit, fp, sel, email)
         return values
