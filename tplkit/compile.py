@@ -20,7 +20,7 @@ from typing import Any
 from jinja2 import meta
 from markupsafe import Markup, escape
 
-from . import i18n
+from . import formatting
 from .buildpass import BuildEnvironment
 from .compiled import RUNTIME_ENVS, Compiled
 from .deferred import Deferred, Site, Slots, show
@@ -82,9 +82,9 @@ def _unbalanced_mjml(file: str | None) -> tuple[int, str] | None:
 
 def build_globals(template: str, brand: Any, locale: str) -> dict[str, Any]:
     """The names every part of a template sees in the build pass, besides its placeholders."""
-    rtl = i18n.text_direction(locale) == "rtl"
-    return {"brand": brand, "locale": locale, "lang": i18n.html_lang(locale),
-            "dir": i18n.text_direction(locale), "template_name": template,
+    rtl = formatting.text_direction(locale) == "rtl"
+    return {"brand": brand, "locale": locale, "lang": formatting.html_lang(locale),
+            "dir": formatting.text_direction(locale), "template_name": template,
             "align_start": "right" if rtl else "left", "align_end": "left" if rtl else "right"}
 
 

@@ -18,7 +18,7 @@ from jinja2.sandbox import SecurityError
 from markupsafe import escape
 
 from .errors import TemplateSourceError
-from .i18n import TYPE_FORMAT
+from .formatting import TYPE_FORMAT
 from .safety import register_printable
 from .schema import Placeholder, Record
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from typing import Any
 
-from .. import computed, i18n
+from .. import computed, formatting
 from .model import Hit
 
 SUBJECT_MAX = 60        # what phone inboxes show; checked with the longest values allowed too
@@ -333,7 +333,7 @@ def image_alt(ctx: RenderContext) -> Iterable[Hit]:
 def lang_dir(ctx: RenderContext) -> Iterable[Hit]:
     """``<html lang dir>`` must match the locale (screen readers and RTL layout depend on it)."""
     attrs = ctx.doc.html_attrs
-    want_lang, want_dir = i18n.html_lang(ctx.locale), i18n.text_direction(ctx.locale)
+    want_lang, want_dir = formatting.html_lang(ctx.locale), formatting.text_direction(ctx.locale)
     lang = attrs.get("lang", "")
     if lang.replace("_", "-").split("-")[0].lower() != want_lang.split("-")[0].lower():
         yield Hit(f'<html lang="{lang}"> does not match the locale (write lang="{{{{ lang }}}}", '
