@@ -29,7 +29,8 @@ from .filters import RUNTIME_FILTERS
 from .inline import inline_css
 from .schema import Schema
 from .store import TemplateInfo
-from .text import collapse, finish_text, mjml_to_text
+from .text import mjml_to_text
+from .wrapping import collapse, finish_text
 
 # --- the pipeline steps ----------------------------------------------------------------------
 

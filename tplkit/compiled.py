@@ -22,7 +22,7 @@ from .filters import RUNTIME_FILTERS, finalize
 from .sandbox import LimitedSandbox
 from .schema import Schema
 from .store import PARTS
-from .text import collapse, finish_text
+from .wrapping import collapse, finish_text
 
 
 def runtime_environment(autoescape: bool) -> ImmutableSandboxedEnvironment:
