@@ -215,7 +215,7 @@ def test_formatting_results_are_kept_per_value_type_and_arguments():
     """The locale filters keep recent results: a repeated value is formatted once; values
     that are equal but of another type, or other arguments, are formatted anew; lists
     (unhashable) are formatted every time; the store is bounded."""
-    from tplkit.i18n import _remembered
+    from tplkit.formatting import _remembered
 
     calls = []
 

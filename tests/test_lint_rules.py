@@ -6,18 +6,10 @@ from types import SimpleNamespace
 
 import pytest
 
+from tplkit.lint.document import parse_html
 from tplkit.lint.files import Files, Locator, SourceText, suppressions
-from tplkit.lint.rendered import (
-    _LEFTOVER,
-    _bad_seam,
-    contrast_ratio,
-    gmail_clipping,
-    link_scheme,
-    parse_color,
-    parse_html,
-    text_part,
-    typography,
-)
+from tplkit.lint.html_rules import contrast_ratio, gmail_clipping, link_scheme, parse_color, text_part
+from tplkit.lint.rendered import _LEFTOVER, _bad_seam, typography
 from tplkit.lint.source import visible_text
 
 
@@ -135,7 +127,7 @@ def test_locator_searches_translations_not_msgids(tmp_path):
                                            ("uk", "Натисніть тут"), ("ar", "انقر هنا")])
 def test_generic_link_text_per_language(locale, label):
     """"Click here" and its equivalents are caught in the email's language."""
-    from tplkit.lint.rendered import generic_link_text
+    from tplkit.lint.html_rules import generic_link_text
 
     html = f'<a href="https://x.example">{label}</a><a href="https://x.example/o">Track your order</a>'
     (hit,) = generic_link_text(ctx(html, locale=locale))

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from tplkit import i18n
+from tplkit import formatting
 
 NBSP = "\u00a0"
 BACK = dt.datetime.fromisoformat("2026-11-23T09:00:00+01:00")
@@ -25,15 +25,15 @@ HOURS = {"days": "mon-fri", "open": "09:00", "close": "18:00", "timezone": "Euro
 ])
 def test_time_with_its_zone(locale, expected):
     """Time-zone display and the clock per locale."""
-    assert i18n.fmt_time(BACK, tz="Europe/Berlin", zone=True, locale=locale) == expected
+    assert formatting.fmt_time(BACK, tz="Europe/Berlin", zone=True, locale=locale) == expected
 
 
 def test_zone_names_follow_summer_time_and_bare_offsets():
     """Summer time is named as such; a bare UTC offset is shown as one."""
     summer = dt.datetime.fromisoformat("2026-07-01T09:00:00+02:00")
-    assert i18n.fmt_time(summer, tz="Europe/Berlin", zone=True, locale="de") == "09:00 Uhr (MESZ)"
-    assert i18n.fmt_time(summer, tz="Europe/Berlin", zone=True, locale="ru") == "09:00 (CEST)"
-    assert i18n.fmt_time(BACK, zone=True, locale="ru") == "09:00 (GMT+01:00)"
+    assert formatting.fmt_time(summer, tz="Europe/Berlin", zone=True, locale="de") == "09:00 Uhr (MESZ)"
+    assert formatting.fmt_time(summer, tz="Europe/Berlin", zone=True, locale="ru") == "09:00 (CEST)"
+    assert formatting.fmt_time(BACK, zone=True, locale="ru") == "09:00 (GMT+01:00)"
 
 
 @pytest.mark.parametrize("locale, fmt, expected", [
@@ -46,7 +46,7 @@ def test_zone_names_follow_summer_time_and_bare_offsets():
 ])
 def test_date_patterns(locale, fmt, expected):
     """Date suffixes and punctuation per locale; words joined by no-break spaces."""
-    assert i18n.fmt_date(dt.date(2026, 11, 23), fmt, locale=locale) == expected.replace(" ", NBSP)
+    assert formatting.fmt_date(dt.date(2026, 11, 23), fmt, locale=locale) == expected.replace(" ", NBSP)
 
 
 @pytest.mark.parametrize("locale, expected", [
@@ -55,7 +55,7 @@ def test_date_patterns(locale, fmt, expected):
 ])
 def test_currency_display(locale, expected):
     """«10,00 €» in uk (CLDR: «EUR») and tr (CLDR: «€10,00») as in the other locales."""
-    assert i18n.fmt_money(Decimal("10.00"), "EUR", locale=locale) == expected
+    assert formatting.fmt_money(Decimal("10.00"), "EUR", locale=locale) == expected
 
 
 @pytest.mark.parametrize("locale, expected", [
@@ -70,7 +70,7 @@ def test_currency_display(locale, expected):
 ])
 def test_support_hours_ranges(locale, expected):
     """Weekday and hour ranges in the locale's words, its clock and its zone style."""
-    assert i18n.fmt_support_hours(HOURS, locale=locale) == expected
+    assert formatting.fmt_support_hours(HOURS, locale=locale) == expected
 
 
 def test_a_locale_without_a_style_formats_as_cldr():
@@ -78,7 +78,8 @@ def test_a_locale_without_a_style_formats_as_cldr():
     from babel.dates import format_date
 
     day = dt.date(2026, 11, 23)
-    assert i18n.fmt_date(day, "full", locale="fr") == format_date(day, "full", locale="fr").replace(" ", NBSP)
+    assert formatting.fmt_date(day, "full", locale="fr") == \
+        format_date(day, "full", locale="fr").replace(" ", NBSP)
 
 
 def test_german_auto_reply_says_uhr_once_before_the_zone():

@@ -8,7 +8,7 @@ from decimal import Decimal
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tplkit.i18n import babel_money, fmt_money
+from tplkit.formatting import babel_money, fmt_money
 from tplkit.locale_style import STYLES
 
 # tplkit's styled locales (uk: € symbol, tr: its own pattern) and CLDR locales with other
@@ -70,7 +70,7 @@ INT_LOCALES = LOCALES + ["mr", "my", "ne", "ru", "es", "pl"]
 
 
 def _both_int(value, locale: str) -> tuple[str, str]:
-    from tplkit.i18n import babel_number, fmt_number
+    from tplkit.formatting import babel_number, fmt_number
 
     outs = []
     for fn in (fmt_number, babel_number):

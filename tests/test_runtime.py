@@ -12,7 +12,7 @@ from tplkit import compiled as tcd
 from tplkit.errors import TplkitError
 from tplkit.schema import Placeholder, Schema
 from tplkit.testing import assert_same_email
-from tplkit.text import WIDTH, wrap
+from tplkit.wrapping import WIDTH, wrap
 
 HOSTILE_TEXT = [
     '<script>alert("x")</script>',
@@ -174,7 +174,7 @@ def test_fast_line_wrap_equals_textwrap(words, sep):
 def _finish_text_reference(text: str) -> str:
     """The text part's finishing as first written: re-wrap every line longer than a line,
     strip, then collapse runs of blank lines (the compiled part wraps line by line as it
-    builds instead). Wrapping comes before stripping, as in text.finish_text: a last line that
+    builds instead). Wrapping comes before stripping, as in wrapping.finish_text: a last line that
     is too long only with its trailing space is still wrapped (and loses its indent)."""
     import re
 
@@ -226,7 +226,7 @@ def test_text_part_wrapped_while_built_equals_wrapping_the_whole_text(source, va
 def test_subject_collapsed_only_when_needed_equals_collapsing_always(source, values):
     """The subject and preheader skip collapsing white space when static text and values
     are single-spaced; the result is what collapsing always gives."""
-    from tplkit.text import collapse
+    from tplkit.wrapping import collapse
 
     c = _compiled({"subject": source, "preheader": "Re: " + source}, a="text", b="text", c="text")
     parts = c.render_parts(values)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tplkit import i18n
+from tplkit import formatting
 from tplkit.compile import Builder
 from tplkit.deferred import Deferred, Slots
 from tplkit.sourcemap import mapped_parts
@@ -16,7 +16,7 @@ from tplkit.sourcemap import mapped_parts
 def build_both(kit, name: str, locale: str):
     info = kit.template(name)
     slots = Slots()
-    values = {n: Deferred(n, slots, locale, i18n.TYPE_FORMAT.get(ph.type))
+    values = {n: Deferred(n, slots, locale, formatting.TYPE_FORMAT.get(ph.type))
               for n, ph in info.placeholders.items()}
     env = kit.environment(locale)
     plain = Builder(env, info, kit.brand, locale).build(values)

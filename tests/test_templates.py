@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 
 import tplkit
-from tplkit import i18n
+from tplkit import formatting
 from tplkit.catalogs import extract, template_files
 from tplkit.config import builtin_root
 from tplkit.i18n import read_po
@@ -119,8 +119,8 @@ def test_auto_reply_shows_the_return_day_and_time_in_the_locale(kit, locale):
     back = dt.datetime(2026, 11, 23, 9, 0, tzinfo=dt.timezone(dt.timedelta(hours=1)))
     email = kit.render("auto-reply", {"back_at": back.isoformat()}, locale=locale)
     # the CLDR date, kept on one line (its spaces are no-break spaces)
-    assert i18n.fmt_date(back, "full", locale=locale) in email.html
-    assert i18n.fmt_time(back, locale=locale) in email.html
+    assert formatting.fmt_date(back, "full", locale=locale) in email.html
+    assert formatting.fmt_time(back, locale=locale) in email.html
     assert "2026-11-23" not in email.text
 
 
@@ -220,8 +220,8 @@ def test_compensation_amount_and_expiry_are_formatted_for_the_locale(kit, locale
     email = kit.render("apology", {**APOLOGY, "situation": "delivery_delay", "voucher_code": "X-1",
                                    "voucher_amount": {"amount": "10.00", "currency": "EUR"},
                                    "voucher_expires": "2027-02-28"}, locale=locale)
-    assert i18n.fmt_money(Decimal("10.00"), "EUR", locale=locale) in email.html
-    assert i18n.fmt_date(dt.date(2027, 2, 28), "long", locale=locale) in email.html
+    assert formatting.fmt_money(Decimal("10.00"), "EUR", locale=locale) in email.html
+    assert formatting.fmt_date(dt.date(2027, 2, 28), "long", locale=locale) in email.html
 
 
 # --- follow-up and escalation ---------------------------------------------------------------

@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tplkit.schema import _URLS_OK, _checked_url, _checked_url_split
+from tplkit.coercion import _URLS_OK, _checked_url, _checked_url_split
 
 PIECES = ["http", "https", "HTTP", "hTtPs", "ftp", "javascript", "mailto", ":", "//", "/", "?", "#",
           "[", "]", "[::1]", "@", "a", "example.com", " ", "\t", '"', "<", "%20", "é", "ｅ", "x" * 20, "."]

@@ -147,7 +147,8 @@ def write_build(kit, out_dir: str | os.PathLike, *, force: bool = False) -> dict
                 continue
             data = {"template": name, "locale": loc, "sources": dict(compiled.sources),
                     "schema": _schema_to_json(compiled.schema), "headers": dict(compiled.headers),
-                    "plural": {"expr": catalog.plural_expr, "n": catalog.num_plurals}}
+                    "plural": {"expr": catalog.plural_expr, "n": catalog.num_plurals},
+                    "origins": _origins_to_json(compiled.origins, kit.project.root)}
             entries[_entry_name(name, loc)] = json.dumps(data, ensure_ascii=False, sort_keys=True).encode()
             templates[name]["locales"].append(loc)
     if errors:
@@ -265,6 +266,7 @@ def load_compiled(build_dir: str | os.PathLike, template: str, locale: str):
                               num_plurals=data["plural"]["n"]).plural_index
         return Compiled(template=template, locale=locale, schema=schema,
                         sources=dict(data["sources"]),
+                        origins=_origins_from_json(data.get("origins", {})),
                         headers=check_template_headers(data["headers"], file=path, template=template),
                         _plural=plural)
     except TplkitError as e:
@@ -273,6 +275,25 @@ def load_compiled(build_dir: str | os.PathLike, template: str, locale: str):
     except (OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError) as e:
         raise BuildError(f"unusable build artefact: {type(e).__name__}: {e}", file=str(path),
                          template=template, locale=locale) from None
+
+
+def _origins_to_json(origins: Mapping[str, Mapping[int, list[tuple[str, int]]]],
+                     root: Path | None) -> dict[str, dict[str, list[list[Any]]]]:
+    """Compiled.origins for an artefact: files relative to the project (a build is deployed
+    elsewhere); a built-in template's file keeps its path."""
+    def rel(file: str) -> str:
+        path = Path(file)
+        if root is not None and path.is_relative_to(root):
+            return path.relative_to(root).as_posix()
+        return file
+    return {part: {str(line): [[rel(f), n] for f, n in sites] for line, sites in per.items()}
+            for part, per in origins.items()}
+
+
+def _origins_from_json(data: Mapping[str, Any]) -> dict[str, dict[int, list[tuple[str, int]]]]:
+    """Compiled.origins from an artefact (missing in a build from before it was recorded)."""
+    return {str(part): {int(line): [(str(f), int(n)) for f, n in sites]
+                        for line, sites in per.items()} for part, per in data.items()}
 
 
 def template_info(build_dir: str | os.PathLike, manifest: Mapping, name: str):

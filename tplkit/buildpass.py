@@ -20,7 +20,7 @@ from jinja2.ext import Extension
 from jinja2.lexer import Token
 from jinja2.sandbox import SecurityError
 
-from . import i18n, limits
+from . import formatting, i18n, limits
 from .deferred import Deferred, defer_filter, literal_expr, raw_value, refuse_private
 from .errors import TemplateSourceError
 from .filters import RUNTIME_FILTERS, finalize
@@ -258,7 +258,8 @@ class BuildEnvironment(LimitedSandbox):
             if name != LOOP_FILTER:  # the loop budget sees a list as it is (Shown items too)
                 self.filters[name] = defer_filter(name, func, None)
         for name, func in RUNTIME_FILTERS.items():
-            self.filters[name] = defer_filter(name, func, locale if name in i18n.LOCALE_FILTERS else None)
+            localized = name in formatting.LOCALE_FILTERS
+            self.filters[name] = defer_filter(name, func, locale if localized else None)
         # added to the environment by jinja2.ext.i18n
         self.install_gettext_callables(  # type: ignore[attr-defined]
             self._gettext, self._ngettext, newstyle=True)

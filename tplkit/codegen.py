@@ -36,8 +36,8 @@ from markupsafe import escape
 from .escaping import escape_str
 from .schema import Record
 from .store import PARTS
-from .text import FILL, SIMPLE_TEST, TEXTWRAP_SPACE, collapse, finish_text, finish_wrapped, greedy, rewrap
 from .textgen import TextCodegen, Unsupported
+from .wrapping import FILL, SIMPLE_TEST, TEXTWRAP_SPACE, collapse, finish_text, finish_wrapped, greedy, rewrap
 
 _CONST_TYPES = (str, int, float, bool, type(None))
 _COMPARE = {"eq": "==", "ne": "!=", "lt": "<", "lteq": "<=", "gt": ">", "gteq": ">=",
@@ -377,7 +377,7 @@ class Codegen:
             self.emit(1, f"if not ({clean}): p_{part} = _collapse(p_{part})")
 
     def simple(self, src: str, depth: int) -> str:
-        """A local saying whether the string in local ``src`` is :func:`tplkit.text.simple`:
+        """A local saying whether the string in local ``src`` is :func:`tplkit.wrapping.simple`:
         non-empty, no white space at either end, words apart by single spaces only."""
         key = ("simple", src)
         return self.avail.get(key) or self.assign(key, "k", SIMPLE_TEST.format(s=src), depth)

@@ -20,16 +20,17 @@ from typing import Any
 from jinja2 import meta
 from markupsafe import Markup, escape
 
-from . import i18n
+from . import formatting
 from .buildpass import BuildEnvironment
 from .compiled import RUNTIME_ENVS, Compiled
-from .deferred import Deferred, Slots, show
+from .deferred import Deferred, Site, Slots, show
 from .errors import MjmlError, TemplateSourceError, TplkitError, jinja_error
 from .filters import RUNTIME_FILTERS
 from .inline import inline_css
 from .schema import Schema
 from .store import TemplateInfo
-from .text import collapse, finish_text, mjml_to_text
+from .text import mjml_to_text
+from .wrapping import collapse, finish_text
 
 # --- the pipeline steps ----------------------------------------------------------------------
 
@@ -82,9 +83,9 @@ def _unbalanced_mjml(file: str | None) -> tuple[int, str] | None:
 
 def build_globals(template: str, brand: Any, locale: str) -> dict[str, Any]:
     """The names every part of a template sees in the build pass, besides its placeholders."""
-    rtl = i18n.text_direction(locale) == "rtl"
-    return {"brand": brand, "locale": locale, "lang": i18n.html_lang(locale),
-            "dir": i18n.text_direction(locale), "template_name": template,
+    rtl = formatting.text_direction(locale) == "rtl"
+    return {"brand": brand, "locale": locale, "lang": formatting.html_lang(locale),
+            "dir": formatting.text_direction(locale), "template_name": template,
             "align_start": "right" if rtl else "left", "align_end": "left" if rtl else "right"}
 
 
@@ -150,8 +151,10 @@ def compile_template(env: BuildEnvironment, info: TemplateInfo, brand: Any, loca
                   for name, ph in info.placeholders.items()}
         b = Builder(env, info, brand, locale)
         parts = b.finish(b.build(values), slots.is_token, slots.token)
-        sources = {part: slots.to_jinja(s) for part, s in parts.items()}
+        lines: dict[str, dict[int, list[Site]]] = {part: {} for part in parts}
+        sources = {part: slots.to_jinja(s, lines[part]) for part, s in parts.items()}
         compiled = Compiled(template=info.name, locale=locale, schema=schema, sources=sources,
+                            origins=_origins(info, lines),
                             headers=info.headers, files=dict(files or {}),
                             _plural=env.catalog.plural_index)
         _check_names(compiled, info)
@@ -160,6 +163,27 @@ def compile_template(env: BuildEnvironment, info: TemplateInfo, brand: Any, loca
         e.locale = e.locale or locale
         raise
     return compiled
+
+
+def _origins(info: TemplateInfo, lines: Mapping[str, Mapping[int, list[Site]]]
+             ) -> dict[str, dict[int, list[tuple[str, int]]]]:
+    """Per part, per line of its runtime source: the template file(s) and line(s) whose
+    ``{{ }}`` printed the runtime tags on it. A tag printed in several parts (a name in the
+    subject and the body) keeps the sites rendered for this part."""
+    resolved: dict[str, Path] = {}
+    out: dict[str, dict[int, list[tuple[str, int]]]] = {}
+    for part, per_line in lines.items():
+        root = info.file(part if part != "text" or info.has_text_body() else "html").resolve()
+        mine: dict[int, list[tuple[str, int]]] = {}
+        for line, sites in per_line.items():
+            for r, _, _ in sites:
+                if r not in resolved:
+                    resolved[r] = Path(r).resolve()
+            # the subject printed in the body's <title> was rendered for the subject: kept
+            mine[line] = ([(f, n) for r, f, n in sites if resolved[r] == root]
+                          or [(f, n) for _, f, n in sites])
+        out[part] = mine
+    return out
 
 
 def render_naive(env: BuildEnvironment, info: TemplateInfo, brand: Any, locale: str,

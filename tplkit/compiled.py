@@ -24,7 +24,7 @@ from .filters import RUNTIME_FILTERS, finalize
 from .sandbox import LimitedSandbox
 from .schema import Schema
 from .store import PARTS
-from .text import collapse, finish_text
+from .wrapping import collapse, finish_text
 
 
 def runtime_environment(autoescape: bool) -> ImmutableSandboxedEnvironment:
@@ -89,6 +89,8 @@ class Compiled:
     sources: Mapping[str, str]                  # part -> runtime Jinja source (kept packed)
     headers: Mapping[str, str] = field(default_factory=dict)
     files: dict[str, Any] = field(default_factory=dict)   # path -> fingerprint at compile time
+    # part -> line of its runtime source -> template (file, line) whose {{ }} printed its tags
+    origins: dict[str, dict[int, list[tuple[str, int]]]] = field(default_factory=dict)
     _templates: dict[str, jinja2.Template] = field(default_factory=dict, repr=False)
     _plural: Callable[[Any], int] | None = field(default=None, repr=False)
 
@@ -148,10 +150,18 @@ class Compiled:
         err = jinja_error(exc, template=self.template, locale=self.locale,
                           part=where[0] if where else None)
         if where is not None and err.line is None:
-            err.part = err.part or where[0]
-            err.line = where[1]
-            err.message += (f" (compiled {where[0]}, line {where[1]}; see 'tplkit show "
-                            f"{self.template} --compiled {self.locale}')")
+            part, line = where
+            err.part = err.part or part
+            compiled = (f"compiled {part}, line {line}; see 'tplkit show {self.template} "
+                        f"--compiled {self.locale}'")
+            sites = self.origins.get(part, {}).get(line)
+            if sites:   # the author's template file and line that printed it
+                (err.file, err.line), others = sites[0], sites[1:]
+                also = "".join(f"; or {f}, line {n}" for f, n in others)
+                err.message += f" ({compiled}{also})"
+            else:
+                err.line = line
+                err.message += f" ({compiled})"
         return err
 
     @property

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import secrets
+import sys
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -17,7 +18,7 @@ from jinja2.sandbox import SecurityError
 from markupsafe import escape
 
 from .errors import TemplateSourceError
-from .i18n import TYPE_FORMAT
+from .formatting import TYPE_FORMAT
 from .safety import register_printable
 from .schema import Placeholder, Record
 
@@ -36,6 +37,7 @@ class Slots:
     def __init__(self) -> None:
         self.tags: list[str] = []
         self._index: dict[str, int] = {}
+        self.sites: list[list[Site]] = []   # per tag: where the build pass printed it
         self.base = 10**8 + secrets.randbelow(9 * 10**8)
 
     def token(self, tag: str) -> str:
@@ -43,6 +45,10 @@ class Slots:
         if i is None:
             i = self._index[tag] = len(self.tags)
             self.tags.append(tag)
+            self.sites.append([])
+        site = _template_site()
+        if site is not None and site not in self.sites[i]:
+            self.sites[i].append(site)
         return f"TPLSLOT{self.base + i}X"
 
     def _slot(self, number: str) -> int | None:
@@ -54,10 +60,13 @@ class Slots:
         i = self._slot(m.group(1)) if m else None
         return i is not None and self.tags[i].startswith("{%")
 
-    def to_jinja(self, tokenized: str) -> str:
-        """Replace tokens by their tags; literal chunks that look like Jinja are made raw."""
+    def to_jinja(self, tokenized: str, lines: dict[int, list[Site]] | None = None) -> str:
+        """Replace tokens by their tags; literal chunks that look like Jinja are made raw.
+        ``lines`` (when given) receives, per line of the result, where the build pass
+        printed the tags on it (see :class:`Site`)."""
         parts = TOKEN_RE.split(tokenized)
         out, text = [], ""
+        line = 1
         for n, part in enumerate(parts):
             slot = self._slot(part) if n % 2 else None
             if slot is None:
@@ -65,11 +74,38 @@ class Slots:
                 continue
             if text:
                 out.append(_literal(text))
+                line += text.count("\n")
                 text = ""
             out.append(self.tags[slot])
+            if lines is not None:
+                here = lines.setdefault(line, [])
+                here.extend(s for s in self.sites[slot] if s not in here)
+            line += self.tags[slot].count("\n")
         if text:
             out.append(_literal(text))
         return "".join(out)
+
+
+Site = tuple[str, str, int]
+"""(file of the part rendered, file, line) of the template code that printed a runtime tag."""
+
+
+def _template_site() -> Site | None:
+    """Where the running build pass is: the innermost template frame's file and line (the
+    ``{{ }}`` that printed the tag, in a layout, component or macro too) and the outermost
+    one's file (the part being rendered). Jinja maps its frames' lines back to the template's
+    own (the same mapping its tracebacks use)."""
+    frame = sys._getframe(2)
+    inner: tuple[str, int] | None = None
+    root: str | None = None
+    while frame is not None:
+        tpl = frame.f_globals.get("__jinja_template__")
+        if tpl is not None and tpl.filename:
+            if inner is None:
+                inner = (tpl.filename, tpl.get_corresponding_lineno(frame.f_lineno))
+            root = tpl.filename
+        frame = frame.f_back  # type: ignore[assignment]
+    return (root, *inner) if inner is not None and root is not None else None
 
 
 def _literal(text: str) -> str:

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote_plus, urlsplit, urlunsplit
 
-from . import i18n
+from . import formatting
 from .safety import require_printable
 from .text import text_table
 
@@ -59,6 +59,6 @@ def length(value: Any) -> int:
     return len(value)
 
 
-RUNTIME_FILTERS: dict[str, Callable] = {**i18n.LOCALE_FILTERS, "with_query": with_query,
+RUNTIME_FILTERS: dict[str, Callable] = {**formatting.LOCALE_FILTERS, "with_query": with_query,
                                         "text_table": text_table, "length": length}
 

@@ -9,7 +9,7 @@ from collections.abc import Iterable, Iterator
 from html.parser import HTMLParser
 from typing import Any
 
-from .text import collapse
+from .wrapping import collapse
 
 _EXACT_PARTS = ("subject", "preheader", "text")   # html is compared as a browser reads it
 

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from jinja2 import nodes
 
-from .text import BLANK_RUN, WIDTH, LinePlan, wrap
+from .wrapping import BLANK_RUN, WIDTH, LinePlan, wrap
 
 if TYPE_CHECKING:
     from .codegen import Codegen
@@ -42,7 +42,7 @@ class TextCodegen:
     splitting the finished text into lines, the code keeps track of lines as it builds them:
     a line wholly inside static text is wrapped now, at compile time; only a line holding a
     value (or crossing an ``{% if %}``) is wrapped per message, and only when it is longer
-    than 78 characters. The result equals :func:`tplkit.text.rewrap` of the whole text.
+    than 78 characters. The result equals :func:`tplkit.wrapping.rewrap` of the whole text.
     """
 
     def __init__(self, gen: Codegen) -> None:
@@ -262,5 +262,5 @@ def _merged(items: list[str]) -> list[str]:
 
 
 def _wrap_static(line: str) -> str:
-    """A line of static text wrapped as :func:`tplkit.text.rewrap` would wrap it."""
+    """A line of static text wrapped as :func:`tplkit.wrapping.rewrap` would wrap it."""
     return wrap(line) if len(line) > WIDTH else line

@@ -17,9 +17,10 @@ from .. import i18n
 from ..errors import CatalogError, TplkitError
 from .catalogs import CatalogContext, ProjectContext, message_key
 from .config import LintConfig, load_config
+from .document import parse_html
 from .files import Files, Locator, SourceText, Suppression, suppressions
 from .model import Finding, Hit, Rule
-from .rendered import RenderContext, parse_html
+from .rendered import RenderContext
 from .rules import RULES, RULES_BY_ID
 from .source import BuildFailure, SourceContext, parse_file, template_context
 

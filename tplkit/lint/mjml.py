@@ -6,7 +6,7 @@ import re
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from .. import i18n
+from .. import formatting
 from ..errors import MjmlError, MjmlValidationError
 from ..mjmlcheck import Violation, first_malformed, locate
 from .model import Hit
@@ -38,7 +38,7 @@ def mapped_build(ctx: BuildFailure) -> tuple[dict[str, str], dict[str, Any]] | N
     if ctx.info is None or ctx.locale is None:
         return None
     slots = Slots()
-    values = {n: Deferred(n, slots, ctx.locale, i18n.TYPE_FORMAT.get(ph.type))
+    values = {n: Deferred(n, slots, ctx.locale, formatting.TYPE_FORMAT.get(ph.type))
               for n, ph in ctx.info.placeholders.items()}
     try:
         return mapped_parts(ctx.kit.environment(ctx.locale), Builder, ctx.info, ctx.kit.brand,

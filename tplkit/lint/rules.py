@@ -4,7 +4,7 @@ Ids are stable kebab-case: configuration, suppressions, SARIF and CI dashboards 
 """
 from __future__ import annotations
 
-from . import catalogs, mjml, rendered, source
+from . import catalogs, html_rules, mjml, rendered, source
 from .model import Rule
 
 RULES: list[Rule] = [
@@ -64,20 +64,20 @@ RULES: list[Rule] = [
     Rule("preheader-length", "warning", "rendered", f"The preheader is longer than "
          f"{rendered.PREHEADER_MAX} characters.", rendered.preheader_length),
     Rule("gmail-clipping", "error", "rendered", "HTML over 102 KB is clipped by Gmail (over "
-         "90 KB: a warning).", rendered.gmail_clipping),
-    Rule("image-alt", "error", "rendered", "An image has no alt attribute.", rendered.image_alt),
+         "90 KB: a warning).", html_rules.gmail_clipping),
+    Rule("image-alt", "error", "rendered", "An image has no alt attribute.", html_rules.image_alt),
     Rule("lang-dir", "error", "rendered", "<html lang/dir> does not match the locale.",
-         rendered.lang_dir),
+         html_rules.lang_dir),
     Rule("link-scheme", "error", "rendered", "A link to javascript:, data:, an empty or # href "
-         "(http: is a warning).", rendered.link_scheme),
+         "(http: is a warning).", html_rules.link_scheme),
     Rule("button-contrast", "error", "rendered", "Button text and background below WCAG AA "
-         "contrast (4.5:1).", rendered.button_contrast),
+         "contrast (4.5:1).", html_rules.button_contrast),
     Rule("generic-link-text", "warning", "rendered", "Link text such as \"click here\" in the "
-         "email's language.", rendered.generic_link_text),
+         "email's language.", html_rules.generic_link_text),
     Rule("text-part", "error", "rendered", "The text part is empty, or lacks a call-to-action "
-         "URL of the HTML.", rendered.text_part),
+         "URL of the HTML.", html_rules.text_part),
     Rule("contacts-missing", "warning", "rendered", "The brand's phone or email is missing from "
-         "a part.", rendered.contacts_missing),
+         "a part.", html_rules.contacts_missing),
     Rule("typography", "warning", "rendered", "Double spaces, a space before punctuation, "
          "repeated words, unbalanced brackets or quotes.", rendered.typography),
     # produced by the engine

@@ -40,7 +40,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 import jinja2
 from markupsafe import Markup, escape
 
-from .. import i18n
+from .. import formatting
 from ..config import builtin_root
 from ..errors import PlaceholderError, TplkitError
 from ..kit import Kit
@@ -482,7 +482,7 @@ class PreviewApp:
                                      "lint": len(found), "rules": rules})
             rows.append(row)
         return {"title": "Templates", "rows": rows, "locales": locales,
-                "directions": {loc: i18n.text_direction(loc) for loc in locales},
+                "directions": {loc: formatting.text_direction(loc) for loc in locales},
                 "lint_note": lv.note, "general_findings": lv.general, "catalog_findings": lv.catalogs,
                 "project": self.root, "brand": kit.brand}
 
@@ -499,8 +499,8 @@ class PreviewApp:
         values: dict[str, Any] = {
             "title": sel.name, "sel": sel, "info": info, "r": r, "email": email, "stale": stale,
             "ctx_text": ctx_text, "bad": bad, "locales": kit.locales(),
-            "direction": i18n.text_direction(sel.locale), "lang": i18n.html_lang(sel.locale),
-            "text_direction": i18n.text_direction, "views": VIEWS, "modes": views.MODES, "tabs": TABS,
+            "direction": formatting.text_direction(sel.locale), "lang": formatting.html_lang(sel.locale),
+            "text_direction": formatting.text_direction, "views": VIEWS, "modes": views.MODES, "tabs": TABS,
             "sender": default_sender(kit.brand), "sender_name": kit.brand.company_name, "to": PREVIEW_TO,
             "findings": lv.cells.get((sel.name, sel.locale), []),
             "catalog_findings": lv.catalogs.get(sel.locale, []), "general_findings": lv.general,

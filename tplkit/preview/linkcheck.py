@@ -17,7 +17,8 @@ from email.headerregistry import Address
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from ..lint.rendered import Link, generic_text_problem, missing_alt, parse_html, scheme_problem
+from ..lint.document import Link, parse_html
+from ..lint.html_rules import generic_text_problem, missing_alt, scheme_problem
 
 SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
 # hosts reserved for documentation and tests (RFC 2606, RFC 6761) and loopback
