@@ -34,6 +34,7 @@ EXPECTED = {
     ("plural-forms", "locales/es/LC_MESSAGES/tplkit.po", 6),            # nplurals=1 for Spanish
     ("catalog-syntax", "locales/nl/LC_MESSAGES/tplkit.po", 9),
     ("catalog-missing", "tplkit.toml", 3),                              # "fr" has no catalog
+    ("brand-demo-value", "tplkit.toml", 5),                             # [brand] leaves out address
     # sources
     ("mjml-close-tag", "templates/badmjml/body.mjml", 4),               # <mj-all ...> not self-closed
     ("mjml-close-tag", "templates/unclosed/body.mjml", 4),              # <mj-text> never closed
@@ -42,7 +43,7 @@ EXPECTED = {
     ("mjml-attribute-value", "templates/mjmlrules/body.mjml", 7),       # height="big"
     ("mjml-parent", "templates/mjmlrules/body.mjml", 9),                # mj-text in mj-section
     ("mjml-invalid", "templates/unquoted/body.mjml", 5),                # padding=10px: MRML has no span
-    ("stale-message", "templates/badmjml/body.mjml", 8),                # not in the de catalog
+    ("missing-translation", "templates/badmjml/body.mjml", 8),          # not in the de catalog
     ("template-error", "templates/badsample/template.toml", 8),         # [samples.default]
     ("syntax-error", "templates/badsyntax/body.mjml", 3),
     ("syntax-error", "templates/badtoml/template.toml", 3),
@@ -164,11 +165,12 @@ def test_one_broken_template_does_not_stop_the_others(broken):
 
 def test_selecting_templates_skips_catalog_rules(broken):
     """With templates selected only those are linted; catalog files are left alone (only the
-    project-wide catalog-missing still runs)."""
+    project-wide catalog-missing and brand-demo-value still run)."""
     found = lint(broken, templates=["notext"])
-    assert {f.template for f in found if f.rule != "catalog-missing"} == {"notext"}
+    project_wide = ("catalog-missing", "brand-demo-value")
+    assert {f.template for f in found if f.rule not in project_wide} == {"notext"}
     assert {f.rule for f in found} == {"text-part", "contacts-missing", "subject-missing",
-                                       "catalog-missing"}
+                                       "catalog-missing", "brand-demo-value"}
 
 
 def test_unknown_template_and_locale_are_errors(broken):
@@ -247,8 +249,8 @@ def test_unreadable_files_and_missing_default_catalog_are_findings():
     root = LINT / "unreadable"
     found = lint(tplkit.Kit(root))
     got = {(f.rule, Path(f.file).relative_to(root).as_posix(), f.line) for f in found}
-    assert got == {("syntax-error", "templates/latin1/body.mjml", None),
-                   ("catalog-syntax", "locales/it/LC_MESSAGES/tplkit.po", None),
+    assert got == {("syntax-error", "templates/latin1/body.mjml", 1),     # the line of the byte
+                   ("catalog-syntax", "locales/it/LC_MESSAGES/tplkit.po", 2),
                    ("catalog-missing", "tplkit.toml", 4)}
 
 

@@ -149,11 +149,13 @@ def compile_template(env: BuildEnvironment, info: TemplateInfo, brand: Any, loca
         values = {name: Deferred.typed(name, slots, locale, ph)
                   for name, ph in info.placeholders.items()}
         b = Builder(env, info, brand, locale)
-        parts = b.finish(b.build(values), slots.is_token, slots.token)
+        with i18n.collect_fallbacks() as untranslated:
+            built = b.build(values)
+        parts = b.finish(built, slots.is_token, slots.token)
         sources = {part: slots.to_jinja(s) for part, s in parts.items()}
         compiled = Compiled(template=info.name, locale=locale, schema=schema, sources=sources,
                             headers=info.headers, files=dict(files or {}),
-                            _plural=env.catalog.plural_index)
+                            _plural=env.catalog.plural_index, untranslated=tuple(untranslated))
         _check_names(compiled, info)
     except TplkitError as e:
         e.template = e.template or info.name

@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from ..batch import ERRORS, FORMATS, Job, run_batch
+from ..batch import ERRORS, FORMATS, Job, rerun_failed, run_batch
 from .app import AppContext, report_errors
 from .batch_send import make_group, refuse_send_only, run_send, send_options
 
@@ -33,12 +33,15 @@ from .batch_send import make_group, refuse_send_only, run_send, send_options
               help="Records per unit of work and per mbox/jsonl part file.")
 @click.option("--ignore-unknown", is_flag=True,
               help="Ignore record fields that are not placeholders (default: a record error).")
+@click.option("--retry-failed", is_flag=True,
+              help="Render again only the records in DIR/errors.jsonl (after fixing them in the "
+                   "data file), into the same folder.")
 @send_options
 @click.pass_obj
 @report_errors
 def batch(app: AppContext, name: str, data: str, output: str, locale_field: str | None,
           to_field: str, fmt: str, jobs: int, build_dir: str | None, sender: str | None,
-          chunk_size: int, ignore_unknown: bool, **send: Any) -> None:
+          chunk_size: int, ignore_unknown: bool, retry_failed: bool, **send: Any) -> None:
     """Render one message per record of a JSONL or CSV file, on all cores; with --send,
     deliver each through an SMTP relay, exactly once, recorded in a send log."""
     if send["send_url"]:
@@ -50,6 +53,8 @@ def batch(app: AppContext, name: str, data: str, output: str, locale_field: str 
 
     kit = Kit.from_build(build_dir) if build_dir else app.kit()
     kit.template(name)  # an unknown template fails now, not once per record
+    if not build_dir:
+        kit.compile(name)  # so does a broken one (its file and line, once)
     brand = kit.brand
     job = Job(template=name, fmt=fmt, out=output, project=app.project,
               build=str(Path(build_dir).resolve()) if build_dir else None,
@@ -57,9 +62,14 @@ def batch(app: AppContext, name: str, data: str, output: str, locale_field: str 
               sender=sender or f"{brand.company_name} <{brand.email}>",
               ignore_unknown=ignore_unknown)
     bar = functools.partial(click.progressbar, label=f"rendering {name}", file=sys.stderr, show_pos=True)
-    summary = run_batch(job, Path(data), jobs=jobs or os.cpu_count() or 1, chunk_size=chunk_size,
-                        progress=bar)
-    click.echo(f"{summary['written']} message(s) written to {output}, {summary['errors']} "
+    if retry_failed:
+        summary = rerun_failed(job, Path(data), chunk_size=chunk_size)
+    else:
+        summary = run_batch(job, Path(data), jobs=jobs or os.cpu_count() or 1,
+                            chunk_size=chunk_size, progress=bar)
+    click.echo((f"retried {summary['retried']} record(s): " if retry_failed else
+                f"{summary['records']} record(s): ")
+               + f"{summary['written']} message(s) written to {output}, {summary['errors']} "
                f"record(s) failed" + (f" (see {Path(output) / ERRORS})" if summary["errors"] else "")
                + (f"; resumed after {summary['resumed']} finished chunk(s)" if summary["resumed"] else ""),
                err=True)

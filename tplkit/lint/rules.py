@@ -4,7 +4,7 @@ Ids are stable kebab-case: configuration, suppressions, SARIF and CI dashboards 
 """
 from __future__ import annotations
 
-from . import catalogs, mjml, rendered, source
+from . import brand, catalogs, mjml, rendered, source, translations
 from .model import Rule
 
 RULES: list[Rule] = [
@@ -39,6 +39,9 @@ RULES: list[Rule] = [
     # catalogs
     Rule("catalog-missing", "error", "project", "A configured locale has no catalog (Babel "
          "would silently fall back to English).", catalogs.catalog_missing),
+    Rule("brand-demo-value", "warning", "project", "A contact or identity key the project's "
+         "[brand] leaves out, so its emails show the built-in demo company's value.",
+         brand.brand_demo_value),
     Rule("catalog-syntax", "error", "catalog", "A catalog cannot be read.", catalogs.catalog_syntax),
     Rule("untranslated", "error", "catalog", "A message has no translation.", catalogs.untranslated),
     Rule("fuzzy", "warning", "catalog", "A translation is marked fuzzy and is not used.",
@@ -49,8 +52,11 @@ RULES: list[Rule] = [
          "Plural-Forms header unfit for the language.", catalogs.plural_forms),
     Rule("markup-mismatch", "error", "catalog", "The translation's HTML tags differ from the "
          "original's.", catalogs.markup_mismatch),
-    Rule("stale-message", "warning", "catalog", "A message in the catalog that no template uses, "
-         "or a template message missing from the catalog.", catalogs.stale_message),
+    Rule("stale-message", "warning", "catalog", "A message in the catalog that no template uses.",
+         catalogs.stale_message),
+    Rule("missing-translation", "error", "translations", "A message of the project's templates "
+         "that a locale it renders in does not translate (reported at the template line).",
+         translations.missing_translation),
     # rendered
     Rule("leftover-placeholder", "error", "rendered", "Unfilled placeholder syntax ({{, {%, "
          "[Customer name], %(x)s, *|X|*) in the rendered email.", rendered.leftover_placeholder),
