@@ -34,7 +34,6 @@ EXPECTED = {
     ("plural-forms", "locales/es/LC_MESSAGES/tplkit.po", 6),            # nplurals=1 for Spanish
     ("catalog-syntax", "locales/nl/LC_MESSAGES/tplkit.po", 9),
     ("catalog-missing", "tplkit.toml", 3),                              # "fr" has no catalog
-    ("brand-demo-value", "tplkit.toml", 5),                             # [brand] leaves out address
     # sources
     ("mjml-close-tag", "templates/badmjml/body.mjml", 4),               # <mj-all ...> not self-closed
     ("mjml-close-tag", "templates/unclosed/body.mjml", 4),              # <mj-text> never closed
@@ -165,12 +164,12 @@ def test_one_broken_template_does_not_stop_the_others(broken):
 
 def test_selecting_templates_skips_catalog_rules(broken):
     """With templates selected only those are linted; catalog files are left alone (only the
-    project-wide catalog-missing and brand-demo-value still run)."""
+    project-wide catalog-missing still runs)."""
     found = lint(broken, templates=["notext"])
-    project_wide = ("catalog-missing", "brand-demo-value")
+    project_wide = ("catalog-missing",)
     assert {f.template for f in found if f.rule not in project_wide} == {"notext"}
     assert {f.rule for f in found} == {"text-part", "contacts-missing", "subject-missing",
-                                       "catalog-missing", "brand-demo-value"}
+                                       "catalog-missing"}
 
 
 def test_unknown_template_and_locale_are_errors(broken):

@@ -52,8 +52,8 @@ def settings_section() -> list[str]:
     out = ["## Project settings (`tplkit.toml`)", "",
            ("Put them in `tplkit.toml` (or under `[tool.tplkit]` in `pyproject.toml`). Every value "
            "is checked when the project loads; a mistake is an error at its file and line. In "
-           "`[brand]` a key you leave out keeps the built-in value below (lint's "
-           "`brand-demo-value` warns while contacts are still the demo company's); a sub-table "
+           "`[brand]` a key you leave out keeps the built-in value below (the contacts are the "
+           "demo company's: set yours); a sub-table "
            "you set (`support_hours`, `social`) replaces the built-in one whole."), "",
            "| key | type | built-in value | meaning |", "|---|---|---|---|"]
     for s in SETTINGS:

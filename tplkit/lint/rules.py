@@ -4,7 +4,7 @@ Ids are stable kebab-case: configuration, suppressions, SARIF and CI dashboards 
 """
 from __future__ import annotations
 
-from . import brand, catalogs, mjml, rendered, source, translations
+from . import catalogs, mjml, rendered, source, translations
 from .model import Rule
 
 RULES: list[Rule] = [
@@ -39,9 +39,6 @@ RULES: list[Rule] = [
     # catalogs
     Rule("catalog-missing", "error", "project", "A configured locale has no catalog (Babel "
          "would silently fall back to English).", catalogs.catalog_missing),
-    Rule("brand-demo-value", "warning", "project", "A contact or identity key the project's "
-         "[brand] leaves out, so its emails show the built-in demo company's value.",
-         brand.brand_demo_value),
     Rule("catalog-syntax", "error", "catalog", "A catalog cannot be read.", catalogs.catalog_syntax),
     Rule("untranslated", "error", "catalog", "A message has no translation.", catalogs.untranslated),
     Rule("fuzzy", "warning", "catalog", "A translation is marked fuzzy and is not used.",
