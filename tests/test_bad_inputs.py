@@ -46,8 +46,8 @@ COMMANDS = {   # id -> (arguments, the files it reads)
     "i18n-extract": (["i18n", "extract"], {"tplkit.toml", "body.mjml"}),
     "i18n-stats": (["i18n", "stats"], {"tplkit.toml", "tplkit.po"}),
     "new-template": (["new", "template", "other"], {"tplkit.toml"}),
-    "send-dry-run": (["send", "hello", "--to", "a@example.com", "-l", "de", "--dry-run", "--data", "data.json"],
-                     BUILDS | {"tplkit.po", "data.json"}),
+    "send-dry-run": (["send", "hello", "--to", "a@example.com", "-l", "de", "--dry-run",
+                      "--data", "data.json"], BUILDS | {"tplkit.po", "data.json"}),
 }
 CASES = [(cmd, name) for cmd, (_, reads) in COMMANDS.items() for name in sorted(reads)]
 # commands that write, and where (a folder made read-only, or a full disk)
@@ -158,12 +158,39 @@ def test_folder_in_place_of_a_file_is_one_error_naming_it(tmp_path, cmd, name):
 
 # --- real permissions: run as an unprivileged user -------------------------------------------
 
+_CODE: list[Path] = []
+
+
+def _readable_copy() -> Path:
+    """tplkit's code, templates and catalogs copied where 'nobody' can read them (a clone
+    under /root is private), for PYTHONPATH; made once per session."""
+    import tempfile
+
+    if not _CODE:
+        import tplkit
+
+        repo = Path(tplkit.__file__).resolve().parent.parent
+        dest = Path(tempfile.mkdtemp(prefix="tplkit-code-"))
+        shutil.copytree(repo / "tplkit", dest / "tplkit",
+                        ignore=shutil.ignore_patterns("__pycache__"))
+        for extra in ("templates", "locales"):
+            if (repo / extra).is_dir():
+                shutil.copytree(repo / extra, dest / extra)
+        open_to_all(dest)
+        import atexit
+
+        atexit.register(shutil.rmtree, dest, True)
+        _CODE.append(dest)
+    return _CODE[0]
+
+
 def unprivileged(cmd: list[str], cwd: Path) -> subprocess.CompletedProcess:
     """Run the CLI as 'nobody' when we are root (permissions do not bind root)."""
     base = [sys.executable, "-m", "tplkit", *cmd]
+    env = {**os.environ, "HOME": str(cwd)}
     if os.geteuid() == 0:
         base = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", *base]
-    env = {**os.environ, "HOME": str(cwd)}
+        env["PYTHONPATH"] = str(_readable_copy())
     return subprocess.run(base, cwd=cwd, capture_output=True, text=True, env=env, timeout=120,
                           check=False)
 
