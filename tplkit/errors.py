@@ -174,6 +174,10 @@ def toml_line(file: str | os.PathLike, table: str | None, key: str | None = None
     file, to locate problems found after parsing. None when it cannot be found."""
     from .tomlpos import file_key_line
 
+    if key and len(key) > 1 and key[0] == key[-1] == '"':   # a key written quoted ("X-Note:")
+        import json
+
+        key = json.loads(key)
     path = (tuple(table.split(".")) if table else ()) + ((key,) if key else ())
     return file_key_line(file, path)
 
