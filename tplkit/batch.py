@@ -74,11 +74,13 @@ def read_records(path: Path) -> tuple[str, list[tuple[int, Any]]]:
     return "jsonl", [(n, line) for n, line in enumerate(text.splitlines(), 1) if line.strip()]
 
 
-@dataclass(frozen=True)
-class Malformed:
-    """A CSV row that cannot be read as a record (it becomes an error at its line)."""
+MALFORMED = "\x00tplkit-malformed"   # no CSV header is this: NUL cannot be read from CSV
 
-    message: str
+
+def Malformed(message: str) -> dict[str, str]:  # noqa: N802 - reads as the record kind it makes
+    """A CSV row that cannot be read as a record: it becomes an error at its line. A plain
+    dict, so that it travels as JSON (to Celery workers) like every other CSV row."""
+    return {MALFORMED: message}
 
 
 def read_csv(text: str, file: str) -> list[tuple[int, Any]]:
@@ -124,7 +126,7 @@ def read_csv(text: str, file: str) -> list[tuple[int, Any]]:
             elif len(cells) > width:
                 rows.append((first, Malformed(f"the row has {len(cells)} cells; the header has {width}")))
             else:
-                rows.append((first, dict(zip(header, cells + [""] * (width - len(cells))))))
+                rows.append((first, dict(zip(header, cells + [""] * (width - len(cells)), strict=True))))
         if restart is None:
             break
         i = restart
@@ -132,8 +134,8 @@ def read_csv(text: str, file: str) -> list[tuple[int, Any]]:
 
 
 def _record(kind: str, raw: Any) -> dict:
-    if isinstance(raw, Malformed):
-        raise ValueError(raw.message)  # noqa: TRY004 - a record error
+    if kind == "csv" and MALFORMED in raw:
+        raise ValueError(raw[MALFORMED])
     if kind == "csv":
         return {k: v for k, v in raw.items() if v not in (None, "")}
     try:

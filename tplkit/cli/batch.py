@@ -33,21 +33,21 @@ from .batch_send import make_group, refuse_send_only, run_send, send_options
               help="Records per unit of work and per mbox/jsonl part file.")
 @click.option("--ignore-unknown", is_flag=True,
               help="Ignore record fields that are not placeholders (default: a record error).")
-@click.option("--retry-failed", is_flag=True,
-              help="Render again only the records in DIR/errors.jsonl (after fixing them in the "
-                   "data file), into the same folder.")
 @send_options
 @click.pass_obj
 @report_errors
 def batch(app: AppContext, name: str, data: str, output: str, locale_field: str | None,
           to_field: str, fmt: str, jobs: int, build_dir: str | None, sender: str | None,
-          chunk_size: int, ignore_unknown: bool, retry_failed: bool, **send: Any) -> None:
+          chunk_size: int, ignore_unknown: bool, **send: Any) -> None:
     """Render one message per record of a JSONL or CSV file, on all cores; with --send,
     deliver each through an SMTP relay, exactly once, recorded in a send log."""
     if send["send_url"]:
         return run_send(app, name, data, output, locale_field=locale_field, to_field=to_field,
                         build_dir=build_dir, sender=sender, chunk_size=chunk_size,
                         ignore_unknown=ignore_unknown, **send)
+    # --retry-failed (one option with --send and without): re-render the records listed in
+    # DIR/errors.jsonl after fixing them in the data file
+    retry_failed = send.pop("retry_failed")
     refuse_send_only(send)
     from ..kit import Kit
 
