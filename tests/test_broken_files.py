@@ -74,9 +74,9 @@ def test_broken_catalog_names_file_and_line_and_spares_other_locales(broken_kit)
 
 @pytest.mark.parametrize("folder,line,fragment", [
     ("config-syntax", 4, "invalid TOML"),
-    ("config-brand", 5, "unknown brand settings: sla_hour"),
-    ("config-social", 6, "brand.social.x must be an https:// URL of the profile"),
-    ("config-icons", 4, "brand.social_icons must be an https:// URL containing {network}"),
+    ("config-brand", 5, "brand.sla_hour: unknown setting; did you mean 'sla_hours'?"),
+    ("config-social", 6, "brand.social.x: expected an https:// address"),
+    ("config-icons", 4, "brand.social_icons: expected an https:// URL containing {network}"),
 ])
 def test_broken_config_names_file_and_line(folder, line, fragment):
     """A malformed or mistyped tplkit.toml is a ConfigError with file and line."""
@@ -165,7 +165,7 @@ def test_atomic_write_keeps_the_old_file_when_writing_fails(tmp_path, monkeypatc
         raise OSError("disk full")
 
     monkeypatch.setattr(fsutil.os, "fsync", boom)
-    with pytest.raises(OSError):
+    with pytest.raises(tplkit.errors.WriteError, match="out.txt: cannot write: disk full"):
         fsutil.atomic_write(target, "new content")
     assert target.read_text() == "old"
     assert os.listdir(tmp_path) == ["out.txt"]

@@ -100,7 +100,7 @@ def test_crash_mid_build_leaves_no_build(kit, tmp_path, monkeypatch):
         Path(path).write_bytes(data if isinstance(data, bytes) else data.encode())
 
     monkeypatch.setattr(tb, "atomic_write", failing)
-    with pytest.raises(OSError, match="disk full"):
+    with pytest.raises(tb.BuildError, match="cannot write the build: disk full"):
         tb.write_build(kit, tmp_path / "b")
     assert list(tmp_path.iterdir()) == []
 

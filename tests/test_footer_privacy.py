@@ -30,6 +30,7 @@ def _social(html: str) -> list[tuple[str, str, list[str]]]:
 def _brand_project(tmp_path, **brand) -> tplkit.Kit:
     social = {n: f"https://{n}.example/northwind-{n}" for n in [*MJML_NETWORKS, *CUSTOM]}
     lines = ["[brand]", 'company_name = "Every Network Ltd"']
+    brand = {"logo_url": "", **brand}   # unset keys keep the built-in values: no demo logo
     lines += [f"{k} = {v!r}".replace("'", '"') for k, v in brand.items()]
     lines += ["[brand.social]"] + [f'{n} = "{u}"' for n, u in social.items()]
     (tmp_path / "tplkit.toml").write_text("\n".join(lines) + "\n", encoding="utf-8")

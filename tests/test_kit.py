@@ -139,7 +139,8 @@ def test_html_lang_and_dir_follow_locale(kit, tmp_path):
 
 
 def test_project_layers_templates_brand_and_catalogs():
-    """A project adds templates, overrides built-ins and messages, and replaces the brand."""
+    """A project adds templates, overrides built-ins and messages, and its brand keys win
+    (unset ones keep the built-in values; lint flags those as demo values)."""
     kit = tplkit.Kit(FIX / "project")
     assert "order-update" in kit.template_names() and ACK in kit.template_names()
     assert not kit.template("order-update").builtin and kit.template("feedback-request").builtin
@@ -147,8 +148,9 @@ def test_project_layers_templates_brand_and_catalogs():
     assert email.subject == "Acme got your request SR-1"
     assert "Відкрити ваш запит в Acme" in email.html           # project catalog wins
     assert "Acme Shop" in email.text and "help@acme.example" in email.text
-    # the built-in demo brand's contacts never leak into a project's emails
-    assert "northwind" not in email.text.lower() and "northwind" not in email.html.lower()
+    # a table the project sets replaces the built-in one whole: no demo social links
+    assert "instagram.com/acme" in email.text and "facebook.com/northwind" not in email.text
+    assert kit.brand.address == tplkit.Kit().brand.address   # unset: the built-in value
 
 
 def test_typed_values_are_coerced_and_formatted_per_locale():

@@ -90,12 +90,25 @@ def test_thread_headers(smtp, kit, name):
 
 
 def test_login_with_password_from_env(smtp):
-    """--user with --password-env authenticates with the password read from that variable."""
+    """--user with --password-env authenticates with the password read from that variable
+    (over a plain connection only with --insecure-auth)."""
+    n = len(smtp.envelopes)
+    res = run("send", "acknowledgement", "--to", "a@example.com", "--smtp", smtp.address,
+              "--user", USER, "--password-env", "TPLKIT_TEST_PW", "--insecure-auth",
+              env={"TPLKIT_TEST_PW": PASSWORD})
+    assert res.exit_code == 0, res.output
+    assert len(smtp.envelopes) == n + 1
+
+
+def test_password_is_never_sent_unencrypted_unless_allowed(smtp):
+    """--user without --ssl/--starttls is refused before connecting: nothing reaches the server."""
     n = len(smtp.envelopes)
     res = run("send", "acknowledgement", "--to", "a@example.com", "--smtp", smtp.address,
               "--user", USER, "--password-env", "TPLKIT_TEST_PW", env={"TPLKIT_TEST_PW": PASSWORD})
-    assert res.exit_code == 0, res.output
-    assert len(smtp.envelopes) == n + 1
+    assert res.exit_code == 1 and len(smtp.envelopes) == n
+    assert res.output == (f"error: refusing to send the SMTP password unencrypted to {smtp.address}: "
+                          "use --ssl (implicit TLS, port 465) or --starttls, or --insecure-auth for "
+                          "a server you trust on a private network\n")
 
 
 @pytest.fixture(scope="module")
@@ -137,7 +150,7 @@ def test_starttls_and_login(tls_smtp):
 
 
 @pytest.mark.parametrize("args, env, expected", [
-    (["--user", USER, "--password-env", "TPLKIT_TEST_PW"], {"TPLKIT_TEST_PW": "wrong"},
+    (["--user", USER, "--password-env", "TPLKIT_TEST_PW", "--insecure-auth"], {"TPLKIT_TEST_PW": "wrong"},
      "SMTP login as 'agent' failed"),
     (["--user", USER, "--password-env", "TPLKIT_UNSET_PW"], {"TPLKIT_UNSET_PW": None},
      "environment variable TPLKIT_UNSET_PW is not set"),
@@ -208,3 +221,72 @@ def test_deliver_library_call(smtp, kit):
         sender="help@shop.example", to="lib@example.com")
     deliver(msg, smtp.address)
     assert smtp.message()["Message-ID"] == msg["Message-ID"]
+
+
+@pytest.fixture(scope="module")
+def ssl_smtp(tmp_path_factory):
+    """An SMTPS server (implicit TLS from the first byte) with a self-signed certificate made here."""
+    openssl = shutil.which("openssl")
+    if not openssl:
+        pytest.skip("the openssl command is needed to make a test certificate")
+    d = tmp_path_factory.mktemp("smtps")
+    cert, key = d / "cert.pem", d / "key.pem"
+    subprocess.run([openssl, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+                    "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+                    "-keyout", str(key), "-out", str(cert)], check=True, capture_output=True)
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+    inbox = Inbox()
+    # auth_require_tls=False: aiosmtpd only counts STARTTLS as TLS; here every byte is TLS
+    ctl = Controller(inbox, hostname="127.0.0.1", port=free_port(), authenticator=_check_login,
+                     ssl_context=context, auth_require_tls=False)
+    ctl.start()
+    inbox.address, inbox.cert = f"127.0.0.1:{ctl.port}", cert
+    yield inbox
+    ctl.stop()
+
+
+def test_implicit_tls_with_login(ssl_smtp, kit):
+    """--ssl speaks TLS from the start (certificate verified), logs in and delivers."""
+    res = run("send", "acknowledgement", "--to", "a@example.com", "--smtp", ssl_smtp.address, "--ssl",
+              "--user", USER, "--password-env", "TPLKIT_TEST_PW",
+              env={"TPLKIT_TEST_PW": PASSWORD, "SSL_CERT_FILE": str(ssl_smtp.cert)})
+    assert res.exit_code == 0, res.output
+    assert ssl_smtp.message()["Subject"] == kit.render("acknowledgement",
+                                                       kit.template("acknowledgement").sample).subject
+    n = len(ssl_smtp.envelopes)
+    res = run("send", "acknowledgement", "--to", "a@example.com", "--smtp", ssl_smtp.address, "--ssl")
+    assert res.exit_code == 1 and "CERTIFICATE_VERIFY_FAILED" in res.output   # not trusted: refused
+    res = run("send", "acknowledgement", "--to", "a@example.com", "--smtp", ssl_smtp.address, "--ssl",
+              "--starttls")
+    assert res.exit_code == 2 and "use either --ssl (implicit TLS) or --starttls" in res.output
+    assert len(ssl_smtp.envelopes) == n
+
+
+def test_dry_run_prints_the_conversation_and_sends_nothing(smtp, kit):
+    """--dry-run prints EHLO/AUTH/MAIL/RCPT/DATA with the message (parseable) and never connects;
+    the password is neither needed nor shown."""
+    n = len(smtp.envelopes)
+    res = CliRunner().invoke(main, ["send", "acknowledgement", "--to", "Olena <o@example.com>",
+                                    "--smtp", smtp.address, "--ssl", "--user", USER,
+                                    "--password-env", "TPLKIT_TEST_PW", "--dry-run"],
+                             env={"TPLKIT_TEST_PW": PASSWORD})
+    assert res.exit_code == 0, res.output
+    assert len(smtp.envelopes) == n and PASSWORD not in res.output
+    lines = res.stdout.splitlines()
+    assert lines[0] == f"# connect to {smtp.address} with implicit TLS (certificate verified)"
+    assert lines[1].startswith("EHLO ")
+    assert lines[2] == "AUTH (user 'agent'; the password from $TPLKIT_TEST_PW is not shown)"
+    assert lines[3:6] == [f"MAIL FROM:<{kit.brand.email}>", "RCPT TO:<o@example.com>", "DATA"]
+    assert lines[-2:] == [".", "QUIT"]
+    import email
+    from email import policy
+
+    msg = email.message_from_string("\n".join(lines[6:-2]), policy=policy.default)
+    rendered = kit.render("acknowledgement", kit.template("acknowledgement").sample)
+    assert msg["Subject"] == rendered.subject and msg["To"] == "Olena <o@example.com>"
+    assert msg.get_body(("plain",)).get_content().rstrip("\n") == rendered.text.rstrip("\n")
+    assert "dry run: nothing was sent" in res.stderr
+    res = run("send", "acknowledgement", "--to", "a@example.com", "--user", USER,
+              "--password-env", "X", "--dry-run")
+    assert res.exit_code == 1 and "refusing to send the SMTP password unencrypted" in res.output

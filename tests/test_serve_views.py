@@ -157,7 +157,8 @@ def test_catalog_findings_reach_the_page_and_the_grid(es_project):
     hello_dir = kit.store.folder("hello").resolve()
     hello = [f for f in every if (not f.locale or "es" in f.locales) and (
         f.template == "hello" or (f.file and Path(f.file).is_relative_to(hello_dir)))]
-    assert any("missing from the 'es' catalog" in f.message for f in hello)
+    assert any(f.rule == "missing-translation" and "is not translated to 'es'" in f.message
+               for f in hello)
     page = body(app.handle("/t/hello?locale=es"))
     listed = re.search(r'<ul class="findings" id="catalog-findings">(.*?)</ul>', page, re.DOTALL).group(1)
     assert listed.count("<li ") == len(po)
@@ -166,7 +167,7 @@ def test_catalog_findings_reach_the_page_and_the_grid(es_project):
     assert "locales/es/LC_MESSAGES/tplkit.po:5" in listed.replace("<wbr>", "")
     own = re.search(r'<ul class="findings" id="findings">(.*?)</ul>', page, re.DOTALL).group(1)
     assert own.count("<li ") == len(hello)
-    assert escape("'Hello %(name)s' is used by a template but missing from the 'es' catalog") in own
+    assert escape("'Hello %(name)s' is not translated to 'es'") in own
     assert 'id="catalog-findings"' not in body(app.handle("/t/hello?locale=ar"))
     index = body(app.handle("/"))
     row = re.search(r'<tr class="catalogs" id="catalog-row">(.*?)</tr>', index, re.DOTALL).group(1)

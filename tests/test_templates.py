@@ -137,7 +137,8 @@ def test_auto_reply_time_is_in_the_support_time_zone_and_names_it(kit, tmp_path)
     assert "on Monday, November 23, 2026 at 11:00 PM (Central European Time)." in \
         line(kit, "2026-11-24T07:00:00+09:00")
     assert "з 09:00 за центральноєвропейським часом." in line(kit, "2026-11-23T09:00:00+01:00", "uk")
-    (tmp_path / "tplkit.toml").write_text('[brand]\ncompany_name = "Shop"\n', encoding="utf-8")
+    (tmp_path / "tplkit.toml").write_text('[brand]\ncompany_name = "Shop"\n[brand.support_hours]\n'
+                                          'days = "mon-fri"\n', encoding="utf-8")  # no zone
     bare = tplkit.Kit(tmp_path)
     assert "on Tuesday, November 24, 2026 at 7:00 AM (GMT+09:00)." in \
         line(bare, "2026-11-24T07:00:00+09:00")

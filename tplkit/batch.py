@@ -55,37 +55,104 @@ class Job:
 
 def read_records(path: Path) -> tuple[str, list[tuple[int, Any]]]:
     """(kind, [(line number, raw record)]): JSONL lines stay text (workers parse them);
-    CSV rows become dicts, an empty cell meaning "not given"."""
-    if path.suffix.lower() == ".csv":
-        rows = []
-        with open(path, newline="", encoding="utf-8-sig") as f:
-            reader = csv.DictReader(f)
-            start = 2
-            try:
-                for row in reader:
-                    rows.append((start, row))
-                    start = reader.line_num + 1
-            except csv.Error as e:
-                raise TplkitError(f"unreadable CSV: {e}", file=str(path), line=reader.line_num) from None
-        return "csv", rows
-    if path.suffix.lower() not in (".jsonl", ".ndjson"):
+    CSV rows become dicts, an empty cell meaning "not given". A malformed CSV row becomes a
+    :class:`Malformed` record at its line, and the rows after it are still read."""
+    suffix = path.suffix.lower()
+    if suffix not in (".csv", ".jsonl", ".ndjson"):
         raise TplkitError("--data must be a .jsonl or .csv file", file=str(path))
-    with open(path, encoding="utf-8") as f:
-        return "jsonl", [(n, line) for n, line in enumerate(f, 1) if line.strip()]
+    try:
+        data = path.read_bytes()
+    except OSError as e:
+        raise TplkitError(f"cannot read the data file: {e.strerror or e}", file=str(path)) from None
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        raise TplkitError(f"not UTF-8 text (byte 0x{data[e.start]:02x}); save the file as UTF-8",
+                          file=str(path), line=data[:e.start].count(b"\n") + 1) from None
+    if suffix == ".csv":
+        return "csv", read_csv(text, str(path))
+    return "jsonl", [(n, line) for n, line in enumerate(text.splitlines(), 1) if line.strip()]
+
+
+MALFORMED = "\x00tplkit-malformed"   # no CSV header is this: NUL cannot be read from CSV
+
+
+def Malformed(message: str) -> dict[str, str]:  # noqa: N802 - reads as the record kind it makes
+    """A CSV row that cannot be read as a record: it becomes an error at its line. A plain
+    dict, so that it travels as JSON (to Celery workers) like every other CSV row."""
+    return {MALFORMED: message}
+
+
+def read_csv(text: str, file: str) -> list[tuple[int, Any]]:
+    """Rows of a CSV text with a header, as (line, {column: cell}) or (line, Malformed).
+
+    A quoted cell may span lines. A row whose quote is never closed (or closed rows later)
+    would swallow the rows after it; such a row -- one that spans lines and has another
+    number of cells than the header -- is reported on its own line and reading restarts on
+    the next line, so every other row is still a record.
+    """
+    lines = text.splitlines(keepends=True)
+    try:
+        header = next(csv.reader(lines[:1]), None)
+    except csv.Error as e:
+        raise TplkitError(f"unreadable CSV header: {e}", file=file, line=1) from None
+    if not header:
+        return []
+    width = len(header)
+    rows: list[tuple[int, Any]] = []
+    i = 1   # index of the next physical line to read
+    while i < len(lines):
+        reader = csv.reader(lines[i:])
+        before = 0        # physical lines this reader has consumed before the current row
+        restart = None
+        while restart is None:
+            try:
+                cells = next(reader)
+            except StopIteration:
+                break
+            except csv.Error as e:
+                rows.append((i + 1 + before, Malformed(f"unreadable CSV row: {e}")))
+                restart = i + 1 + before   # go on with the line after the row's first
+                break
+            first, spanned, before = i + 1 + before, reader.line_num - before, reader.line_num
+            if not cells:
+                continue   # a blank line
+            if spanned > 1 and len(cells) != width:
+                rows.append((first, Malformed(
+                    f"a quote opened on this line is not closed on it (the row runs into line "
+                    f"{first + spanned - 1}); cells with commas or line breaks must be wrapped "
+                    f"in \"...\" and a quote inside one written twice (\"\")")))
+                restart = first
+            elif len(cells) > width:
+                rows.append((first, Malformed(f"the row has {len(cells)} cells; the header has {width}")))
+            else:
+                rows.append((first, dict(zip(header, cells + [""] * (width - len(cells)), strict=True))))
+        if restart is None:
+            break
+        i = restart
+    return rows
 
 
 def _record(kind: str, raw: Any) -> dict:
+    if kind == "csv" and MALFORMED in raw:
+        raise ValueError(raw[MALFORMED])
     if kind == "csv":
-        if None in raw:
-            raise ValueError("the row has more fields than the header")
         return {k: v for k, v in raw.items() if v not in (None, "")}
     try:
         rec = json.loads(raw)
     except json.JSONDecodeError as e:
-        raise ValueError(f"invalid JSON: {e.msg} (column {e.colno})") from None
+        raise RecordError(f"invalid JSON: {e.msg} (column {e.colno})", column=e.colno) from None
     if not isinstance(rec, dict):
         raise ValueError("the record must be a JSON object")  # noqa: TRY004 - a record error
     return rec
+
+
+class RecordError(ValueError):
+    """A record that cannot be read, with the column of the problem."""
+
+    def __init__(self, message: str, column: int | None = None) -> None:
+        super().__init__(message)
+        self.column = column
 
 
 # --- rendering (in the workers) --------------------------------------------------------------
@@ -139,11 +206,12 @@ def _mbox_entry(msg_bytes: bytes) -> bytes:
     return b"From tplkit@localhost " + stamp + b"\n" + b"\n".join(lines).rstrip(b"\n") + b"\n\n"
 
 
-def render_chunk(job: Job, index: int, records: list[tuple[int, Any]]) -> tuple[int, int, list[dict]]:
+def render_chunk(job: Job, index: int, records: list[tuple[int, Any]],
+                 part_name: str | None = None) -> tuple[int, int, list[dict]]:
     """Render and write one chunk; returns (chunk index, messages written, errors)."""
     kit, placeholders = _load_kit(job)
     out = Path(job.out)
-    part = out / f"part-{index:05d}.{job.fmt}"
+    part = out / (part_name or f"part-{index:05d}.{job.fmt}")
     if job.fmt != "eml" and part.exists():   # written by an interrupted run: keep it
         return index, 0, _errors_only(kit, job, placeholders, records)
     errors: list[dict] = []
@@ -185,6 +253,9 @@ def _errors_only(kit, job: Job, placeholders: frozenset, records) -> list[dict]:
 
 def _error(line: int, e: Exception) -> dict:
     entry: dict[str, Any] = {"line": line, "error": getattr(e, "message", None) or str(e)}
+    column = getattr(e, "column", None)
+    if column:
+        entry["column"] = column
     if isinstance(e, PlaceholderError):
         entry["problems"] = [str(p) for p in e.problems]
     if isinstance(e, TplkitError) and e.locale:
@@ -223,6 +294,58 @@ class ProgressBar(Protocol):
     def update(self, n_steps: int, /) -> None: ...
 
 
+def _read_errors(out: Path) -> dict[int, dict]:
+    path = out / ERRORS
+    if not path.is_file():
+        return {}
+    try:
+        entries = [json.loads(x) for x in path.read_text(encoding="utf-8").splitlines() if x]
+        return {int(e["line"]): e for e in entries}
+    except (ValueError, KeyError, TypeError, OSError) as e:
+        raise TplkitError(f"unreadable errors file: {e}", file=str(path)) from None
+
+
+def rerun_failed(job: Job, data: Path, *, chunk_size: int = 256) -> dict:
+    """Render again only the records listed in ``DIR/errors.jsonl``, from ``data`` as it is
+    now (fixed in place: a record keeps its line number), into the same folder.
+
+    The batch must be the same (template, format, options); only the data may differ.
+    eml messages go to ``messages/<line>.eml`` as before, mbox/jsonl ones to a new
+    ``retry-<n>.<format>`` file. Records that fail again stay in ``errors.jsonl``.
+    """
+    out = Path(job.out)
+    path = out / STATE
+    if not path.is_file():
+        raise TplkitError("no batch to retry in this folder (run the batch first)", file=str(out))
+    try:
+        state = json.loads(path.read_text(encoding="utf-8"))
+    except (ValueError, OSError) as e:
+        raise TplkitError(f"unreadable batch state: {e}", file=str(path)) from None
+    key = _state_key(job, data, state.get("key", {}).get("chunk_size", chunk_size))
+    old = state.get("key", {})
+    differ = [k for k in key if k not in ("data_sha256", "data") and old.get(k) != key[k]]
+    if differ:
+        raise TplkitError(f"the output folder holds a different batch ({', '.join(differ)} "
+                          f"differ); --retry-failed reruns the same command", file=str(out))
+    errors = _read_errors(out)
+    kind, records = read_records(data)
+    job.data_kind = kind
+    chosen = [(line, raw) for line, raw in records if line in errors]
+    n = 1
+    while (out / f"retry-{n}.{job.fmt}").exists():
+        n += 1
+    _, written, still = render_chunk(job, -1, chosen, part_name=f"retry-{n}.{job.fmt}")
+    for line, _raw in chosen:
+        errors.pop(line, None)
+    for entry in still:
+        errors[entry["line"]] = entry
+    atomic_write(out / ERRORS, "".join(json.dumps(errors[k], ensure_ascii=False) + "\n"
+                                       for k in sorted(errors)))
+    atomic_write(path, json.dumps({**state, "key": {**old, **key}}, indent=1))
+    return {"records": len(chosen), "chunks": 1, "resumed": 0, "written": written,
+            "errors": len(errors), "retried": len(chosen)}
+
+
 def run_batch(job: Job, data: Path, *, jobs: int, chunk_size: int = 256,
               progress: Callable[..., ProgressBar] | None = None) -> dict:
     """Render every record of ``data``; resume an interrupted run. Returns a summary.
@@ -237,11 +360,8 @@ def run_batch(job: Job, data: Path, *, jobs: int, chunk_size: int = 256,
     done = set(state["done"])
     chunks = [(i, records[s:s + chunk_size]) for i, s in enumerate(range(0, len(records), chunk_size))]
     todo = [(i, c) for i, c in chunks if i not in done]
-    old_errors = []
-    if (out / ERRORS).is_file():
-        old_errors = [json.loads(x) for x in (out / ERRORS).read_text(encoding="utf-8").splitlines() if x]
     finished_lines = {line for i, c in chunks if i in done for line, _ in c}
-    errors = {e["line"]: e for e in old_errors if e["line"] in finished_lines}
+    errors = {n: e for n, e in _read_errors(out).items() if n in finished_lines}
     out.mkdir(parents=True, exist_ok=True)
     written = 0
 

@@ -29,8 +29,8 @@ from pathlib import Path
 from typing import Any
 
 from . import i18n
-from .errors import TplkitError
-from .fsutil import atomic_write
+from .errors import TplkitError, WriteError
+from .fsutil import atomic_write, umask
 from .safety import check_template_headers, confine
 from .schema import Money, Placeholder, Schema, coerce
 
@@ -148,7 +148,8 @@ def write_build(kit, out_dir: str | os.PathLike, *, force: bool = False) -> dict
             data = {"template": name, "locale": loc, "sources": dict(compiled.sources),
                     "schema": _schema_to_json(compiled.schema), "headers": dict(compiled.headers),
                     "plural": {"expr": catalog.plural_expr, "n": catalog.num_plurals},
-                    "origins": _origins_to_json(compiled.origins, kit.project.root)}
+                    "origins": _origins_to_json(compiled.origins, kit.project.root),
+                    "untranslated": list(compiled.untranslated)}
             entries[_entry_name(name, loc)] = json.dumps(data, ensure_ascii=False, sort_keys=True).encode()
             templates[name]["locales"].append(loc)
     if errors:
@@ -162,8 +163,12 @@ def write_build(kit, out_dir: str | os.PathLike, *, force: bool = False) -> dict
         "brand": dataclasses.asdict(kit.brand), "templates": templates,
         "artifacts": {path: hashlib.sha256(data).hexdigest() for path, data in sorted(entries.items())},
     }
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent))
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent))
+        os.chmod(tmp, 0o777 & ~umask())   # mkdtemp's 0o700 would make the build private
+    except OSError as e:
+        raise BuildError(f"cannot write the build: {e.strerror or e}", file=str(out)) from None
     try:
         for path, blob in entries.items():
             atomic_write(tmp / path, blob)
@@ -175,6 +180,11 @@ def write_build(kit, out_dir: str | os.PathLike, *, force: bool = False) -> dict
             shutil.rmtree(old, ignore_errors=True)
         else:
             os.replace(tmp, out)
+    except (OSError, WriteError) as e:
+        shutil.rmtree(tmp, ignore_errors=True)
+        why = e.__cause__ if isinstance(e, WriteError) else e
+        raise BuildError(f"cannot write the build: {getattr(why, 'strerror', None) or why}",
+                         file=str(out)) from None
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
@@ -268,7 +278,7 @@ def load_compiled(build_dir: str | os.PathLike, template: str, locale: str):
                         sources=dict(data["sources"]),
                         origins=_origins_from_json(data.get("origins", {})),
                         headers=check_template_headers(data["headers"], file=path, template=template),
-                        _plural=plural)
+                        _plural=plural, untranslated=tuple(data.get("untranslated", ())))
     except TplkitError as e:
         e.file = e.file or str(path)
         raise

@@ -268,7 +268,9 @@ class BuildEnvironment(LimitedSandbox):
                                               self._npgettext))
 
     def _gettext(self, message: str, context: str | None = None) -> str:
-        text = self.catalog.gettext(message, context)
+        text = self.catalog.messages.get(i18n.message_key(message, context))
+        i18n.note_fallback(self.catalog, message, bool(text))
+        text = text or message
         self._check_format((message,), (text,), context)
         return text
 
@@ -302,6 +304,7 @@ class BuildEnvironment(LimitedSandbox):
 
     def _ngettext(self, singular: str, plural: str, n: Any, context: str | None = None) -> str:
         forms, choose = self.catalog.plural_forms(singular, plural, context)
+        i18n.note_fallback(self.catalog, singular, choose is not i18n.english_plural)
         self._check_format((singular, plural), tuple(forms), context)
         if len(forms) == 1:  # one form for every number (nplurals=1: tr, ja, ...)
             return forms[0]

@@ -36,7 +36,11 @@ def template_files(template_dirs: Iterable[Path]) -> list[tuple[Path, Path]]:
     out = []
     for d in template_dirs:
         d = Path(d)
-        out += [(d, f) for f in sorted(d.rglob("*")) if f.suffix in SUFFIXES and f.is_file()]
+        for f in sorted(d.rglob("*")):
+            if f.suffix in SUFFIXES and f.is_dir() and f.parent.parent == d:
+                raise TemplateSourceError("not a file", file=f, template=f.parent.name)
+            if f.suffix in SUFFIXES and f.is_file():
+                out.append((d, f))
     return out
 
 
@@ -55,9 +59,15 @@ def extract(template_dirs: Iterable[Path], *, project: str = "tplkit", version: 
             found = list(extract_from_file("jinja2", str(f), options=OPTIONS,
                                            comment_tags=COMMENT_TAGS, strip_comment_tags=True))
         except (TemplateSyntaxError, UnicodeDecodeError, OSError, TplkitError) as e:
-            err = TemplateSourceError(f"cannot extract messages: {getattr(e, 'message', None) or e}",
-                                      template=rel.split("/")[0], file=f,
-                                      line=getattr(e, "lineno", None))
+            line = getattr(e, "lineno", None)
+            why = getattr(e, "message", None) or e
+            if isinstance(e, UnicodeDecodeError):
+                data = f.read_bytes()
+                start = e.start - len(data) + len(e.object) if len(e.object) != len(data) else e.start
+                line = data[:max(start, 0)].count(b"\n") + 1
+                why = f"not UTF-8 text (byte 0x{e.object[e.start]:02x}); save the file as UTF-8"
+            err = TemplateSourceError(f"cannot extract messages: {why}",
+                                      template=rel.split("/")[0], file=f, line=line)
             if on_error is None:
                 raise err from None
             on_error(err)
@@ -86,6 +96,9 @@ def catalog_locales(locales_dir: Path) -> list[str]:
     d = Path(locales_dir)
     if not d.is_dir():
         return []
+    for c in d.iterdir():
+        if catalog_path(d, c.name).exists() and not catalog_path(d, c.name).is_file():
+            raise CatalogError("not a file", file=catalog_path(d, c.name), locale=c.name)
     return sorted(c.name for c in d.iterdir() if catalog_path(d, c.name).is_file())
 
 

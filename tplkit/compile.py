@@ -20,7 +20,7 @@ from typing import Any
 from jinja2 import meta
 from markupsafe import Markup, escape
 
-from . import formatting
+from . import formatting, i18n
 from .buildpass import BuildEnvironment
 from .compiled import RUNTIME_ENVS, Compiled
 from .deferred import Deferred, Site, Slots, show
@@ -150,13 +150,15 @@ def compile_template(env: BuildEnvironment, info: TemplateInfo, brand: Any, loca
         values = {name: Deferred.typed(name, slots, locale, ph)
                   for name, ph in info.placeholders.items()}
         b = Builder(env, info, brand, locale)
-        parts = b.finish(b.build(values), slots.is_token, slots.token)
+        with i18n.collect_fallbacks() as untranslated:
+            built = b.build(values)
+        parts = b.finish(built, slots.is_token, slots.token)
         lines: dict[str, dict[int, list[Site]]] = {part: {} for part in parts}
         sources = {part: slots.to_jinja(s, lines[part]) for part, s in parts.items()}
         compiled = Compiled(template=info.name, locale=locale, schema=schema, sources=sources,
                             origins=_origins(info, lines),
                             headers=info.headers, files=dict(files or {}),
-                            _plural=env.catalog.plural_index)
+                            _plural=env.catalog.plural_index, untranslated=tuple(untranslated))
         _check_names(compiled, info)
     except TplkitError as e:
         e.template = e.template or info.name

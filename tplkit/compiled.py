@@ -93,8 +93,11 @@ class Compiled:
     origins: dict[str, dict[int, list[tuple[str, int]]]] = field(default_factory=dict)
     _templates: dict[str, jinja2.Template] = field(default_factory=dict, repr=False)
     _plural: Callable[[Any], int] | None = field(default=None, repr=False)
+    untranslated: tuple[str, ...] = ()          # messages shown in the source language
 
     def __post_init__(self) -> None:
+        note = i18n.fallback_note(self.locale, self.untranslated)
+        self.warnings: tuple[str, ...] = (note,) if note else ()
         self._globals = {"_pf": self._plural or i18n.english_plural, "_pf_en": i18n.english_plural}
         trees = {}
         for part, src in self.sources.items():

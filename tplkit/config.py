@@ -7,13 +7,12 @@ built-in defaults (``default_config.toml``), key by key.
 from __future__ import annotations
 
 import os
-import tomllib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .errors import ConfigError, ConfigTomlError, TplkitError, toml_error, toml_line
+from .errors import ConfigError, ConfigTomlError, TplkitError, toml_line
 from .safety import confine, real_roots
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -40,13 +39,9 @@ def _merge(base: dict, over: Mapping) -> dict:
 
 
 def _read_toml(path: Path, root: Path) -> dict:
-    try:
-        with open(confine(path, [root]), "rb") as f:
-            return tomllib.load(f)
-    except tomllib.TOMLDecodeError as e:
-        raise toml_error(e, path, ConfigTomlError) from e
-    except OSError as e:
-        raise ConfigError(f"cannot read config: {e.strerror}", file=path) from None
+    from .tomlpos import read_toml
+
+    return read_toml(confine(path, [root]), ConfigError, what="config", syntax_cls=ConfigTomlError)
 
 
 def _brand_line(file: str | None, key: str, sub: str = "") -> int | None:
@@ -96,39 +91,16 @@ class Brand:
 
     @classmethod
     def from_dict(cls, raw: Mapping[str, Any], file: str | None = None) -> Brand:
-        known = set(cls.__dataclass_fields__)
-        unknown = set(raw) - known
-        if unknown:
-            raise ConfigError(f"unknown brand settings: {', '.join(sorted(unknown))}", file=file,
-                              line=_brand_line(file, min(unknown)))
+        """A brand from a ``[brand]`` table, every value checked (see :mod:`tplkit.settings`)."""
+        from .settings import check_settings
+
+        prefix = ("tool", "tplkit") if file and Path(file).name == "pyproject.toml" else ()
+        check_settings({"brand": raw}, file, prefix)
         if not raw.get("company_name"):
-            raise ConfigError("brand.company_name is required", file=file)
-        try:
-            sla = int(raw.get("sla_hours", 24))
-        except (TypeError, ValueError):
-            raise ConfigError("brand.sla_hours must be a whole number of hours", file=file,
-                              line=_brand_line(file, "sla_hours")) from None
-        if not 1 <= sla <= 24 * 30:
-            raise ConfigError("brand.sla_hours must be between 1 and 720", file=file,
-                              line=_brand_line(file, "sla_hours"))
-        data = dict(raw, sla_hours=sla)
-        for key in ("support_hours", "social", "response_hours"):
-            if not isinstance(data.get(key, {}), Mapping):
-                raise ConfigError(f"brand.{key} must be a table", file=file, line=_brand_line(file, key))
-        for network, url in data.get("social", {}).items():
-            if not isinstance(url, str) or not url.startswith("https://"):
-                raise ConfigError(f"brand.social.{network} must be an https:// URL of the profile",
-                                  file=file, line=_brand_line(file, network, "social"))
-        icons = data.get("social_icons", "")
-        if icons and (not isinstance(icons, str) or not icons.startswith("https://")
-                      or "{network}" not in icons):
-            raise ConfigError("brand.social_icons must be an https:// URL containing {network}",
-                              file=file, line=_brand_line(file, "social_icons"))
-        font = data.get("web_font_url", "")
-        if font and (not isinstance(font, str) or not font.startswith("https://")):
-            raise ConfigError("brand.web_font_url must be an https:// stylesheet URL", file=file,
-                              line=_brand_line(file, "web_font_url"))
-        return cls(**data)
+            raise ConfigError("brand.company_name is required", file=file,
+                              line=_brand_line(file, "company_name") or toml_line(
+                                  file, "tool.tplkit.brand" if prefix else "brand") if file else None)
+        return cls(**raw)
 
 
 CONFIG_FILES = ("tplkit.toml", "pyproject.toml")
@@ -297,11 +269,26 @@ class Project:
         return str(self.settings.get("default_locale", "en"))
 
 
+def _merge_settings(settings: dict, raw: Mapping[str, Any], file: Path | None) -> dict:
+    """Check ``raw`` and merge it over ``settings``; ``[brand]`` table by table
+    (:func:`tplkit.settings.merge_brand`)."""
+    from .settings import check_settings, merge_brand
+
+    prefix = ("tool", "tplkit") if file is not None and file.name == "pyproject.toml" else ()
+    check_settings(raw, file, prefix)
+    merged = _merge({k: v for k, v in settings.items() if k != "brand"},
+                    {k: v for k, v in raw.items() if k != "brand"})
+    merged["brand"] = merge_brand(settings.get("brand", {}), raw.get("brand", {}))
+    return merged
+
+
 def find_config(root: Path) -> Path | None:
     """``tplkit.toml``, else a ``pyproject.toml`` with a ``[tool.tplkit]`` table, else None."""
     cfg = root / "tplkit.toml"
     if cfg.is_file():
         return cfg
+    if cfg.exists():
+        raise ConfigError("not a file", file=cfg)
     py = root / "pyproject.toml"
     if py.is_file() and "tplkit" in _read_toml(py, root).get("tool", {}):
         return py
@@ -323,18 +310,15 @@ def load_project(root: str | os.PathLike | None = None, *,
             raw = _read_toml(cfg_path, path)
             if cfg_path.name == "pyproject.toml":
                 raw = raw["tool"]["tplkit"]
-            if "brand" in raw:
-                # A project brand replaces the built-in one whole: its emails must never show
-                # the demo company's phone, address or social links. Unset style keys fall
-                # back to the Brand defaults.
-                settings = {k: v for k, v in settings.items() if k != "brand"}
-            settings = _merge(settings, raw)
+            settings = _merge_settings(settings, raw, cfg_path)
         elif not (path / "templates").is_dir():
             raise ConfigError("not a tplkit project: no tplkit.toml, no [tool.tplkit] in "
                               "pyproject.toml and no templates/ folder", file=path)
     if overrides:
-        if "brand" in overrides and "company_name" in overrides["brand"]:
-            settings = {k: v for k, v in settings.items() if k != "brand"}
-        settings = _merge(settings, overrides)
+        settings = _merge_settings(settings, overrides, None)
     brand = Brand.from_dict(settings.get("brand", {}), file=str(cfg_path) if cfg_path else None)
+    from .hours import SupportHours
+
+    # support hours and response promises are checked as a whole, now (file and line)
+    SupportHours.from_brand(brand, str(cfg_path) if cfg_path else None)
     return Project(root=path, config_file=cfg_path, settings=settings, brand=brand)

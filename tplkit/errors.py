@@ -115,6 +115,10 @@ class LinkExpiredError(LinkError):
     """The link was signed correctly but its expiry time has passed."""
 
 
+class WriteError(TplkitError):
+    """An output file or folder cannot be written (read-only folder, disk full, ...)."""
+
+
 class LocaleWarning(UserWarning):
     """The requested locale is not available; another one was used."""
 
@@ -168,27 +172,14 @@ def toml_error(exc: Exception, file: str | os.PathLike, cls: type[TomlError] = M
 def toml_line(file: str | os.PathLike, table: str | None, key: str | None = None) -> int | None:
     """Line of ``[table]`` (or of ``key =`` in it; ``table=None`` is the top level) in a TOML
     file, to locate problems found after parsing. None when it cannot be found."""
-    try:
-        with open(file, encoding="utf-8") as f:
-            lines = f.read().splitlines()
-    except (OSError, UnicodeDecodeError):
-        return None
-    header = None if table is None else re.compile(
-        r"^\s*\[\s*" + r"\s*\.\s*".join(re.escape(p) for p in table.split(".")) + r"\s*\]")
-    in_table = table is None
-    found = None
-    for n, line in enumerate(lines, 1):
-        if not in_table:
-            if header is not None and header.match(line):
-                in_table, found = True, n
-                if key is None:
-                    return n
-            continue
-        if re.match(r"^\s*\[", line):
-            break
-        if key is not None and re.match(rf"^\s*{re.escape(key)}\s*=", line):
-            return n
-    return found
+    from .tomlpos import file_key_line
+
+    if key and len(key) > 1 and key[0] == key[-1] == '"':   # a key written quoted ("X-Note:")
+        import json
+
+        key = json.loads(key)
+    path = (tuple(table.split(".")) if table else ()) + ((key,) if key else ())
+    return file_key_line(file, path)
 
 
 def jinja_error(exc: BaseException, *, template: str | None, locale: str | None,

@@ -117,6 +117,8 @@ def fmt_date(value: Any, format: str = "long", tz: str | None = None,
 
 def fmt_datetime(value: Any, format: str = "medium", tz: str | None = None,
                  locale: str = SOURCE_LOCALE) -> str:
+    """A date and time in the locale's words (``format``: short, medium, long, full or a
+    CLDR pattern); in zone ``tz`` when given."""
     from babel.dates import format_datetime, get_timezone
 
     return format_datetime(value, format=format, tzinfo=get_timezone(tz) if tz else None,
@@ -167,6 +169,8 @@ def _zone_name(value: Any, width: ZoneWidth, locale: str) -> str:
 
 
 def fmt_duration(value: Any, threshold: float = 0.85, locale: str = SOURCE_LOCALE) -> str:
+    """A duration in the locale's words, declined (``2 hours``, ``2 години``); ``threshold``
+    is when a unit rounds up to the next (Babel's)."""
     from babel.dates import format_timedelta
 
     if not isinstance(value, _dt.timedelta):
@@ -175,6 +179,8 @@ def fmt_duration(value: Any, threshold: float = 0.85, locale: str = SOURCE_LOCAL
 
 
 def fmt_list(value: Any, style: str = "standard", locale: str = SOURCE_LOCALE) -> str:
+    """Items joined as the locale does (``kettle, mug, and teapot``); ``style``: standard, or,
+    unit, ... (CLDR list patterns)."""
     from babel.lists import format_list
 
     return format_list([str(v) for v in value], style=style,  # type: ignore[arg-type] # Babel checks it

@@ -84,7 +84,7 @@ class SupportHours:
                        holidays=tuple(hours.get("holidays", ())), response_hours=promises)
         except (ValueError, TypeError) as e:
             key = next((k for k in ("holidays", "days", "open", "close", "timezone")
-                        if k in str(e)), None)
+                        if k in str(e)), "timezone" if "time zone" in str(e) else None)
             where = f"{table}.response_hours" if "response hours" in str(e) else f"{table}.support_hours"
             raise ConfigError(f"brand.support_hours: {e}", file=file,
                               line=_line(file, where, key)) from None

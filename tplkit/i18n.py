@@ -7,10 +7,12 @@ Formatting values in a locale (CLDR) is :mod:`tplkit.formatting`.
 """
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import gettext as _gettext
 import re
 import threading
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,8 +25,16 @@ SOURCE_LOCALE = "en"
 
 
 def catalog_files(locale: str, dirs: Sequence[Path]) -> list[Path]:
-    return [d / locale / "LC_MESSAGES" / f"{DOMAIN}.po" for d in dirs
-            if (d / locale / "LC_MESSAGES" / f"{DOMAIN}.po").is_file()]
+    """The catalog files of ``locale`` in ``dirs``; something else in a catalog's place (a
+    folder) is an error, not a silently missing catalog."""
+    out = []
+    for d in dirs:
+        path = d / locale / "LC_MESSAGES" / f"{DOMAIN}.po"
+        if path.is_file():
+            out.append(path)
+        elif path.exists():
+            raise CatalogError("not a file", file=path, locale=locale)
+    return out
 
 
 def available_locales(dirs: Sequence[Path], default: str = SOURCE_LOCALE) -> list[str]:
@@ -138,7 +148,7 @@ def read_po(path: Path, locale: str | None, roots: Sequence[Path] | None = None)
 
     try:
         data = confine(path, roots if roots is not None else roots_of(path, "locales"),
-                       locale=locale).read_bytes()
+                       locale=locale).read_bytes().removeprefix(b"\xef\xbb\xbf")   # a BOM
         plural_line = _check_po_header(path, data, locale)   # before Babel decodes or allocates
         catalog = pofile.read_po(io.BytesIO(data), locale=locale, abort_invalid=True)
         try:
@@ -155,8 +165,17 @@ def read_po(path: Path, locale: str | None, roots: Sequence[Path] | None = None)
         raise
     except TplkitError as e:   # FileOutsideProject: reported as this catalog's problem
         raise CatalogError(e.message, file=path, locale=locale) from None
-    except (OSError, UnicodeDecodeError, ValueError, LookupError, TypeError, RecursionError,
-            MemoryError) as e:
+    except UnicodeDecodeError as e:
+        try:   # Babel decodes line by line: find the byte in the whole file
+            data.decode(e.encoding)
+            line = None
+        except (UnicodeDecodeError, LookupError) as whole:
+            line = data[:getattr(whole, "start", 0)].count(b"\n") + 1
+        raise CatalogError(f"not {e.encoding} text (byte 0x{e.object[e.start]:02x}); save the file "
+                           f"as UTF-8", file=path, line=line, locale=locale) from None
+    except OSError as e:
+        raise CatalogError(f"cannot read catalog: {e.strerror or e}", file=path, locale=locale) from None
+    except (ValueError, LookupError, TypeError, RecursionError, MemoryError) as e:
         raise CatalogError(f"cannot read catalog: {type(e).__name__}: {e}", file=path,
                            locale=locale) from None
 
@@ -254,6 +273,43 @@ def load_catalog(locale: str, dirs: Sequence[Path], roots: Sequence[Path] | None
     with _cache_lock:
         _cache[key] = cat
     return cat
+
+
+# --- messages shown untranslated ---------------------------------------------------------------
+
+_fallbacks: contextvars.ContextVar[dict[str, None] | None] = contextvars.ContextVar(
+    "tplkit_fallbacks", default=None)
+
+
+@contextlib.contextmanager
+def collect_fallbacks() -> Iterator[dict[str, None]]:
+    """Collect (in order, once each) the messages looked up meanwhile that the catalog does
+    not translate, so the compiled email can say which text is in the source language."""
+    found: dict[str, None] = {}
+    token = _fallbacks.set(found)
+    try:
+        yield found
+    finally:
+        _fallbacks.reset(token)
+
+
+def note_fallback(catalog: Catalog, msgid: str, translated: bool) -> None:
+    """Record ``msgid`` as shown untranslated in ``catalog``'s locale (see :func:`collect_fallbacks`)."""
+    if not translated and catalog.locale.split("_")[0] != SOURCE_LOCALE:
+        found = _fallbacks.get()
+        if found is not None:
+            found[msgid] = None
+
+
+def fallback_note(locale: str, messages: Sequence[str]) -> str:
+    """The warning a rendered email carries when some of its text is not translated."""
+    if not messages:
+        return ""
+    shown = ", ".join(repr(m if len(m) <= 40 else m[:37] + "...") for m in messages[:5])
+    more = f" and {len(messages) - 5} more" if len(messages) > 5 else ""
+    n = len(messages)
+    return (f"{n} message{'s' if n != 1 else ''} not translated to {locale!r}, shown in the "
+            f"source language ({SOURCE_LOCALE}): {shown}{more}")
 
 
 # --- negotiation ----------------------------------------------------------------------------

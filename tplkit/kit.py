@@ -207,7 +207,8 @@ class Kit:
         values = schema.quick(context, strict)
         if values is None:
             values = schema.validate(context, strict=strict, template=name, locale=neg.locale)
-        return RenderedEmail.from_parts(name, neg.locale, locale, (neg.note,) if neg.note else (),
+        return RenderedEmail.from_parts(name, neg.locale, locale,
+                                        (neg.note, *compiled.warnings) if neg.note else compiled.warnings,
                                         compiled.headers, *compiled.render_four(values, validated=True))
 
     def render_naive(self, name: str, context: Mapping[str, Any] | None = None, *,

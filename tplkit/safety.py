@@ -26,7 +26,7 @@ from typing import Any
 
 from markupsafe import Markup
 
-from .errors import FileOutsideProject, HeaderError, SecurityError
+from .errors import FileOutsideProject, HeaderError, SecurityError, TemplateSourceError
 
 # --- files -------------------------------------------------------------------------------------
 
@@ -67,6 +67,21 @@ def read_bytes(path: str | os.PathLike, roots: Iterable[str | os.PathLike | None
     return confine(path, roots, **where).read_bytes()
 
 
+def read_text(real: Path, name: str | os.PathLike) -> str:
+    """A template file's text: UTF-8 (a byte-order mark, as Windows editors write, is
+    dropped); a file that is not UTF-8 or cannot be read is a located
+    :class:`~tplkit.errors.TemplateSourceError` naming ``name`` (and the line of the byte)."""
+    try:
+        data = real.read_bytes()
+    except OSError as e:
+        raise TemplateSourceError(f"cannot read: {e.strerror or e}", file=name) from None
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        raise TemplateSourceError(f"not UTF-8 text (byte 0x{data[e.start]:02x}); save the file as "
+                                  f"UTF-8", file=name, line=data[:e.start].count(b"\n") + 1) from None
+
+
 def confined_loader(searchpath: Any, roots: Iterable[str | os.PathLike | None]) -> Any:
     """Jinja's :class:`~jinja2.FileSystemLoader` that confines every file it opens (includes,
     layouts, components, the template's own parts) to ``roots`` before reading it."""
@@ -90,7 +105,7 @@ def _confined_loader_class() -> type:
                 if not os.path.isfile(filename):
                     continue
                 real = confine(filename, self.roots)
-                contents = real.read_bytes().decode(self.encoding)
+                contents = read_text(real, filename)
                 mtime = os.path.getmtime(real)
 
                 def uptodate(real: Path = real, mtime: float = mtime) -> bool:

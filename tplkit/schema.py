@@ -37,10 +37,83 @@ __all__ = ["MAX_DEPTH", "MAX_ITEMS", "MAX_TEXT", "SAFE_URL_SCHEMES", "TYPES", "F
            "with_currency"]
 
 
-_KEYS = {"type", "required", "default", "example", "description", "choices", "items", "currency",
-         "max_length", "default_from", "compute", "fields", "min_items", "max_items"}
+
+
+# The keys of a [placeholders.<name>] table, and what each means (docs/reference.md).
+PLACEHOLDER_KEYS: dict[str, str] = {
+    "type": "one of the types below (default text)",
+    "required": "true/false; default: true unless there is a default",
+    "default": "the value when none is given (checked against the type)",
+    "default_from": "a brand setting as the default, e.g. \"brand.sla_hours\"",
+    "example": "an example value (shown by tplkit show and the preview server)",
+    "description": "what the value is, for whoever fills it in",
+    "choices": "the allowed values of a choice placeholder (a list)",
+    "items": "the type of a list placeholder's items (default text; object: with fields)",
+    "currency": "ISO 4217 code of a money placeholder (default: brand.currency)",
+    "max_length": "the longest text accepted, in characters",
+    "compute": "a value tplkit computes when the caller leaves it out (tplkit.computed), "
+               "e.g. \"support_hours.reply_by\"",
+    "fields": "[placeholders.<name>.fields.<field>] tables: the fields of an object (or of a "
+              "list's objects), each with these keys",
+    "min_items": "the fewest items a list accepts",
+    "max_items": "the most items a list accepts",
+}
+_KEYS = set(PLACEHOLDER_KEYS)
 _FIELD_KEYS = _KEYS - {"default_from", "compute"}
-_NAME = re.compile(r"[a-z_][a-z0-9_]*")
+TYPE_DOCS: dict[str, str] = {
+    "text": "a string (NFC, no control characters; escaped in HTML)",
+    "int": "a whole number, shown with the locale's digits grouping",
+    "decimal": "a decimal number (\"12.5\"), shown per locale",
+    "money": "an amount (\"12.50\" or \"12.50 EUR\"), shown per locale with its currency",
+    "date": "an ISO date (\"2026-11-24\"), shown as the locale's long date",
+    "datetime": "an ISO date and time with offset, shown per locale",
+    "duration": "seconds or ISO 8601 (\"PT2H\"), shown as \"2 hours\" in the locale's words",
+    "url": "an absolute https/http/mailto/tel URL (other schemes are refused)",
+    "email": "an email address (one; no header tricks)",
+    "choice": "one of the manifest's choices",
+    "bool": "true/false (also \"yes\"/\"no\", 1/0)",
+    "list": "a list of items (see items), shown as \"a, b and c\" in the locale, or looped over",
+    "object": "a table of named fields (see fields), each checked by its own type",
+}
+
+
+# Names the build pass gives templates itself; a placeholder of that name would hide them.
+RESERVED_NAMES = frozenset({"brand", "locale", "lang", "dir", "template_name", "align_start",
+                            "align_end", "subject", "preheader", "ui", "caller", "loop", "self",
+                            "varargs", "kwargs", "range", "dict", "lipsum", "cycler", "joiner",
+                            "namespace"})
+_JINJA_WORDS = frozenset({"true", "false", "none", "True", "False", "None", "and", "or", "not",
+                          "in", "is", "if", "else", "elif", "for", "endfor", "endif", "block",
+                          "extends", "import", "include", "macro", "call", "set", "with",
+                          "without", "context", "as", "from", "recursive", "scoped", "required"})
+NAME_RULE = ("letters, digits and underscores, starting with a letter (first_name, FirstName, "
+             "ORDER_ID)")
+
+
+def snake_case(name: str) -> str:
+    """``FirstName`` / ``first-name`` / ``First Name`` -> ``first_name`` (rename advice)."""
+    s = re.sub(r"[^0-9A-Za-z]+", "_", name)
+    s = re.sub(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", "_", s)
+    s = s.strip("_").lower() or "value"
+    return f"value_{s}" if s[0].isdigit() else s
+
+
+def name_problem(name: str) -> str | None:
+    """Why ``name`` cannot be a placeholder (with what to rename it to), or None.
+
+    Names are what real templates use (``first_name``, ``FirstName``), as long as Jinja can
+    read them as a variable and they hide none of the build pass's own names."""
+    import keyword
+
+    if not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]*", name) or not name.isascii():
+        fix = snake_case(name)
+        return f"names are {NAME_RULE}; rename it to {fix!r} (in template.toml and the template)"
+    if name in RESERVED_NAMES:
+        return (f"{name!r} is a name templates already get (brand, locale, lang, dir, ...); rename "
+                f"it, e.g. to {'customer_' + name!r}")
+    if name in _JINJA_WORDS or keyword.iskeyword(name):
+        return f"{name!r} is a Jinja or Python word; rename it, e.g. to {name + '_value'!r}"
+    return None
 
 
 def parse_placeholders(raw: Mapping[str, Any], *, file: str, template: str) -> dict[str, Placeholder]:
@@ -69,8 +142,9 @@ def _parse_one(name: str, spec: Any, path: tuple[str, ...], *, file: str, templa
         return TemplateSourceError(f"{what} {dotted!r}: {msg}", file=file, template=template,
                                    line=toml_line(file, table, key))
 
-    if not _NAME.fullmatch(name):
-        raise bad("names are lower_snake_case identifiers")
+    problem = name_problem(name)
+    if problem:
+        raise bad(problem)
     if not isinstance(spec, Mapping):
         raise bad("expected a table")
     unknown = set(spec) - (_KEYS if len(path) == 1 else _FIELD_KEYS)
@@ -190,7 +264,7 @@ class Schema:
     def _fast_validator(self) -> Callable[[dict[str, Any]], dict[str, Any] | None]:
         """One generated function checking every placeholder in turn, with no loop and no
         call for plain ASCII text and URLs (other values go through :func:`_fast_coercer`).
-        Only placeholder names (lower_snake_case identifiers) and integers reach its
+        Only placeholder names (ASCII identifiers, :func:`name_problem`) and integers reach its
         source, through ``repr``."""
         ns: dict[str, Any] = {"_SLOW": _SLOW, "_checked_url": _checked_url,
                               "_date_iso": _dt.date.fromisoformat, "_nfc": unicodedata.normalize}

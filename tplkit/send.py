@@ -16,6 +16,7 @@ from .errors import TplkitError
 
 DEFAULT_SMTP = "localhost:25"
 SMTP_TIMEOUT = 30.0
+SSL_PORT = 465   # implicit TLS (RFC 8314), the port --ssl uses when --smtp names none
 
 
 class SendError(TplkitError):
@@ -46,18 +47,73 @@ def parse_hostport(value: str, default_port: int = 25) -> tuple[str, int]:
     return host, int(port_s)
 
 
-def deliver(msg: EmailMessage, smtp: str = DEFAULT_SMTP, *, starttls: bool = False,
+def _check_auth(where: str, user: str | None, encrypted: bool, insecure_auth: bool) -> None:
+    if user is not None and not encrypted and not insecure_auth:
+        raise SendError(f"refusing to send the SMTP password unencrypted to {where}: use --ssl "
+                        f"(implicit TLS, port {SSL_PORT}) or --starttls, or --insecure-auth for a "
+                        f"server you trust on a private network")
+
+
+def _envelope(msg: EmailMessage) -> tuple[str, list[str]]:
+    """(sender, recipients) as ``smtplib.send_message`` takes them from the headers."""
+    from email.utils import getaddresses
+
+    sender = getaddresses([str(msg["Sender"] or msg["From"] or "")])
+    rcpts = getaddresses([str(v) for key in ("To", "Cc", "Bcc") for v in msg.get_all(key, [])])
+    return (sender[0][1] if sender else ""), [addr for _, addr in rcpts if addr]
+
+
+def conversation(msg: EmailMessage, smtp: str | None = None, *, starttls: bool = False,
+                 use_ssl: bool = False, user: str | None = None, password_env: str | None = None,
+                 insecure_auth: bool = False) -> str:
+    """The SMTP conversation :func:`deliver` would have, message included (``--dry-run``).
+
+    Nothing is connected to; a password is never shown (only where it would come from). A
+    send that :func:`deliver` would refuse (a password in clear text) raises the same error.
+    """
+    import socket
+
+    host, port = parse_hostport(smtp or "localhost", SSL_PORT if use_ssl else 25)
+    where = f"{host}:{port}"
+    _check_auth(where, user, starttls or use_ssl, insecure_auth)
+    sender, rcpts = _envelope(msg)
+    me = socket.getfqdn()
+    out = [f"# connect to {where}" + (" with implicit TLS (certificate verified)" if use_ssl else ""),
+           f"EHLO {me}"]
+    if starttls:
+        out += ["STARTTLS", "# TLS handshake (certificate verified)", f"EHLO {me}"]
+    if user is not None:
+        source = f"${password_env}" if password_env else "the caller"
+        out.append(f"AUTH (user {user!r}; the password from {source} is not shown)")
+    out.append(f"MAIL FROM:<{sender}>")
+    out += [f"RCPT TO:<{r}>" for r in rcpts]
+    out.append("DATA")
+    body = bytes(msg).decode("utf-8", errors="replace").replace("\r\n", "\n")
+    out += [("." + line if line.startswith(".") else line) for line in body.rstrip("\n").split("\n")]
+    out += [".", "QUIT"]
+    return "\n".join(out) + "\n"
+
+
+def deliver(msg: EmailMessage, smtp: str | None = DEFAULT_SMTP, *, starttls: bool = False,
             user: str | None = None, password: str | None = None,
-            timeout: float = SMTP_TIMEOUT) -> None:
+            timeout: float = SMTP_TIMEOUT, use_ssl: bool = False, insecure_auth: bool = False) -> None:
     """Send ``msg`` through the SMTP server at ``smtp`` (``HOST:PORT``).
 
-    Every failure (connection, TLS, authentication, refused recipients) becomes one
-    :class:`SendError` with a readable message.
+    ``use_ssl`` connects with implicit TLS (port 465 unless ``smtp`` names one),
+    ``starttls`` upgrades a plain connection; both verify the certificate. A login over a
+    connection that is neither is refused unless ``insecure_auth``. Every failure
+    (connection, TLS, authentication, refused recipients) becomes one :class:`SendError`
+    with a readable message.
     """
-    host, port = parse_hostport(smtp)
+    if starttls and use_ssl:
+        raise SendError("use either implicit TLS (--ssl) or STARTTLS (--starttls), not both")
+    host, port = parse_hostport(smtp or "localhost", SSL_PORT if use_ssl else 25)
     where = f"{host}:{port}"
+    _check_auth(where, user, starttls or use_ssl, insecure_auth)
     try:
-        with smtplib.SMTP(host, port, timeout=timeout) as conn:
+        conn_cm = (smtplib.SMTP_SSL(host, port, timeout=timeout, context=ssl.create_default_context())
+                   if use_ssl else smtplib.SMTP(host, port, timeout=timeout))
+        with conn_cm as conn:
             if starttls:
                 conn.starttls(context=ssl.create_default_context())
             if user is not None:

@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import difflib
 import re
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .errors import TemplateNotFound, TemplateSourceError, toml_error, toml_line
+from .errors import ManifestTomlError, TemplateNotFound, TemplateSourceError, toml_line
 from .safety import check_template_headers, confine, roots_of
 from .schema import Placeholder, parse_placeholders
 
@@ -23,6 +22,16 @@ PARTS = ("subject", "preheader", "html", "text")
 PART_FILES = {"subject": "subject.txt", "preheader": "preheader.txt", "html": "body.mjml",
               "text": "body.txt"}
 NAME_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,99}$")   # a folder name on every file system
+# the top-level keys of template.toml, and what each holds (docs/reference.md)
+MANIFEST_KEYS: dict[str, str] = {
+    "description": "one line: what the email is for",
+    "category": "a word to group templates by (tplkit list)",
+    "tags": "a list of words",
+    "placeholders": "[placeholders.<name>] tables: the values each email gets",
+    "samples": "[samples.<name>] tables of placeholder values (default: [samples.default])",
+    "samples_by_locale": "[samples_by_locale.<locale>.<sample>]: values that differ per language",
+    "headers": "[headers]: extra email headers of this template (no routing headers)",
+}
 
 
 @dataclass(frozen=True)
@@ -91,7 +100,7 @@ class Store:
             if not d.is_dir():
                 continue
             for child in d.iterdir():
-                if child.is_dir() and NAME_RE.match(child.name) and (child / "template.toml").is_file():
+                if child.is_dir() and NAME_RE.match(child.name) and (child / "template.toml").exists():
                     found.add(child.name)
         return sorted(found)
 
@@ -101,6 +110,9 @@ class Store:
         for d in self.dirs:
             if (d / name / "template.toml").is_file():
                 return d / name
+            if (d / name / "template.toml").exists():
+                raise TemplateSourceError("template.toml is not a file", template=name,
+                                          file=d / name / "template.toml")
         import difflib
         close = difflib.get_close_matches(name, self.names(), n=1)
         hint = f"; did you mean {close[0]!r}?" if close else ""
@@ -114,25 +126,25 @@ class Store:
 def read_manifest(name: str, folder: Path, *, builtin: bool = False, roots: Any = None) -> TemplateInfo:
     """A template's manifest, read only if its real path lies inside ``roots`` (default: the
     folder holding its ``templates/``)."""
+    from .tomlpos import read_toml
+
     path = folder / "template.toml"
     real = confine(path, roots if roots is not None else roots_of(path, "templates"), template=name)
-    try:
-        with open(real, "rb") as f:
-            raw = tomllib.load(f)
-    except tomllib.TOMLDecodeError as e:
-        raise toml_error(e, path, template=name) from e
+    raw = read_toml(real, TemplateSourceError, template=name, what="manifest",
+                    syntax_cls=ManifestTomlError)
 
     def bad(msg: str) -> TemplateSourceError:
         return TemplateSourceError(msg, file=path, template=name)
 
-    unknown = set(raw) - {"description", "category", "tags", "placeholders", "samples", "headers",
-                          "samples_by_locale"}
+    unknown = set(raw) - set(MANIFEST_KEYS)
     if unknown:
         err = bad(f"unknown manifest keys: {', '.join(sorted(unknown))}")
         err.line = min((n for k in unknown if (n := toml_line(path, None, k))), default=None)
         raise err
     for part in ("subject", "preheader", "html"):
         if not (folder / PART_FILES[part]).is_file():
+            if (folder / PART_FILES[part]).exists():
+                raise TemplateSourceError("not a file", file=folder / PART_FILES[part], template=name)
             raise bad(f"missing {PART_FILES[part]}")
     placeholders = parse_placeholders(raw.get("placeholders", {}), file=str(path), template=name)
     samples = raw.get("samples", {})

@@ -73,6 +73,10 @@ def report_errors(func: Callable) -> Callable:
             except TplkitError as e:
                 click.echo(f"error: {e}", err=True)
                 sys.exit(EXIT_ERROR)
+            except OSError as e:  # the environment (a folder, a device, the disk), not tplkit
+                where = f"{e.filename}: " if e.filename else ""
+                click.echo(f"error: {where}{e.strerror or e}", err=True)
+                sys.exit(EXIT_ERROR)
             finally:
                 for w in caught:
                     click.echo(f"warning: {w.message}", err=True)
@@ -97,11 +101,14 @@ def load_context(app: AppContext, name: str, data: str | None, sample: str | Non
     if data:
         path = Path(data)
         try:
-            ctx = json.loads(path.read_text(encoding="utf-8"))
+            ctx = json.loads(path.read_text(encoding="utf-8-sig"))
         except json.JSONDecodeError as e:
             raise TplkitError(f"invalid JSON: {e.msg}", file=data, line=e.lineno, column=e.colno) from None
-        except (OSError, UnicodeDecodeError) as e:
-            raise TplkitError(f"cannot read data file: {e}", file=data) from None
+        except UnicodeDecodeError as e:
+            raise TplkitError(f"not UTF-8 text (byte 0x{e.object[e.start]:02x}); save the file as "
+                              f"UTF-8", file=data, line=e.object[:e.start].count(b"\n") + 1) from None
+        except OSError as e:
+            raise TplkitError(f"cannot read data file: {e.strerror or e}", file=data) from None
         if not isinstance(ctx, dict):
             raise TplkitError("the data file must hold a JSON object", file=data)
         return ctx

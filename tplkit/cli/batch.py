@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from ..batch import ERRORS, FORMATS, Job, run_batch
+from ..batch import ERRORS, FORMATS, Job, rerun_failed, run_batch
 from .app import AppContext, report_errors
 from .batch_send import make_group, refuse_send_only, run_send, send_options
 
@@ -45,11 +45,16 @@ def batch(app: AppContext, name: str, data: str, output: str, locale_field: str 
         return run_send(app, name, data, output, locale_field=locale_field, to_field=to_field,
                         build_dir=build_dir, sender=sender, chunk_size=chunk_size,
                         ignore_unknown=ignore_unknown, **send)
+    # --retry-failed (one option with --send and without): re-render the records listed in
+    # DIR/errors.jsonl after fixing them in the data file
+    retry_failed = send.pop("retry_failed")
     refuse_send_only(send)
     from ..kit import Kit
 
     kit = Kit.from_build(build_dir) if build_dir else app.kit()
     kit.template(name)  # an unknown template fails now, not once per record
+    if not build_dir:
+        kit.compile(name)  # so does a broken one (its file and line, once)
     brand = kit.brand
     job = Job(template=name, fmt=fmt, out=output, project=app.project,
               build=str(Path(build_dir).resolve()) if build_dir else None,
@@ -57,9 +62,14 @@ def batch(app: AppContext, name: str, data: str, output: str, locale_field: str 
               sender=sender or f"{brand.company_name} <{brand.email}>",
               ignore_unknown=ignore_unknown)
     bar = functools.partial(click.progressbar, label=f"rendering {name}", file=sys.stderr, show_pos=True)
-    summary = run_batch(job, Path(data), jobs=jobs or os.cpu_count() or 1, chunk_size=chunk_size,
-                        progress=bar)
-    click.echo(f"{summary['written']} message(s) written to {output}, {summary['errors']} "
+    if retry_failed:
+        summary = rerun_failed(job, Path(data), chunk_size=chunk_size)
+    else:
+        summary = run_batch(job, Path(data), jobs=jobs or os.cpu_count() or 1,
+                            chunk_size=chunk_size, progress=bar)
+    click.echo((f"retried {summary['retried']} record(s): " if retry_failed else
+                f"{summary['records']} record(s): ")
+               + f"{summary['written']} message(s) written to {output}, {summary['errors']} "
                f"record(s) failed" + (f" (see {Path(output) / ERRORS})" if summary["errors"] else "")
                + (f"; resumed after {summary['resumed']} finished chunk(s)" if summary["resumed"] else ""),
                err=True)

@@ -45,7 +45,9 @@ def send_options(func: Callable) -> Callable:
                      help="With --send: seconds a sender holds a message before another may take it "
                           "over (longer than any one SMTP transaction)."),
         click.option("--retry-failed", is_flag=True,
-                     help="With --send: try the records recorded as failed again (fresh attempts)."),
+                     help="With --send: try the records recorded as failed again (fresh attempts). "
+                          "Without: render again only the records of DIR/errors.jsonl (fixed in "
+                          "the data file), into the same folder."),
         click.option("--engine", type=click.Choice(ENGINES), default="local", show_default=True,
                      help="With --send: threads on this machine, or Celery workers (needs --broker, "
                           "--build and a PostgreSQL --send-log)."),

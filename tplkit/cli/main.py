@@ -25,6 +25,7 @@ LAZY_COMMANDS: dict[str, tuple[str, str]] = {
     "build": ("tplkit.cli.build:build", "Compile every template x locale ahead of time for workers."),
     "batch": ("tplkit.cli.batch:batch_group", "Render (or --send) one message per record of JSONL/CSV."),
     "i18n": ("tplkit.cli.i18n:i18n", "Translation workflow: extract, init, update, stats."),
+    "new": ("tplkit.cli.new:new", "Start a project or a template that lints clean and previews at once."),
 }
 
 

@@ -7,6 +7,7 @@ import os
 import signal
 import tempfile
 import threading
+from pathlib import Path
 
 import click
 
@@ -15,6 +16,10 @@ from ..render import RenderedEmail
 from .app import AppContext, load_context, report_errors, write_output
 
 DEFAULT_PORT = 8470
+
+
+# `preview -o FILE` without --format: the format its extension names
+OUTPUT_FORMATS = {".html": "html", ".htm": "html", ".txt": "text", ".eml": "eml", ".json": "json"}
 
 
 def format_preview(email: RenderedEmail, fmt: str, *, sender: str, to: str | None = None) -> bytes:
@@ -35,18 +40,21 @@ def format_preview(email: RenderedEmail, fmt: str, *, sender: str, to: str | Non
 @click.option("--locale", "-l", default=None, help="Locale, e.g. uk or uk-UA (default: the project's).")
 @click.option("--data", "-d", type=click.Path(dir_okay=False), help="Context as a JSON file.")
 @click.option("--sample", "-s", help="Use this named sample from the manifest.")
-@click.option("--format", "-f", "fmt", type=click.Choice(["text", "html", "eml", "json"]),
-              default="text", show_default=True)
+@click.option("--format", "-f", "fmt", type=click.Choice(["text", "html", "eml", "json"]), default=None,
+              help="Default: from the extension of --output (.html, .txt, .eml, .json), else text.")
 @click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write to a file instead of stdout.")
 @click.option("--force", is_flag=True, help="Overwrite --output if it exists.")
 @click.option("--open", "open_", is_flag=True, help="Open the HTML part in a browser.")
 @click.pass_obj
 @report_errors
 def preview(app: AppContext, name: str, locale: str | None, data: str | None, sample: str | None,
-            fmt: str, output: str | None, force: bool, open_: bool) -> None:
+            fmt: str | None, output: str | None, force: bool, open_: bool) -> None:
     """Render a template with sample data (or --data) and show it."""
     kit = app.kit()
+    fmt = fmt or (OUTPUT_FORMATS.get(Path(output).suffix.lower(), "text") if output else "text")
     email = kit.render(name, load_context(app, name, data, sample, locale), locale=locale)
+    for note in email.warnings[1 if kit.negotiate(locale).note else 0:]:  # that one is warned
+        click.echo(f"warning: {note}", err=True)
     brand = kit.brand
     out = format_preview(email, fmt, sender=f"{brand.company_name} <{brand.email}>")
     if output:

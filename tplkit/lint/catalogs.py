@@ -28,6 +28,7 @@ class ProjectContext:
     kit: Any
     config: SourceText | None
     configured: list[str]
+    own_dirs: list[Path] | None = None   # a project with messages of its own: its catalogs only
 
 
 @dataclass
@@ -40,7 +41,6 @@ class CatalogContext:
     catalog: Catalog | None                           # None when the file does not parse
     error: Any = None                                 # the CatalogError then
     known: set = field(default_factory=set)           # message keys found in any template folder
-    missing: list = field(default_factory=list)       # (key, text, file, line) used but not in the locale
 
     @property
     def file(self) -> str:
@@ -77,7 +77,7 @@ def _short(msg: Message) -> str:
 
 def catalog_missing(ctx: ProjectContext) -> Iterable[Hit]:
     """A configured locale without a catalog (Babel would silently fall back to English)."""
-    dirs = ctx.kit.project.locale_dirs
+    dirs = ctx.kit.project.locale_dirs if ctx.own_dirs is None else ctx.own_dirs
     line = None
     if ctx.config is not None:
         m = re.search(r"^[ \t]*locales\s*=", ctx.config.text, re.MULTILINE)
@@ -86,7 +86,8 @@ def catalog_missing(ctx: ProjectContext) -> Iterable[Hit]:
         if loc.split("_")[0] == i18n.SOURCE_LOCALE or i18n.catalog_files(loc, dirs):
             continue
         yield Hit(f"locale {loc!r} is configured but has no catalog "
-                  f"(expected locales/{loc}/LC_MESSAGES/{i18n.DOMAIN}.po)",
+                  f"(expected locales/{loc}/LC_MESSAGES/{i18n.DOMAIN}.po; create it with "
+                  f"'tplkit i18n extract' and 'tplkit i18n init {loc}')",
                   str(ctx.config.path) if ctx.config else None, line, locale=loc)
 
 
@@ -262,10 +263,8 @@ def markup_mismatch(ctx: CatalogContext) -> Iterable[Hit]:
 
 
 def stale_message(ctx: CatalogContext) -> Iterable[Hit]:
-    """In the catalog but in no template, or used by a template but missing from the catalog."""
+    """In the catalog but in no template (a template message missing from a catalog is
+    ``missing-translation``)."""
     for msg in ctx.messages():
         if message_key(msg) not in ctx.known:
             yield Hit(f"{_short(msg)} is in the catalog but no template uses it", ctx.file, msg.lineno)
-    for _key, text, file, line in ctx.missing:
-        yield Hit(f"{text!r} is used by a template but missing from the {ctx.locale!r} catalog "
-                  f"({Path(ctx.file).name})", file, line)

@@ -153,9 +153,11 @@ class _Run:
         names = self.template_names(templates)
         locs = self.locales(locales)
         config = kit.project.config_file
+        ours = self.messages()
+        own = [kit.project.root / "locales"] if kit.project.root is not None and ours else None
         self.emit("project", ProjectContext(kit, self.files.get(config) if config else None,
                                             [str(x) for x in kit.project.settings.get("locales", [])
-                                             if not locales or str(x) in locs]))
+                                             if not locales or str(x) in locs], own))
         shared_broken = False
         for path in self.shared_files():
             env = kit.environment(i18n.SOURCE_LOCALE)  # parsing needs no catalog
@@ -168,6 +170,9 @@ class _Run:
             present = i18n.available_locales(self.locale_dirs, kit.default_locale)
             self.catalogs(list(dict.fromkeys([*locs, *([] if locales else present)])), locs)
         usable = self.usable_locales(locs)
+        if templates is not None:   # only the messages of the selected templates
+            ours = [m for m in ours if m[2] and Path(m[2]).parent.name in names]
+        self.translations(usable, ours)
         buildable = [name for name in names if self.source(name, shared_broken)]
         pairs = [(name, loc) for name in buildable for loc in usable]
         if pool is not None and len(pairs) > 1:
@@ -230,9 +235,44 @@ class _Run:
                     self.emit("build", BuildFailure(self.kit, None, loc, e), locale=loc)
         return out
 
+    def messages(self) -> list[tuple[Any, str, str | None, int | None]]:
+        """Messages of the linted templates: (catalog key, text, file, line)."""
+        from ..catalogs import extract
+
+        def skip(err: TplkitError) -> None:
+            pass  # a file Jinja cannot parse is reported by syntax-error
+
+        out = []
+        for msg in extract(self.template_dirs, on_error=skip):
+            if not msg.id:
+                continue
+            rel, line = msg.locations[0] if msg.locations else (None, None)
+            file = None
+            if rel:
+                rel = rel.split("/", 1)[1]
+                file = next((str(d / rel) for d in self.template_dirs if (d / rel).is_file()), None)
+            out.append((_catalog_key(msg), msg.id if isinstance(msg.id, str) else msg.id[0], file, line))
+        return out
+
+    def translations(self, locs: list[str], ours: list) -> None:
+        """``missing-translation`` for every rendered locale other than the source language."""
+        from .translations import TranslationContext
+
+        for loc in locs:
+            if loc.split("_")[0] == i18n.SOURCE_LOCALE:
+                continue
+            try:
+                catalog = i18n.load_catalog(loc, self.kit.project.locale_dirs, self.kit.project.roots)
+                files = i18n.catalog_files(loc, self.locale_dirs)
+                listed = frozenset(_catalog_key(m) for f in files
+                                   for m in i18n.read_po(f, loc, self.kit.project.roots) if m.id)
+            except CatalogError:
+                continue  # reported by catalog-missing / catalog-syntax
+            self.emit("translations", TranslationContext(self.kit, loc, catalog, ours, bool(files),
+                                                         listed), locale=loc)
+
     def catalogs(self, locs: list[str], used: list[str]) -> None:
-        """Lint the catalog files of ``locs``; messages missing from a catalog are looked for
-        only in the locales emails are rendered in (``used``)."""
+        """Lint the catalog files of ``locs``."""
         from ..catalogs import extract
 
         kit = self.kit
@@ -240,7 +280,6 @@ class _Run:
             pass  # a file Jinja cannot parse is reported by syntax-error
 
         everything = extract(kit.project.template_dirs, on_error=skip)
-        ours = extract(self.template_dirs, on_error=skip)
         known = {message_key(m) for m in everything if m.id}
         for loc in locs:
             for path in i18n.catalog_files(loc, self.locale_dirs):
@@ -249,31 +288,7 @@ class _Run:
                     catalog, error = i18n.read_po(path, loc, kit.project.roots), None
                 except CatalogError as e:
                     catalog, error = None, e
-                ctx = CatalogContext(kit, loc, src, catalog, error, known)
-                if catalog is not None and loc in used:
-                    ctx.missing = self.missing_messages(loc, ours)
-                self.emit("catalog", ctx, locale=loc)
-
-    def missing_messages(self, loc: str, ours: Any) -> list:
-        """Messages our templates use that no catalog of ``loc`` has."""
-        have: set = set()
-        for path in i18n.catalog_files(loc, self.kit.project.locale_dirs):
-            try:
-                have |= {message_key(m) for m in i18n.read_po(path, loc, self.kit.project.roots) if m.id}
-            except CatalogError:
-                return []
-        out = []
-        for msg in ours:
-            if not msg.id or message_key(msg) in have:
-                continue
-            rel, line = msg.locations[0] if msg.locations else (None, None)
-            file = None
-            if rel:
-                rel = rel.split("/", 1)[1]
-                file = next((str(d / rel) for d in self.template_dirs if (d / rel).is_file()), None)
-            text = msg.id if isinstance(msg.id, str) else msg.id[0]
-            out.append((message_key(msg), text, file, line))
-        return out
+                self.emit("catalog", CatalogContext(kit, loc, src, catalog, error, known), locale=loc)
 
     def source(self, name: str, shared_broken: bool) -> bool:
         """Run the source rules on a template; True if it can be built and rendered."""
@@ -369,6 +384,13 @@ class _Run:
                         msg = f"suppression of {rule} matches no finding on line {s.target}"
                     kept.append(self.finding(meta, Hit(msg, s.file, s.line), None, None))
         return _dedupe(kept)
+
+
+def _catalog_key(msg: Any) -> Any:
+    """A Babel message's key in :attr:`tplkit.i18n.Catalog.messages` (context included)."""
+    if isinstance(msg.id, str):
+        return i18n.message_key(msg.id, msg.context)
+    return (i18n.message_key(msg.id[0], msg.context), msg.id[1])
 
 
 def _dedupe(findings: Iterable[Finding]) -> list[Finding]:

@@ -69,7 +69,7 @@ class Files:
         if path not in self._cache:
             try:
                 real = confine(path, self.roots) if self.roots is not None else path
-                self._cache[path] = SourceText(path, real.read_text(encoding="utf-8"))
+                self._cache[path] = SourceText(path, real.read_text(encoding="utf-8-sig"))
             except TplkitError as e:
                 self._cache[path] = None
                 self.refused[path] = e

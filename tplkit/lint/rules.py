@@ -4,7 +4,7 @@ Ids are stable kebab-case: configuration, suppressions, SARIF and CI dashboards 
 """
 from __future__ import annotations
 
-from . import catalogs, html_rules, mjml, rendered, source
+from . import catalogs, html_rules, mjml, rendered, source, translations
 from .model import Rule
 
 RULES: list[Rule] = [
@@ -49,8 +49,11 @@ RULES: list[Rule] = [
          "Plural-Forms header unfit for the language.", catalogs.plural_forms),
     Rule("markup-mismatch", "error", "catalog", "The translation's HTML tags differ from the "
          "original's.", catalogs.markup_mismatch),
-    Rule("stale-message", "warning", "catalog", "A message in the catalog that no template uses, "
-         "or a template message missing from the catalog.", catalogs.stale_message),
+    Rule("stale-message", "warning", "catalog", "A message in the catalog that no template uses.",
+         catalogs.stale_message),
+    Rule("missing-translation", "error", "translations", "A message of the project's templates "
+         "that a locale it renders in does not translate (reported at the template line).",
+         translations.missing_translation),
     # rendered
     Rule("leftover-placeholder", "error", "rendered", "Unfilled placeholder syntax ({{, {%, "
          "[Customer name], %(x)s, *|X|*) in the rendered email.", rendered.leftover_placeholder),

@@ -15,6 +15,7 @@ from jinja2 import meta, nodes
 from .. import computed, i18n
 from ..compile import build_globals
 from ..errors import MjmlError, TemplateSourceError, TomlError, TplkitError, jinja_error
+from ..schema import name_problem
 from ..store import PART_FILES, TemplateInfo
 from .files import Files, SourceText
 from .model import Hit
@@ -58,8 +59,18 @@ def parse_file(env: Any, path: Path, part: str, files: Files, template: str | No
         refused = files.refused.get(Path(path))
         if refused is not None:
             refused.template, refused.part = template, part
-        return SourceFile(part, SourceText(path, ""), None, refused or TemplateSourceError(
-            "cannot read the file as UTF-8 text", template=template, file=path, part=part))
+            return SourceFile(part, SourceText(path, ""), None, refused)
+        line, why = None, "cannot read the file as UTF-8 text"
+        try:
+            data = path.read_bytes()
+            data.decode("utf-8")
+        except OSError as e:
+            why = f"cannot read the file: {e.strerror or e}"
+        except UnicodeDecodeError as e:
+            line = data[:e.start].count(b"\n") + 1
+            why = f"not UTF-8 text (byte 0x{data[e.start]:02x}); save the file as UTF-8"
+        return SourceFile(part, SourceText(path, ""), None, TemplateSourceError(
+            why, template=template, file=path, part=part, line=line))
     try:
         ast = env.parse(src.text, f"{template or 'shared'}/{path.name}", str(path))
         return SourceFile(part, src, ast)
@@ -154,8 +165,11 @@ def undeclared_placeholder(ctx: SourceContext) -> Iterable[Hit]:
     for sf, ast in ctx.parsed:
         for name in sorted(meta.find_undeclared_variables(ast) - declared - ctx.allowed):
             line = next((n.lineno for n in ast.find_all(nodes.Name) if n.name == name), None)
-            yield Hit(f"{name!r} is not a declared placeholder; declare it in template.toml "
-                      f"[placeholders.{name}]", str(sf.src.path), line)
+            problem = name_problem(name)
+            advice = (f"it cannot be a placeholder: {problem}" if problem else
+                      f"declare it in template.toml: [placeholders.{name}] with a type "
+                      f"(type = \"text\") and a value in [samples.default]")
+            yield Hit(f"{name!r} is not a declared placeholder; {advice}", str(sf.src.path), line)
 
 
 def unused_placeholder(ctx: SourceContext) -> Iterable[Hit]:
