@@ -4,7 +4,8 @@ Each case copies the good project in tests/fixtures/badinput/project, puts one b
 (tests/fixtures/badinput/<kind>/<name>) or a folder in the place of one file, runs one
 command and checks the answer: an exit code, one ``error:`` line naming the file (and the
 line of the bad byte), never a traceback. Unreadable files and read-only folders are real:
-those commands run as an unprivileged user (``setpriv``) when the tests run as root.
+those commands run without root's permission-overriding capabilities (``setpriv``) when
+the tests run as root.
 """
 from __future__ import annotations
 
@@ -185,11 +186,15 @@ def _readable_copy() -> Path:
 
 
 def unprivileged(cmd: list[str], cwd: Path) -> subprocess.CompletedProcess:
-    """Run the CLI as 'nobody' when we are root (permissions do not bind root)."""
+    """Run the CLI so that file permissions bind it when we are root: still root (the
+    interpreter may live under /root, and a pyenv build may need its private libpython), but
+    without the capabilities that override permission bits (CAP_DAC_OVERRIDE and
+    CAP_DAC_READ_SEARCH), so a mode-000 file cannot be read nor a mode-555 folder written."""
     base = [sys.executable, "-m", "tplkit", *cmd]
     env = {**os.environ, "HOME": str(cwd)}
     if os.geteuid() == 0:
-        base = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", *base]
+        base = ["setpriv", "--bounding-set=-dac_override,-dac_read_search", "--inh-caps=-all",
+                *base]
         env["PYTHONPATH"] = str(_readable_copy())
     return subprocess.run(base, cwd=cwd, capture_output=True, text=True, env=env, timeout=120,
                           check=False)
