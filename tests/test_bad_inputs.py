@@ -62,7 +62,7 @@ WRITERS = {
 }
 
 
-def setup(tmp_path: Path, name: str | None = None, bad: str | None = None) -> Path:
+def make_project(tmp_path: Path, name: str | None = None, bad: str | None = None) -> Path:
     """A copy of the good project, with ``name`` replaced by the ``bad`` variant."""
     root = tmp_path / "project"
     shutil.copytree(FIX / "project", root)
@@ -118,7 +118,7 @@ def expected_code(cmd: str, name: str) -> int:
 @pytest.mark.parametrize("cmd,name", CASES)
 def test_non_utf8_file_is_one_error_naming_file_and_line(tmp_path, cmd, name):
     """A Latin-1 byte: exit 1 and file:line of the byte (lint: a finding at the file)."""
-    root = setup(tmp_path, name, "nonutf8")
+    root = make_project(tmp_path, name, "nonutf8")
     args, _ = COMMANDS[cmd]
     out = assert_one_error(invoke(root, args, tmp_path / "out"), expected_code(cmd, name), cmd)
     line = bad_line(FIX / "nonutf8" / name)
@@ -128,7 +128,7 @@ def test_non_utf8_file_is_one_error_naming_file_and_line(tmp_path, cmd, name):
 @pytest.mark.parametrize("cmd,name", CASES)
 def test_file_with_a_byte_order_mark_works(tmp_path, cmd, name):
     """A UTF-8 byte-order mark (Windows editors) is accepted everywhere."""
-    root = setup(tmp_path, name, "bom")
+    root = make_project(tmp_path, name, "bom")
     res = invoke(root, COMMANDS[cmd][0], tmp_path / "out")
     assert res.exit_code == 0, res.output
     assert "Traceback" not in res.output
@@ -137,7 +137,7 @@ def test_file_with_a_byte_order_mark_works(tmp_path, cmd, name):
 @pytest.mark.parametrize("cmd,name", CASES)
 def test_empty_file_is_never_a_traceback(tmp_path, cmd, name):
     """An empty file works or is one error line (exit 1): never a traceback."""
-    root = setup(tmp_path, name, "empty")
+    root = make_project(tmp_path, name, "empty")
     res = invoke(root, COMMANDS[cmd][0], tmp_path / "out")
     assert "Traceback" not in res.output and not (res.exception and not isinstance(res.exception, SystemExit))
     assert res.exit_code in (0, 1), res.output
@@ -149,7 +149,7 @@ def test_empty_file_is_never_a_traceback(tmp_path, cmd, name):
 @pytest.mark.parametrize("cmd,name", CASES)
 def test_folder_in_place_of_a_file_is_one_error_naming_it(tmp_path, cmd, name):
     """A folder where a file belongs: one error naming it (click's usage error for --data)."""
-    root = setup(tmp_path, name, "directory")
+    root = make_project(tmp_path, name, "directory")
     res = invoke(root, COMMANDS[cmd][0], tmp_path / "out")
     # lint cannot run over a project with a folder for a file: exit 2, like a broken config
     code = 2 if name.startswith("data.") or cmd == "lint" else expected_code(cmd, name)
@@ -231,7 +231,7 @@ def shared():
                                                                   "lint", "batch-csv", "i18n-stats")])
 def test_unreadable_file_is_one_error_naming_it(shared, cmd, name):
     """A file the user may not read: one error line naming it, exit 1 (lint: a finding)."""
-    root = setup(shared, None)
+    root = make_project(shared, None)
     open_to_all(shared)
     (root / TARGETS[name]).chmod(0o000)
     args = [a.format(out=shared / "out") for a in COMMANDS[cmd][0]]
@@ -252,7 +252,7 @@ def test_unreadable_file_is_one_error_naming_it(shared, cmd, name):
 @pytest.mark.parametrize("cmd", sorted(WRITERS))
 def test_read_only_output_folder_is_one_error_naming_it(shared, cmd):
     """Writing into a folder the user may not write: one error line naming the output."""
-    root = setup(shared, None)
+    root = make_project(shared, None)
     open_to_all(shared)
     out = shared / "out"
     os.chmod(out, 0o555)
@@ -274,7 +274,7 @@ def test_read_only_output_folder_is_one_error_naming_it(shared, cmd):
 @pytest.mark.parametrize("cmd", sorted(WRITERS))
 def test_full_disk_is_one_error_naming_the_output(tmp_path, monkeypatch, cmd):
     """ENOSPC while writing (injected into fsync): one error line naming the output."""
-    root = setup(tmp_path, None)
+    root = make_project(tmp_path, None)
 
     def full(fd):
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
