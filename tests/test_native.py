@@ -61,6 +61,36 @@ def _problems(kit: tplkit.Kit, locale: str, where: str, values: dict, text: str)
     wrong = set(text) & set(WRONG_LETTERS.get(locale, ""))
     if wrong:
         problems.append(f"{where}: letters of another alphabet {sorted(wrong)}")
+    if locale == "pl":
+        problems += _register_problems(where, values.get("customer_gender"), text)
+    return problems
+
+
+# Polish: the words that address the reader, by form of address (customer_gender)
+REGISTER = {None: ("Państwo", "Państwa", "Państwu", "Państwem"), "female": ("Pani", "Panią"),
+            "male": ("Pan", "Pana", "Panu", "Panem", "Panie")}
+GREETING = {None: r"Dzień dobry,", "female": r"Dzień dobry,(?: Pani \w+,)?",
+            "male": r"Dzień dobry,(?: Panie \w+,)?"}
+
+
+def _register_problems(where: str, gender: str | None, text: str) -> list[str]:
+    """A Polish email speaks to one reader in one register: the greeting and every sentence
+    say «Państwo» (no form of address given), or «Pani», or «Pan», and a verb next to «Pani»
+    or «Pan» is singular («znajdzie Pani», not «znajdą Pani»)."""
+    problems = []
+    lines = text.splitlines()
+    greeting = next((line for line in lines if line.startswith("Dzień dobry")), "")
+    if not re.fullmatch(GREETING[gender], greeting):
+        problems.append(f"{where}: greeting {greeting!r} in the {gender or 'neutral'} register")
+    words = set(re.findall(r"\b\w+\b", text))
+    for other, forms in REGISTER.items():
+        found = sorted(words & set(forms))
+        if other != gender and found:
+            problems.append(f"{where}: {found} in an email to {REGISTER[gender][0]}")
+    # «znajdą Pani», «mają Pan», «Pani otrzymali»: the verb before its subject is 3rd plural in -ą
+    plural = re.findall(r"\b\w+ą\s+Pan(?:i)?\b|\bPan(?:i)?\s+\w+li\b", text)
+    if plural:
+        problems.append(f"{where}: a plural verb with Pan/Pani {plural}")
     return problems
 
 
@@ -74,8 +104,9 @@ def test_every_email_reads_natively(kit, locale):
 
 
 def test_the_checks_catch_what_they_look_for(kit):
-    """The checks fail on a Latin name, English words, mixed dashes, an em-dash range and
-    Russian letters in Ukrainian (and Ukrainian ones in Russian)."""
+    """The checks fail on a Latin name, English words, mixed dashes, an em-dash range,
+    Russian letters in Ukrainian (and Ukrainian ones in Russian), and a Polish email whose
+    greeting and sentences address the reader in different registers."""
     text = "Добрий день, Olena! Thank you — ми на зв’язку пн–пт, 09:00—18:00 – їжак, ёж"
     found = _problems(kit, "uk", "t", {"customer_name": "Olena"}, text)
     assert found == ["t: customer_name 'Olena' is in Latin script",
@@ -85,12 +116,18 @@ def test_the_checks_catch_what_they_look_for(kit):
                      "t: a range not written with an en dash",
                      "t: letters of another alphabet ['ё']"]
     assert _problems(kit, "ru", "t", {}, "Ваш запрос і ответ") == ["t: letters of another alphabet ['і']"]
+    mixed = "Dzień dobry, Pani Aleksandro,\nOtrzymaliśmy Państwa zgłoszenie. Znajdą Pani odpowiedź."
+    assert _problems(kit, "pl", "t", {"customer_gender": "female"}, mixed) == [
+        "t: ['Państwa'] in an email to Pani", "t: a plural verb with Pan/Pani ['Znajdą Pani']"]
+    assert _problems(kit, "pl", "t", {}, "Dzień dobry, Panie Marku,\nDamy Panu znać.") == [
+        "t: greeting 'Dzień dobry, Panie Marku,' in the neutral register",
+        "t: ['Panie', 'Panu'] in an email to Państwo"]
     assert _problems(kit, "de", "t", {}, "Hallo Anna, your order - bald") == [
         "t: English words ['order', 'your']", "t: mixed or hyphen spaced dashes ['-']"]
 
 
 @pytest.mark.parametrize("locale, greeting", [
-    ("uk", "Добрий день, Олено!"), ("pl", "Dzień dobry, Pani Olu!"), ("ru", "Здравствуйте, Ольга!"),
+    ("uk", "Добрий день, Олено!"), ("pl", "Dzień dobry, Pani Aleksandro,"), ("ru", "Здравствуйте, Ольга!"),
     ("ar", "مرحبًا أولغا،"), ("de", "Hallo Anna,"), ("es", "Hola, Lucía:"), ("tr", "Merhaba Ayşe,"),
 ])
 def test_default_sample_greets_in_the_locale(kit, locale, greeting):
@@ -98,3 +135,50 @@ def test_default_sample_greets_in_the_locale(kit, locale, greeting):
     info = kit.template("acknowledgement")
     email = kit.render("acknowledgement", info.sample_for(locale), locale=locale)
     assert email.text.splitlines()[0] == greeting
+
+
+# The greeting each Polish sample name gets per form of address (None: not given)
+PL_GREETING = {
+    ("Aleksandra", "female"): "Dzień dobry, Pani Aleksandro,",
+    ("Zofia", "female"): "Dzień dobry, Pani Zofio,",
+    ("Katarzyna", "female"): "Dzień dobry, Pani Katarzyno,",
+    ("Marek", "male"): "Dzień dobry, Panie Marku,",
+    ("Jan", "male"): "Dzień dobry, Panie Janie,",
+}
+
+
+def _pl_cases():
+    kit = tplkit.Kit()
+    for name in kit.template_names():
+        for sample in kit.template(name).samples:
+            for gender in (None, "female", "male"):
+                yield name, sample, gender
+
+
+def _strings(value) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, (list, tuple)):
+        return [s for v in value for s in _strings(v)]
+    if isinstance(value, dict):
+        return [s for v in value.values() for s in _strings(v)]
+    return []
+
+
+@pytest.mark.parametrize("template, sample, gender", list(_pl_cases()))
+def test_polish_register_follows_the_form_of_address(kit, template, sample, gender):
+    """Every Polish template × sample × form of address: the expected greeting, and every
+    sentence of the templates and the catalog (the sample's free text left out) in its
+    register: «Państwo» without customer_gender, «Pani» for female, «Pan» for male."""
+    info = kit.template(template)
+    values = {**info.sample_for("pl", sample), "customer_gender": gender}
+    if gender is None:
+        del values["customer_gender"]
+    email = kit.render(template, values, locale="pl")
+    greeting = email.text.splitlines()[0]
+    assert greeting == PL_GREETING.get((values.get("customer_name"), gender), "Dzień dobry,")
+    text = " ".join(f"{email.subject} {email.preheader} {email.text}".split())   # unwrapped
+    for free in sorted(_strings({k: v for k, v in values.items() if k != "customer_name"}), key=len,
+                       reverse=True):
+        text = text.replace(" ".join(free.split()), " ")
+    assert _register_problems(f"{template}/{sample}", gender, f"{greeting}\n{text}") == []

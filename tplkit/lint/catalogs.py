@@ -264,7 +264,9 @@ def markup_mismatch(ctx: CatalogContext) -> Iterable[Hit]:
 
 def stale_message(ctx: CatalogContext) -> Iterable[Hit]:
     """In the catalog but in no template (a template message missing from a catalog is
-    ``missing-translation``)."""
+    ``missing-translation``). A gendered variant (:func:`tplkit.i18n.address_variants`) is
+    used wherever the message it varies is."""
     for msg in ctx.messages():
-        if message_key(msg) not in ctx.known:
+        key = message_key(msg)
+        if key not in ctx.known and not (i18n.address_base(key[1]) and (key[0], None) in ctx.known):
             yield Hit(f"{_short(msg)} is in the catalog but no template uses it", ctx.file, msg.lineno)
