@@ -6,6 +6,7 @@ import re
 import pytest
 
 import tplkit
+from tplkit.config import builtin_root
 
 NON_LATIN = {"uk", "ru", "ar"}
 LOCALES = ["uk", "ru", "de", "es", "pl", "tr", "ar"]
@@ -58,6 +59,8 @@ def _problems(kit: tplkit.Kit, locale: str, where: str, values: dict, text: str)
         problems.append(f"{where}: mixed or hyphen spaced dashes {sorted(spaced)}")
     if re.search(r"\d[—-]\d\d:|\w\.?—\w", prose):
         problems.append(f"{where}: a range not written with an en dash")
+    if re.search(r"^[–—] ", text, re.MULTILINE):
+        problems.append(f"{where}: a line starts with a dash (a no-break space belongs before it)")
     wrong = set(text) & set(WRONG_LETTERS.get(locale, ""))
     if wrong:
         problems.append(f"{where}: letters of another alphabet {sorted(wrong)}")
@@ -107,13 +110,14 @@ def test_the_checks_catch_what_they_look_for(kit):
     """The checks fail on a Latin name, English words, mixed dashes, an em-dash range,
     Russian letters in Ukrainian (and Ukrainian ones in Russian), and a Polish email whose
     greeting and sentences address the reader in different registers."""
-    text = "Добрий день, Olena! Thank you — ми на зв’язку пн–пт, 09:00—18:00 – їжак, ёж"
+    text = "Добрий день, Olena! Thank you — ми на зв’язку пн–пт, 09:00—18:00 – їжак, ёж\n— ну"
     found = _problems(kit, "uk", "t", {"customer_name": "Olena"}, text)
     assert found == ["t: customer_name 'Olena' is in Latin script",
                      "t: Latin-script words ['Olena', 'Thank', 'you']",
                      "t: English words ['Thank', 'you']",
                      "t: mixed or hyphen spaced dashes ['–', '—']",
                      "t: a range not written with an en dash",
+                     "t: a line starts with a dash (a no-break space belongs before it)",
                      "t: letters of another alphabet ['ё']"]
     assert _problems(kit, "ru", "t", {}, "Ваш запрос і ответ") == ["t: letters of another alphabet ['і']"]
     mixed = "Dzień dobry, Pani Aleksandro,\nOtrzymaliśmy Państwa zgłoszenie. Znajdą Pani odpowiedź."
@@ -182,3 +186,17 @@ def test_polish_register_follows_the_form_of_address(kit, template, sample, gend
                        reverse=True):
         text = text.replace(" ".join(free.split()), " ")
     assert _register_problems(f"{template}/{sample}", gender, f"{greeting}\n{text}") == []
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_a_spaced_dash_never_starts_a_line(locale):
+    """Every spaced dash in a translation has a no-break space before it, so that wrapping the
+    text part at any value's length never puts the dash at the start of a line."""
+    from babel.messages.pofile import read_po
+
+    path = builtin_root() / "locales" / locale / "LC_MESSAGES" / "tplkit.po"
+    with open(path, "rb") as f:
+        catalog = read_po(f, locale=locale)
+    bad = [m.id for m in catalog if m.id
+           for s in ([m.string] if isinstance(m.string, str) else m.string) if re.search(r" [–—] ", s)]
+    assert bad == []
