@@ -15,6 +15,10 @@ ENGLISH = {"the", "your", "our", "we", "you", "please", "thank", "thanks", "rega
            "with", "will", "request", "order", "within", "hours", "view", "help", "review"}
 WRONG_LETTERS = {"uk": "ыэъёЫЭЪЁ", "ru": "іїєґІЇЄҐ"}
 NAME_PLACEHOLDERS = ("customer_name", "contact_name")
+# what the #17 review flagged as jargon or a calque, per locale (lower case)
+JARGON = {"uk": ("особливий контроль",), "ru": ("особый контроль",), "de": ("eskalier", "eskalation"),
+          "es": ("escalad",), "pl": ("eskal", "(a)"), "tr": ("dönüş yap",),
+          "ar": ("مُصعَّد", "تصعيد", "حالتك")}
 
 
 @pytest.fixture(scope="module")
@@ -59,6 +63,11 @@ def _problems(kit: tplkit.Kit, locale: str, where: str, values: dict, text: str)
         problems.append(f"{where}: mixed or hyphen spaced dashes {sorted(spaced)}")
     if re.search(r"\d[—-]\d\d:|\w\.?—\w", prose):
         problems.append(f"{where}: a range not written with an en dash")
+    jargon = [j for j in JARGON.get(locale, ()) if j in text.lower()]
+    if jargon:
+        problems.append(f"{where}: jargon {jargon}")
+    if re.search(r"(?<!\.)\.\.(?!\.)", text):
+        problems.append(f"{where}: a doubled full stop (a sentence ending in an abbreviation)")
     if re.search(r"^[–—] ", text, re.MULTILINE):
         problems.append(f"{where}: a line starts with a dash (a no-break space belongs before it)")
     wrong = set(text) & set(WRONG_LETTERS.get(locale, ""))
@@ -100,16 +109,18 @@ def _register_problems(where: str, gender: str | None, text: str) -> list[str]:
 @pytest.mark.parametrize("locale", LOCALES)
 def test_every_email_reads_natively(kit, locale):
     """Every template × sample in the locale: names in its script, one dash style, no English,
-    no letters of the neighbouring alphabet (Russian in Ukrainian and the other way round)."""
+    no letters of the neighbouring alphabet (Russian in Ukrainian and the other way round),
+    none of the review's jargon, one register (Polish)."""
     problems = [p for where, values, text in _emails(kit, locale)
                 for p in _problems(kit, locale, where, values, text)]
     assert not problems, "\n".join(problems)
 
 
 def test_the_checks_catch_what_they_look_for(kit):
-    """The checks fail on a Latin name, English words, mixed dashes, an em-dash range,
-    Russian letters in Ukrainian (and Ukrainian ones in Russian), and a Polish email whose
-    greeting and sentences address the reader in different registers."""
+    """The checks fail on a Latin name, English words, mixed dashes, an em-dash range, a line
+    starting with a dash, Russian letters in Ukrainian (and Ukrainian ones in Russian), the
+    review's jargon, a doubled full stop, and a Polish email whose greeting and sentences
+    address the reader in different registers."""
     text = "Добрий день, Olena! Thank you — ми на зв’язку пн–пт, 09:00—18:00 – їжак, ёж\n— ну"
     found = _problems(kit, "uk", "t", {"customer_name": "Olena"}, text)
     assert found == ["t: customer_name 'Olena' is in Latin script",
@@ -120,6 +131,8 @@ def test_the_checks_catch_what_they_look_for(kit):
                      "t: a line starts with a dash (a no-break space belongs before it)",
                      "t: letters of another alphabet ['ё']"]
     assert _problems(kit, "ru", "t", {}, "Ваш запрос і ответ") == ["t: letters of another alphabet ['і']"]
+    assert _problems(kit, "de", "t", {}, "Ihre eskalierte Anfrage. Bis 25. Nov..") == [
+        "t: jargon ['eskalier']", "t: a doubled full stop (a sentence ending in an abbreviation)"]
     mixed = "Dzień dobry, Pani Aleksandro,\nOtrzymaliśmy Państwa zgłoszenie. Znajdą Pani odpowiedź."
     assert _problems(kit, "pl", "t", {"customer_gender": "female"}, mixed) == [
         "t: ['Państwa'] in an email to Pani", "t: a plural verb with Pan/Pani ['Znajdą Pani']"]
@@ -200,3 +213,17 @@ def test_a_spaced_dash_never_starts_a_line(locale):
     bad = [m.id for m in catalog if m.id
            for s in ([m.string] if isinstance(m.string, str) else m.string) if re.search(r" [–—] ", s)]
     assert bad == []
+
+
+def test_arabic_plural_slots_are_in_cldr_order():
+    """Arabic msgstr[0..5] are CLDR's zero, one, two, few, many, other for every number
+    (#17: 3–10 few, 11–99 many, 100–102 other), as Babel's CLDR data says."""
+    from babel import Locale
+
+    from tplkit.i18n import load_catalog
+
+    catalog = load_catalog("ar", [builtin_root() / "locales"])
+    order = ["zero", "one", "two", "few", "many", "other"]
+    rule = Locale.parse("ar").plural_form
+    assert [catalog.plural_index(n) for n in range(0, 1112)] == [order.index(rule(n)) for n in range(0, 1112)]
+    assert [catalog.plural_index(n) for n in (3, 10, 11, 99, 100, 102, 103, 111)] == [3, 3, 4, 4, 5, 5, 3, 4]
