@@ -7,6 +7,7 @@ import pytest
 
 import tplkit
 from tplkit.config import builtin_root
+from tplkit.lint.rendered import longest_values
 
 NON_LATIN = {"uk", "ru", "ar"}
 LOCALES = ["uk", "ru", "de", "es", "pl", "tr", "ar"]
@@ -186,7 +187,8 @@ def _strings(value) -> list[str]:
 def test_polish_register_follows_the_form_of_address(kit, template, sample, gender):
     """Every Polish template × sample × form of address: the expected greeting, and every
     sentence of the templates and the catalog (the sample's free text left out) in its
-    register: «Państwo» without customer_gender, «Pani» for female, «Pan» for male."""
+    register: «Państwo» without customer_gender, «Pani» for female, «Pan» for male; and the
+    subject within 60 characters with the longest values allowed, in every register."""
     info = kit.template(template)
     values = {**info.sample_for("pl", sample), "customer_gender": gender}
     if gender is None:
@@ -199,6 +201,8 @@ def test_polish_register_follows_the_form_of_address(kit, template, sample, gend
                        reverse=True):
         text = text.replace(" ".join(free.split()), " ")
     assert _register_problems(f"{template}/{sample}", gender, f"{greeting}\n{text}") == []
+    longest, _ = longest_values(info, values)   # as lint's subject-length: every form of address
+    assert len(kit.render(template, longest, locale="pl").subject) <= 60
 
 
 @pytest.mark.parametrize("locale", LOCALES)
