@@ -81,3 +81,14 @@ def test_merging_the_pot_keeps_the_variants():
         if context is not None:   # right after its plain entry (or the other variant)
             before = order[order.index((msgid, context)) - 1]
             assert before[0] == msgid
+
+
+def test_stats_count_messages_not_their_variants():
+    """The Polish catalog's Pani/Pan variants are wordings of its messages: it counts as many
+    messages as the .pot, as every other catalog does."""
+    template = catalogs.read_template(ROOT / "locales" / "tplkit.pot")
+    counts = set()
+    for locale in ("pl", "uk"):
+        with open(ROOT / "locales" / locale / "LC_MESSAGES" / "tplkit.po", "rb") as f:
+            counts.add(catalogs.stats(read_po(f, locale=locale), template).translated)
+    assert counts == {len([m for m in template if m.id])}

@@ -202,8 +202,8 @@ def stats(catalog: Catalog, template: Catalog | None = None) -> Stats:
     translated = fuzzy = untranslated = 0
     seen = set()
     for msg in catalog:
-        if not msg.id or (wanted is not None and _key(msg) not in wanted):
-            continue
+        if not msg.id or address_base(msg.context) or (wanted is not None and _key(msg) not in wanted):
+            continue   # a gendered variant is an optional wording of a message, not a message
         seen.add(_key(msg))
         strings = msg.string if isinstance(msg.string, (tuple, list)) else (msg.string,)
         if msg.fuzzy:
