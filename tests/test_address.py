@@ -92,3 +92,15 @@ def test_stats_count_messages_not_their_variants():
         with open(ROOT / "locales" / locale / "LC_MESSAGES" / "tplkit.po", "rb") as f:
             counts.add(catalogs.stats(read_po(f, locale=locale), template).translated)
     assert counts == {len([m for m in template if m.id])}
+
+
+def test_source_map_points_at_the_plain_entry_of_a_varied_message():
+    """Where lint and preview say a Polish message comes from: its plain msgstr line, not the
+    line of a Pani/Pan variant that follows it."""
+    from tplkit.sourcemap import msgstr_line
+
+    po = ROOT / "locales" / "pl" / "LC_MESSAGES" / "tplkit.po"
+    lines = po.read_text(encoding="utf-8").splitlines()
+    file, line, _ = msgstr_line((str(po),), "We answer %(hours)s.")
+    assert lines[line - 2:line] == ['msgid "We answer %(hours)s."',
+                                    'msgstr "Jesteśmy do Państwa dyspozycji: %(hours)s."']
