@@ -279,7 +279,7 @@ def address_variant(ctx: CatalogContext) -> Iterable[Hit]:
     «Dzień dobry, Panie Marku,» then «Państwa zgłoszenie»)."""
     found: dict[str, dict[str, Message]] = {}
     for msg in ctx.messages():
-        if i18n.address_base(msg.context):
+        if msg.context is not None and i18n.address_base(msg.context):
             found.setdefault(message_key(msg)[0], {})[msg.context] = msg
     for variants in found.values():
         missing = [c for c in i18n.ADDRESS_CONTEXTS.values() if c not in variants]
