@@ -1,7 +1,7 @@
 """Names in the vocative: how a greeting addresses a person in languages that decline names.
 
 Ukrainian and Polish address people in the vocative case («Добрий день, Олено!»,
-«Dzień dobry, Pani Olgo,»); a nominative placeholder cannot give that. The forms come from
+«Dzień dobry, Pani Aleksandro,»); a nominative placeholder cannot give that. The forms come from
 dictionaries, not suffix rules of our own:
 
 - Ukrainian: ``pymorphy3`` with ``pymorphy3-dicts-uk`` (the VESUM dictionary of the
