@@ -20,13 +20,23 @@ def test_ukrainian_first_names_take_the_vocative(name, expected):
     assert vocative(name, locale="uk") == expected
 
 
-@pytest.mark.parametrize("name, expected", [
-    ("Ola", "Pani Olu"), ("Olga", "Pani Olgo"), ("Kasia", "Pani Kasiu"), ("Marek", "Panie Marku"),
-    ("Jan", "Panie Janie"), ("Paweł", "Panie Pawle"),
+@pytest.mark.parametrize("name, gender, expected", [
+    ("Ola", "female", "Pani Olu"), ("Aleksandra", "female", "Pani Aleksandro"),
+    ("Kasia", "female", "Pani Kasiu"), ("Marek", "male", "Panie Marku"), ("Jan", "male", "Panie Janie"),
+    ("Paweł", "male", "Panie Pawle"), ("Kuba", "male", "Panie Kubo"),
 ])
-def test_polish_first_names_take_pan_pani_and_the_vocative(name, expected):
-    """Morfeusz 2 (SGJP) gives the vocative and the gender that picks «Pani»/«Panie»."""
-    assert vocative(name, locale="pl") == expected
+def test_polish_first_names_take_pan_pani_and_the_vocative(name, gender, expected):
+    """Morfeusz 2 (SGJP) gives the vocative; the customer's form of address picks «Pani»/«Panie»
+    (a man's name ending in -a, «Kuba», declines as a man's)."""
+    assert vocative(name, locale="pl", gender=gender) == expected
+
+
+@pytest.mark.parametrize("name, gender", [("Marek", None), ("Aleksandra", None), ("Aleksandra", "male"),
+                                          ("Marek", "female"), ("Marek", "other")])
+def test_polish_shows_no_name_without_the_form_of_address(name, gender):
+    """Pani or Pan is the customer's to say, not the name's: without a gender (or with one the
+    dictionary has no such name for) the greeting is name-less."""
+    assert vocative(name, locale="pl", gender=gender) == ""
 
 
 @pytest.mark.parametrize("name, locale", [
@@ -55,8 +65,11 @@ def test_an_explicit_vocative_wins():
     ("uk", {"customer_name": "Олена"}, "Добрий день, Олено!"),
     ("uk", {"customer_name": "Olena"}, "Добрий день!"),
     ("uk", {"customer_name": "Олена", "customer_name_vocative": "пані Олено"}, "Добрий день, пані Олено!"),
-    ("pl", {"customer_name": "Marek"}, "Dzień dobry, Panie Marku!"),
-    ("pl", {"customer_name": "Aylin"}, "Dzień dobry!"),
+    ("pl", {"customer_name": "Marek", "customer_gender": "male"}, "Dzień dobry, Panie Marku,"),
+    ("pl", {"customer_name": "Marek"}, "Dzień dobry,"),
+    ("pl", {"customer_name": "Aylin", "customer_gender": "female"}, "Dzień dobry,"),
+    ("pl", {"customer_name": "Olga", "customer_name_vocative": "Pani Oleńko", "customer_gender": "female"},
+     "Dzień dobry, Pani Oleńko,"),
     ("ru", {"customer_name": "Ольга"}, "Здравствуйте, Ольга!"),
 ])
 def test_greeting_in_a_rendered_email(locale, context, first_line):

@@ -31,6 +31,7 @@ EXPECTED = {
     ("plural-forms", "locales/de/LC_MESSAGES/tplkit.po", 41),           # one form for nplurals=2
     ("placeholder-mismatch", "locales/de/LC_MESSAGES/tplkit.po", 51),
     ("stale-message", "locales/de/LC_MESSAGES/tplkit.po", 53),          # in no template
+    ("address-variant", "locales/de/LC_MESSAGES/tplkit.po", 58),        # a female variant, no male one
     ("plural-forms", "locales/es/LC_MESSAGES/tplkit.po", 6),            # nplurals=1 for Spanish
     ("catalog-syntax", "locales/nl/LC_MESSAGES/tplkit.po", 9),
     ("catalog-missing", "tplkit.toml", 3),                              # "fr" has no catalog

@@ -17,7 +17,7 @@ HOURS = {"days": "mon-fri", "open": "09:00", "close": "18:00", "timezone": "Euro
     ("en", "9:00\u202fAM (Central European Time)"),     # CLDR: narrow no-break space
     ("uk", "09:00 за центральноєвропейським часом"),
     ("ru", "09:00 (CET)"),                          # not the region «(Центральная Европа)»
-    ("de", "09:00 Uhr (MEZ)"),                      # «Uhr» with the time, then the zone
+    ("de", "09:00\u00a0Uhr (MEZ)"),                 # «Uhr» with the time (unbroken), then the zone
     ("es", "9:00 (hora de Europa central)"),
     ("pl", "09:00 (czas środkowoeuropejski)"),
     ("tr", "09:00 (Orta Avrupa Saati)"),
@@ -31,9 +31,10 @@ def test_time_with_its_zone(locale, expected):
 def test_zone_names_follow_summer_time_and_bare_offsets():
     """Summer time is named as such; a bare UTC offset is shown as one."""
     summer = dt.datetime.fromisoformat("2026-07-01T09:00:00+02:00")
-    assert formatting.fmt_time(summer, tz="Europe/Berlin", zone=True, locale="de") == "09:00 Uhr (MESZ)"
+    assert formatting.fmt_time(summer, tz="Europe/Berlin", zone=True, locale="de") == "09:00\u00a0Uhr (MESZ)"
     assert formatting.fmt_time(summer, tz="Europe/Berlin", zone=True, locale="ru") == "09:00 (CEST)"
     assert formatting.fmt_time(BACK, zone=True, locale="ru") == "09:00 (GMT+01:00)"
+    assert formatting.fmt_time(BACK, tz="Europe/Moscow", zone=True, locale="ru") == "11:00 (МСК)"
 
 
 @pytest.mark.parametrize("locale, fmt, expected", [
@@ -62,7 +63,7 @@ def test_currency_display(locale, expected):
     ("en", "Mon–Fri, 9:00\u202fAM–6:00\u202fPM (Central European Time)"),
     ("uk", "пн–пт, 09:00–18:00 за центральноєвропейським часом"),
     ("ru", "пн–пт, 09:00–18:00 (CET)"),             # one dash style, not «09:00—18:00»
-    ("de", "Mo.–Fr., 09:00–18:00 Uhr (MEZ)"),
+    ("de", "Mo.–Fr., 09:00–18:00\u00a0Uhr (MEZ)"),
     ("es", "de lunes a viernes, de 9:00 a 18:00 (hora de Europa central)"),
     ("pl", "pon.–pt., 09:00–18:00 (czas środkowoeuropejski)"),
     ("tr", "Pazartesi–Cuma, 09:00–18:00 (Orta Avrupa Saati)"),

@@ -21,9 +21,10 @@ from jinja2.lexer import Token
 from jinja2.sandbox import SecurityError
 
 from . import formatting, i18n, limits
+from .address import addressed
 from .deferred import Deferred, defer_filter, literal_expr, raw_value, refuse_private
 from .errors import TemplateSourceError
-from .filters import RUNTIME_FILTERS, finalize
+from .filters import RUNTIME_FILTERS, finalize, localize_filter_calls
 from .safety import gettext_callables
 from .sandbox import LOOP_FILTER, LimitedSandbox
 
@@ -180,10 +181,11 @@ class BuildExtension(Extension):
 
     @staticmethod
     def _stmt(kind: str, src: str, values: dict) -> str:
-        slots = next(v.slots for v in values.values() if isinstance(v, Deferred))
+        first = next(v for v in values.values() if isinstance(v, Deferred))
         if kind in ("else", "endif"):
-            return slots.token(f"{{% {kind} %}}")
-        return slots.token(f"{{% {kind} {_runtime_expr(json.loads(src), values)} %}}")
+            return first.slots.token(f"{{% {kind} %}}")
+        tokens = localize_filter_calls(json.loads(src), first.locale)
+        return first.slots.token(f"{{% {kind} {_runtime_expr(tokens, values)} %}}")
 
 
 _NOT_A_VARIABLE_AFTER = {"dot", "pipe"}
@@ -264,8 +266,16 @@ class BuildEnvironment(LimitedSandbox):
         self.install_gettext_callables(  # type: ignore[attr-defined]
             self._gettext, self._ngettext, newstyle=True)
         # translations are data: filled in by safety.fill_translation, never parsed
-        self.globals.update(gettext_callables(self._gettext, self._ngettext, self._pgettext,
-                                              self._npgettext))
+        self.globals.update(gettext_callables(self._gettext_addressed, self._ngettext_addressed,
+                                              self._pgettext, self._npgettext, with_context=True))
+
+    def _gettext_addressed(self, context: Any, message: str) -> str:
+        """:meth:`_gettext` with the catalog's gendered variants (:mod:`tplkit.address`)."""
+        return addressed(self.catalog, context, message, lambda ctx: self._gettext(message, ctx))
+
+    def _ngettext_addressed(self, context: Any, singular: str, plural: str, n: Any) -> str:
+        return addressed(self.catalog, context, singular,
+                         lambda ctx: self._ngettext(singular, plural, n, ctx), plural)
 
     def _gettext(self, message: str, context: str | None = None) -> str:
         text = self.catalog.messages.get(i18n.message_key(message, context))

@@ -13,13 +13,13 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from babel.messages.catalog import Catalog
+from babel.messages.catalog import Catalog, Message
 from babel.messages.extract import extract_from_file
 from jinja2 import TemplateSyntaxError
 
 from .errors import CatalogError, TemplateSourceError, TplkitError
 from .fsutil import atomic_write
-from .i18n import DOMAIN, read_po
+from .i18n import DOMAIN, address_base, read_po
 from .safety import confine, read_bytes, roots_of
 
 SUFFIXES = (".mjml", ".txt")
@@ -139,9 +139,31 @@ def merge(catalog: Catalog, template: Catalog) -> tuple[list[str], list[str]]:
     """
     before = {_key(m) for m in catalog if m.id}
     catalog.update(template, no_fuzzy_matching=True, update_header_comment=False)
+    variants = [key for key, m in catalog.obsolete.items() if address_base(m.context)]
+    place_variants(catalog, [catalog.obsolete.pop(key) for key in variants])
     after = {_key(m) for m in catalog if m.id}
     return sorted(after - before), sorted(_key(m) for m in catalog.obsolete.values()
                                           if _key(m) in before)
+
+
+def place_variants(catalog: Catalog, variants: Iterable[Message]) -> None:
+    """Put each gendered variant (a ``msgctxt`` of :data:`tplkit.i18n.ADDRESS_CONTEXTS`, which
+    the ``.pot`` does not hold) right after the message it varies, with its locations; a
+    variant of a message no template uses any more becomes obsolete."""
+    wanted: dict[str, list[Message]] = {}
+    for v in variants:
+        wanted.setdefault(_key(v), []).append(v)
+    messages = [m for m in catalog if m.id]
+    for m in messages:
+        catalog.delete(m.id, context=m.context)
+    for m in messages:
+        catalog[m.id] = m
+        for v in wanted.pop(_key(m), []) if m.context is None else []:
+            v.locations = list(m.locations)
+            catalog[v.id] = v
+    for rest in wanted.values():
+        for v in rest:
+            catalog.obsolete[(_key(v), v.context or "")] = v
 
 
 def _key(msg) -> str:
@@ -180,8 +202,8 @@ def stats(catalog: Catalog, template: Catalog | None = None) -> Stats:
     translated = fuzzy = untranslated = 0
     seen = set()
     for msg in catalog:
-        if not msg.id or (wanted is not None and _key(msg) not in wanted):
-            continue
+        if not msg.id or address_base(msg.context) or (wanted is not None and _key(msg) not in wanted):
+            continue   # a gendered variant is an optional wording of a message, not a message
         seen.add(_key(msg))
         strings = msg.string if isinstance(msg.string, (tuple, list)) else (msg.string,)
         if msg.fuzzy:

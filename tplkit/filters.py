@@ -59,6 +59,45 @@ def length(value: Any) -> int:
     return len(value)
 
 
+def localize_filter_calls(tokens: list, locale: str) -> list:
+    """The tokens (``[type, value]`` pairs, as Jinja's lexer gives them) of a condition the
+    build pass turns into a runtime ``{% if %}``, with ``locale=`` passed to every locale
+    filter: in ``{{ }}`` the build pass adds it (:func:`tplkit.deferred.defer_filter`), and a
+    condition must format as the printed value does (``{% if name|vocative %}`` in Polish).
+    A call that names its own ``locale`` keeps it."""
+    out: list = []
+    i = 0
+    while i < len(tokens):
+        out.append(tokens[i])
+        if not (tokens[i][0] == "pipe" and i + 1 < len(tokens) and tokens[i + 1][0] == "name"
+                and tokens[i + 1][1] in formatting.LOCALE_FILTERS):
+            i += 1
+            continue
+        out.append(tokens[i + 1])
+        i += 2
+        if i >= len(tokens) or tokens[i][0] != "lparen":
+            out += [["lparen", "("], ["name", "locale"], ["assign", "="], ["string", locale],
+                    ["rparen", ")"]]
+            continue
+        depth, end, named = 0, i, False
+        for end in range(i, len(tokens)):
+            kind = tokens[end][0]
+            depth += kind in ("lparen", "lbracket", "lbrace")
+            depth -= kind in ("rparen", "rbracket", "rbrace")
+            if depth == 1 and tokens[end] == ["name", "locale"] and end + 1 < len(tokens) \
+                    and tokens[end + 1][0] == "assign":
+                named = True
+            if depth == 0:
+                break
+        out += tokens[i:end]
+        if not named:
+            if tokens[end - 1][0] not in ("lparen", "comma"):
+                out.append(["comma", ","])
+            out += [["name", "locale"], ["assign", "="], ["string", locale]]
+        i = end   # the closing parenthesis is appended next
+    return out
+
+
 RUNTIME_FILTERS: dict[str, Callable] = {**formatting.LOCALE_FILTERS, "with_query": with_query,
                                         "text_table": text_table, "length": length}
 

@@ -161,7 +161,7 @@ def _zone_name(value: Any, width: ZoneWidth, locale: str) -> str:
         return get_timezone_name(value.tzinfo, width="long", locale=_babel(locale))
     abbr = value.tzname() or ""
     if width == "abbr":
-        return abbr
+        return style_for(locale).zone_names.get(abbr, abbr)
     name = get_timezone_name(value, width=width, locale=_babel(locale))
     if re.fullmatch(r"[+-]?\d{4}|GMT[+-][\d:]+", name) and abbr.isalpha():
         return abbr

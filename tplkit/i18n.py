@@ -58,9 +58,13 @@ class Catalog:
     num_plurals: int = 2
     files: list[Path] = field(default_factory=list)
     origins: dict[Any, tuple[str, int]] = field(default_factory=dict)   # key -> (file, line)
+    has_variants: bool = field(default=False, init=False)   # any gendered variant (address_variants)
 
     def __post_init__(self) -> None:
         self._plural: Callable[[int], int] = plural_function(self.plural_expr, self.num_plurals)
+        marks = tuple(f"{c}\x04" for c in ADDRESS_CONTEXTS.values())
+        self.has_variants = any((k[0] if isinstance(k, tuple) else k).startswith(marks)
+                                for k in self.messages)
 
     def plural_index(self, n: Any) -> int:
         """Index of the plural form to use for ``n`` according to the catalog's Plural-Forms."""
@@ -93,6 +97,35 @@ class Catalog:
     @property
     def translated(self) -> int:
         return sum(1 for v in self.messages.values() if v and (not isinstance(v, tuple) or all(v)))
+
+
+# --- forms of address -----------------------------------------------------------------------
+
+#: the placeholder that says how the customer is addressed (``female``/``male``; unset: the
+#: language's neutral form). Templates that declare it get the catalog's gendered variants.
+ADDRESS_PLACEHOLDER = "customer_gender"
+#: the ``msgctxt`` of a message's variant for each value of :data:`ADDRESS_PLACEHOLDER`
+ADDRESS_CONTEXTS = {"female": "customer: female", "male": "customer: male"}
+
+
+def address_base(context: str | None) -> bool:
+    """Whether ``context`` marks a gendered variant of the message with no context (such an
+    entry is not in the ``.pot``: only languages whose sentences differ carry it)."""
+    return context in ADDRESS_CONTEXTS.values()
+
+
+def address_variants(catalog: Catalog, msgid: str, plural: str | None = None) -> dict[str, str]:
+    """The forms of address (:data:`ADDRESS_CONTEXTS`) for which ``catalog`` has a variant of
+    ``msgid``: value -> msgctxt. Polish writes «Pani»/«Pan» where the neutral form says
+    «Państwo» («Otrzymaliśmy Pani zgłoszenie»); most languages have none."""
+    if not catalog.has_variants:
+        return {}
+    found = {}
+    for value, context in ADDRESS_CONTEXTS.items():
+        key = message_key(msgid, context)
+        if (catalog.messages.get((key, plural)) if plural is not None else catalog.messages.get(key)):
+            found[value] = context
+    return found
 
 
 def message_key(msgid: str, context: str | None) -> str:

@@ -30,7 +30,8 @@ class LocaleStyle:
       ``range_time``: the pattern of each end of a range of hours (default ``time``).
     - ``zone``: how a time zone is named: ``long`` (CLDR's name, «Central European Time»),
       ``short`` (CLDR's abbreviation, «MEZ»), ``abbr`` (the tz database's, «CET»);
-      ``zone_format``: where it goes, around ``{time}`` and ``{zone}``.
+      ``zone_format``: where it goes, around ``{time}`` and ``{zone}``; ``zone_names``:
+      abbreviations the locale writes its own way (Russian «МСК» for the tz database's «MSK»).
     - ``currency_format``: a CLDR currency pattern; ``currency_symbols``: symbols to show
       instead of the locale's (``{"EUR": "€"}``).
     - ``days``/``hours``: a range of weekdays and of hours, around ``{first}``/``{last}``
@@ -43,6 +44,7 @@ class LocaleStyle:
     range_time: str | None = None
     zone: ZoneWidth = "long"
     zone_format: str = "{time} ({zone})"
+    zone_names: dict[str, str] = field(default_factory=dict)
     currency_format: str | None = None
     currency_symbols: dict[str, str] = field(default_factory=dict)
     days: str = "{first}–{last}"
@@ -56,10 +58,13 @@ STYLES: dict[str, LocaleStyle] = {
     "en": LocaleStyle(),
     # «23 листопада 2026 р.» (CLDR); «10,00 €»; «09:00 за центральноєвропейським часом»
     "uk": LocaleStyle(currency_symbols={"EUR": "€"}, zone_format="{time} {zone}"),
-    # «09:00 (CET)»: CLDR's «(Центральная Европа)» names a region, not a time
-    "ru": LocaleStyle(zone="abbr"),
-    # «09:00 Uhr (MEZ)»: «Uhr» belongs to the time, the zone follows it
-    "de": LocaleStyle(time="HH:mm 'Uhr'", range_time="HH:mm", hours="{open}–{close} Uhr", zone="short"),
+    # «09:00 (CET)»: CLDR's «(Центральная Европа)» names a region, not a time; Moscow time is
+    # written «МСК» in Cyrillic
+    "ru": LocaleStyle(zone="abbr", zone_names={"MSK": "МСК"}),
+    # «09:00 Uhr (MEZ)»: «Uhr» belongs to the time (a no-break space: a wrapped line never
+    # starts with it), the zone follows it
+    "de": LocaleStyle(time="HH:mm\u00a0'Uhr'", range_time="HH:mm", hours="{open}–{close}\u00a0Uhr",
+                      zone="short"),
     # «lunes 23 de noviembre de 2026», «de lunes a viernes, de 9:00 a 18:00»
     "es": LocaleStyle(dates={"full": "EEEE d 'de' MMMM 'de' y"}, days="de {first} a {last}",
                       day_width="wide", hours="de {open} a {close}"),

@@ -237,19 +237,26 @@ def fill_translation(text: str, variables: dict[str, Any], autoescape: bool) -> 
     return (Markup(text) if autoescape else text) % variables
 
 
-def gettext_callables(gettext: Any, ngettext: Any, pgettext: Any, npgettext: Any) -> dict[str, Any]:
+def gettext_callables(gettext: Any, ngettext: Any, pgettext: Any, npgettext: Any, *,
+                      with_context: bool = False) -> dict[str, Any]:
     """Jinja's "newstyle" gettext functions, filling messages in with :func:`fill_translation`
-    (``{% trans %}``, ``_()``, ``{% trans context "..." %}`` and their plural forms)."""
+    (``{% trans %}``, ``_()``, ``{% trans context "..." %}`` and their plural forms).
+    ``with_context``: ``gettext`` and ``ngettext`` get the template's context first (the
+    build pass reads the form of address from it, :mod:`tplkit.address`)."""
     from jinja2 import pass_context
+
+    def first(context: Any) -> tuple:
+        return (context,) if with_context else ()
 
     @pass_context
     def _gettext(context: Any, string: str, /, **variables: Any) -> str:
-        return fill_translation(gettext(string), variables, context.eval_ctx.autoescape)
+        return fill_translation(gettext(*first(context), string), variables, context.eval_ctx.autoescape)
 
     @pass_context
     def _ngettext(context: Any, singular: str, plural: str, num: Any, /, **variables: Any) -> str:
         variables.setdefault("num", num)
-        return fill_translation(ngettext(singular, plural, num), variables, context.eval_ctx.autoescape)
+        return fill_translation(ngettext(*first(context), singular, plural, num), variables,
+                                context.eval_ctx.autoescape)
 
     @pass_context
     def _pgettext(context: Any, msgctxt: str, string: str, /, **variables: Any) -> str:

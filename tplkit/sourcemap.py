@@ -252,7 +252,8 @@ def _po_index(file: str, mtime: int) -> dict[str, tuple[int, int | None]]:
             continue
         text = lines[n - 1]
         q = text.find('"')
-        out[key] = (n, q + 2 if q >= 0 and text[q + 1:].rstrip() != '"' else None)
+        # the first entry of a msgid: the plain one, not a msgctxt variant after it
+        out.setdefault(key, (n, q + 2 if q >= 0 and text[q + 1:].rstrip() != '"' else None))
     return out
 
 

@@ -264,7 +264,27 @@ def markup_mismatch(ctx: CatalogContext) -> Iterable[Hit]:
 
 def stale_message(ctx: CatalogContext) -> Iterable[Hit]:
     """In the catalog but in no template (a template message missing from a catalog is
-    ``missing-translation``)."""
+    ``missing-translation``). A gendered variant (:func:`tplkit.i18n.address_variants`) is
+    used wherever the message it varies is."""
     for msg in ctx.messages():
-        if message_key(msg) not in ctx.known:
+        key = message_key(msg)
+        if key not in ctx.known and not (i18n.address_base(key[1]) and (key[0], None) in ctx.known):
             yield Hit(f"{_short(msg)} is in the catalog but no template uses it", ctx.file, msg.lineno)
+
+
+def address_variant(ctx: CatalogContext) -> Iterable[Hit]:
+    """A message with a gendered variant (``msgctxt "customer: female"``/``"customer: male"``,
+    see :func:`tplkit.i18n.address_variants`) for one form of address but not the other:
+    that reader gets the neutral wording, which need not agree with the greeting (Polish
+    «Dzień dobry, Panie Marku,» then «Państwa zgłoszenie»)."""
+    found: dict[str, dict[str, Message]] = {}
+    for msg in ctx.messages():
+        if msg.context is not None and i18n.address_base(msg.context):
+            found.setdefault(message_key(msg)[0], {})[msg.context] = msg
+    for variants in found.values():
+        missing = [c for c in i18n.ADDRESS_CONTEXTS.values() if c not in variants]
+        if missing:
+            msg = next(iter(variants.values()))
+            yield Hit(f"{_short(msg)} has a {msg.context!r} variant but no {missing[0]!r} one: that "
+                      f"reader gets the neutral wording, which may not agree with the greeting",
+                      ctx.file, _msgstr(ctx, msg))

@@ -51,6 +51,9 @@ RULES: list[Rule] = [
          "original's.", catalogs.markup_mismatch),
     Rule("stale-message", "warning", "catalog", "A message in the catalog that no template uses.",
          catalogs.stale_message),
+    Rule("address-variant", "warning", "catalog", "A message has a gendered variant (msgctxt "
+         "\"customer: female\"/\"customer: male\") for one form of address but not the other.",
+         catalogs.address_variant),
     Rule("missing-translation", "error", "translations", "A message of the project's templates "
          "that a locale it renders in does not translate (reported at the template line).",
          translations.missing_translation),
