@@ -298,7 +298,7 @@ def test_test_send_refusals_are_shown_and_nothing_is_sent(send_project, smtp):
 
 def test_test_send_defaults_to_loopback(kit):
     """Without a [preview] table the test send goes to localhost:25, never elsewhere."""
-    from tplkit.preview.app import smtp_settings
+    from tplkit.preview.sending import smtp_settings
 
     assert smtp_settings(kit)["smtp"] == "localhost:25"
 
