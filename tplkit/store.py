@@ -14,9 +14,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .errors import ManifestTomlError, TemplateNotFound, TemplateSourceError, toml_line
+from .errors import ManifestTomlError, TemplateNotFound, TemplateSourceError
 from .safety import check_template_headers, confine, roots_of
 from .schema import Placeholder, parse_placeholders
+from .tomlpos import toml_line
 
 PARTS = ("subject", "preheader", "html", "text")
 PART_FILES = {"subject": "subject.txt", "preheader": "preheader.txt", "html": "body.mjml",
