@@ -234,3 +234,48 @@ def test_the_layer_check_sees_an_upward_import(tmp_path, monkeypatch):
     assert graph["tplkit.config"]["tplkit.kit"] is False
     assert graph["tplkit"]["tplkit.kit"] is True
     assert _layer("tplkit.kit") < _layer("tplkit.config")
+
+
+# Private names of dependencies, each kept for a reason in one module, with what happens
+# when a release removes it: escaping.py falls back to markupsafe.escape (tests/test_escaping.py);
+# sandbox.py overrides two Jinja hooks and refuses to load without them.
+PRIVATE_DEPENDENCY_NAMES = {
+    "_escape_inner": "escaping.py",
+    "_output_child_to_const": "sandbox.py",
+    "_generate": "sandbox.py",
+}
+
+
+def test_private_dependency_names_stay_in_their_one_module():
+    """Each private name of markupsafe or Jinja tplkit relies on appears in its one module only."""
+    for name, home in PRIVATE_DEPENDENCY_NAMES.items():
+        users = sorted(str(p.relative_to(PACKAGE)) for p in PACKAGE.rglob("*.py")
+                       if name in _names_and_attributes(p))
+        assert users == [home], (name, users)
+
+
+def _names_and_attributes(path: Path) -> set[str]:
+    """Every identifier, attribute, string constant and def name in ``path`` (to find a private name)."""
+    out = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Attribute):
+            out.add(node.attr)
+        elif isinstance(node, ast.Name):
+            out.add(node.id)
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            out.add(node.name)
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value.isidentifier():
+            out.add(node.value)
+    return out
+
+
+def test_the_jinja_hooks_the_sandbox_overrides_exist():
+    """The installed Jinja has the private hooks sandbox.py overrides, and LimitedSandbox's own
+    versions are the ones that run."""
+    from tplkit.sandbox import JINJA_HOOKS, LimitedSandbox
+
+    for cls, hook in JINJA_HOOKS:
+        assert callable(getattr(cls, hook, None)), (cls, hook)
+    assert LimitedSandbox._generate is not JINJA_HOOKS[1][0]._generate
+    assert LimitedSandbox.code_generator_class._output_child_to_const is not \
+        JINJA_HOOKS[0][0]._output_child_to_const

@@ -44,7 +44,7 @@ from .sendbatch import (
     prepare,
     relay_password,
 )
-from .sendlog import SendLog, SendLogError, _redact, open_log
+from .sendlog import SendLog, SendLogError, open_log, redact
 
 QUEUE = "tplkit"
 SINGLE = "tasks"   # the send log's batch id for single messages
@@ -221,7 +221,7 @@ def send_batch_celery(spec: SendSpec, data: Path, out: Path, *, broker: str, log
                     if left:
                         send_chunk.apply_async((spec_json, left), queue=QUEUE)
             except OperationalError as e:
-                raise SendError(f"cannot publish to the broker {_redact(broker)}: {e} "
+                raise SendError(f"cannot publish to the broker {redact(broker)}: {e} "
                                 "(re-run the same command when it is back: nothing is sent twice)") from None
 
         counts = log.counts(spec.batch)

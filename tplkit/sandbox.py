@@ -116,6 +116,16 @@ def _concat(eval_ctx: Any, parts: list) -> str:
     return (markup_join if eval_ctx.autoescape else str_join)(parts)
 
 
+# The two private Jinja hooks this module overrides (no public hook does the same). Were a
+# Jinja release to rename one, its override would silently stop running and with it a
+# check; refuse to load instead (tests/test_layers.py lists every private dependency name).
+JINJA_HOOKS = ((CodeGenerator, "_output_child_to_const"), (ImmutableSandboxedEnvironment, "_generate"))
+for _cls, _hook in JINJA_HOOKS:
+    if not callable(getattr(_cls, _hook, None)):
+        raise ImportError(f"tplkit's sandbox needs jinja2's {_cls.__name__}.{_hook}, which this "
+                          f"Jinja version does not have")
+
+
 class _CodeGenerator(CodeGenerator):
     """Jinja's code generator, except that an expression it could print at compile time is
     folded only when its value is plain: anything else is printed at render time, where

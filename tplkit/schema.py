@@ -17,7 +17,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from .coercion import _SLOW, _checked_url, _fast_coercer, coerce
+from .coercion import SLOW as _SLOW
+from .coercion import checked_url as _checked_url
+from .coercion import coerce
+from .coercion import fast_coercer as _fast_coercer
 from .errors import PlaceholderError, Problem, TemplateSourceError
 from .placeholder import (
     MAX_DEPTH,

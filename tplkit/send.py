@@ -123,15 +123,15 @@ def deliver(msg: EmailMessage, smtp: str | None = DEFAULT_SMTP, *, starttls: boo
         what = "STARTTLS" if starttls and "STARTTLS" in str(e) else "a required extension"
         raise SendError(f"SMTP server {where} does not support {what}: {e}") from None
     except smtplib.SMTPAuthenticationError as e:
-        raise SendError(f"SMTP login as {user!r} failed at {where}: {_reply(e)}") from None
+        raise SendError(f"SMTP login as {user!r} failed at {where}: {smtp_reply(e)}") from None
     except smtplib.SMTPRecipientsRefused as e:
-        refused = ", ".join(f"{rcpt} ({_reply(err)})" for rcpt, err in e.recipients.items())
+        refused = ", ".join(f"{rcpt} ({smtp_reply(err)})" for rcpt, err in e.recipients.items())
         raise SendError(f"SMTP server {where} refused recipient(s): {refused}") from None
     except smtplib.SMTPSenderRefused as e:
-        raise SendError(f"SMTP server {where} refused sender {e.sender}: {_reply(e)}"
+        raise SendError(f"SMTP server {where} refused sender {e.sender}: {smtp_reply(e)}"
                         f"{_tls_hint(e, starttls)}") from None
     except smtplib.SMTPResponseException as e:
-        raise SendError(f"SMTP server {where} said: {_reply(e)}{_tls_hint(e, starttls)}") from None
+        raise SendError(f"SMTP server {where} said: {smtp_reply(e)}{_tls_hint(e, starttls)}") from None
     except smtplib.SMTPException as e:
         raise SendError(f"SMTP error at {where}: {e}") from None
     except ssl.SSLError as e:
@@ -140,7 +140,7 @@ def deliver(msg: EmailMessage, smtp: str | None = DEFAULT_SMTP, *, starttls: boo
         raise SendError(f"cannot connect to SMTP server {where}: {e.strerror or e}") from None
 
 
-def _reply(err) -> str:
+def smtp_reply(err) -> str:
     """``535 bad credentials`` from an SMTP exception or an ``(code, msg)`` pair."""
     code, text = (err.smtp_code, err.smtp_error) if hasattr(err, "smtp_code") else err
     if isinstance(text, bytes):
