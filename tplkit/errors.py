@@ -176,7 +176,7 @@ def jinja_error(exc: BaseException, *, template: str | None, locale: str | None,
     Syntax errors carry their own location; runtime errors are located through the
     traceback frames that Jinja rewrites to point at template files.
     """
-    import jinja2
+    import jinja2  # on first use: `import tplkit` loads no Jinja (a kit from a build may not need it)
     from jinja2 import sandbox
 
     if isinstance(exc, TplkitError):

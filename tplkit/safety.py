@@ -92,6 +92,7 @@ def confined_loader(searchpath: Any, roots: Iterable[str | os.PathLike | None]) 
 
 @functools.cache
 def _confined_loader_class() -> type:
+    # Jinja on first use here and below: `import tplkit` (which imports this module) loads none
     from jinja2 import FileSystemLoader, TemplateNotFound
     from jinja2.loaders import split_template_path
 
@@ -275,7 +276,7 @@ def fill_translation(text: str, variables: dict[str, Any], autoescape: bool) -> 
     ``%(name)s`` placeholders are allowed (no ``%r``/``%a`` reprs, no widths), and every
     value must be :func:`printable`. In HTML the message is markup and the values are escaped.
     """
-    from .limits import percent_format_size
+    from .limits import percent_format_size  # limits imports Jinja (see above)
 
     percent_format_size(text, text_only=True)
     for value in variables.values():

@@ -8,9 +8,11 @@ variable, never from the command line (where ``ps`` and shell history would show
 from __future__ import annotations
 
 import smtplib
+import socket
 import ssl
 from collections.abc import Sequence
 from email.message import EmailMessage
+from email.utils import getaddresses
 
 from .errors import TplkitError
 
@@ -56,8 +58,6 @@ def _check_auth(where: str, user: str | None, encrypted: bool, insecure_auth: bo
 
 def _envelope(msg: EmailMessage) -> tuple[str, list[str]]:
     """(sender, recipients) as ``smtplib.send_message`` takes them from the headers."""
-    from email.utils import getaddresses
-
     sender = getaddresses([str(msg["Sender"] or msg["From"] or "")])
     rcpts = getaddresses([str(v) for key in ("To", "Cc", "Bcc") for v in msg.get_all(key, [])])
     return (sender[0][1] if sender else ""), [addr for _, addr in rcpts if addr]
@@ -71,8 +71,6 @@ def conversation(msg: EmailMessage, smtp: str | None = None, *, starttls: bool =
     Nothing is connected to; a password is never shown (only where it would come from). A
     send that :func:`deliver` would refuse (a password in clear text) raises the same error.
     """
-    import socket
-
     host, port = parse_hostport(smtp or "localhost", SSL_PORT if use_ssl else 25)
     where = f"{host}:{port}"
     _check_auth(where, user, starttls or use_ssl, insecure_auth)

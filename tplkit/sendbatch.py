@@ -198,7 +198,7 @@ class SendProgress(Protocol):
 def folder_lock(out: Path) -> Iterator[None]:
     """Hold the batch folder's lock: one sending process per folder. Free means whoever held
     it before is gone, so its claims can be taken over at once."""
-    import fcntl
+    import fcntl  # POSIX only: imported where the lock is taken, so the module loads anywhere
 
     out.mkdir(parents=True, exist_ok=True)
     with open(out / LOCK_NAME, "a+") as f:
