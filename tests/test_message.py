@@ -109,13 +109,15 @@ def test_bodies_survive_quoted_printable_exactly():
     ({"message_id": "<a@shöp.example>"}, "Message-ID"),
     ({"in_reply_to": "<é@shop.example>"}, "In-Reply-To"),
     ({"references": ["<a@shop.example>", "<é@shop.example>"]}, "References"),
+    ({"list_unsubscribe": "https://shop.example/відписка"}, "List-Unsubscribe"),
     ({"headers": {"MIME-Version": "1.0"}}, "MIME-Version"),
     ({"headers": {"mime-version": "2.0é"}}, "mime-version"),
     ({"headers": {"Content-Type": "text/plain"}}, "Content-Type"),
     ({"headers": {"Content-Transfer-Encoding": "8bit"}}, "Content-Transfer-Encoding"),
 ])
 def test_non_ascii_ids_and_structure_headers_are_header_errors(email, kwargs, named):
-    """A non-ASCII message id, or a custom MIME-Version/Content-Type/Content-Transfer-Encoding,
+    """A non-ASCII message id or List-Unsubscribe URI, or a custom
+    MIME-Version/Content-Type/Content-Transfer-Encoding,
     is a HeaderError naming the header, from to_message and to_bytes alike (it was a bare
     UnicodeEncodeError or ValueError from the email package, or a broken structure)."""
     args = {"sender": "help@shop.example", "to": "olena@example.com"} | kwargs

@@ -135,6 +135,9 @@ def unsubscribe_headers(uris: str | Sequence[str], one_click: bool = True) -> di
         scheme = uri.partition(":")[0].lower()
         if scheme not in ("https", "http", "mailto") or re.search(r"[\s<>,\"]", uri) or len(uri) > 900:
             raise HeaderError(f"List-Unsubscribe: not an http(s) or mailto URI: {uri!r:.80}")
+        if not uri.isascii():   # an IRI needs SMTPUTF8; the email package fails on it late
+            raise HeaderError(f"List-Unsubscribe: a URI holds non-ASCII characters (percent-encode "
+                              f"it): {uri!r:.80}")
         out.append(f"<{uri}>")
     headers = {"List-Unsubscribe": ", ".join(out)}
     if one_click:
