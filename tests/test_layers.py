@@ -74,8 +74,8 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
                              "tplkit.testing")),
     ("kit", ("tplkit", "tplkit.kit")),
     ("template sources", ("tplkit.sources", "tplkit.build")),
-    ("compile stages", ("tplkit.compile", "tplkit.buildpass", "tplkit.deferred", "tplkit.sourcemap",
-                        "tplkit.mjmlcheck", "tplkit.inline", "tplkit.compiled")),
+    ("compile stages", ("tplkit.compile", "tplkit.buildpass", "tplkit.deferred", "tplkit.address",
+                        "tplkit.sourcemap", "tplkit.mjmlcheck", "tplkit.inline", "tplkit.compiled")),
     ("what the stages and compiled templates use", (
         "tplkit.codegen", "tplkit.textgen", "tplkit.escaping", "tplkit.filters", "tplkit.text",
         "tplkit.wrapping", "tplkit.schema", "tplkit.computed", "tplkit.links", "tplkit.i18n",
@@ -279,3 +279,16 @@ def test_the_jinja_hooks_the_sandbox_overrides_exist():
     assert LimitedSandbox._generate is not JINJA_HOOKS[1][0]._generate
     assert LimitedSandbox.code_generator_class._output_child_to_const is not \
         JINJA_HOOKS[0][0]._output_child_to_const
+
+
+def test_the_readme_map_names_every_module():
+    """README's "Map of the code" has a row for every module and package of tplkit."""
+    readme = (PACKAGE.parent / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("### Map of the code"):]
+    section = section[:section.index("\n## ")]
+    rows = "\n".join(line for line in section.splitlines() if line.startswith("| `"))
+    missing = [name for name in sorted({p.relative_to(PACKAGE).parts[0] for p in PACKAGE.glob("*")
+                                        if p.suffix == ".py" or (p / "__init__.py").is_file()})
+               if name not in ("__init__.py", "__main__.py")
+               and f"`{name.removesuffix('.py')}{'.py' if name.endswith('.py') else '/'}`" not in rows]
+    assert missing == []
