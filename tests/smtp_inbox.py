@@ -42,14 +42,14 @@ class Inbox:
 @contextlib.contextmanager
 def serving(inbox: Any = None, **options: Any) -> Iterator[Any]:
     """``inbox`` (a new :class:`Inbox` by default) served by aiosmtpd on 127.0.0.1 for the
-    ``with`` block, its ``host:port`` set as ``inbox.address``; ``options`` go to aiosmtpd's
+    ``with`` block (``inbox.port``, and ``inbox.address`` as ``host:port``); ``options`` go to aiosmtpd's
     ``Controller`` (authenticator, TLS contexts, ...)."""
     from aiosmtpd.controller import Controller
 
     inbox = Inbox() if inbox is None else inbox
     ctl = Controller(inbox, hostname="127.0.0.1", port=free_port(), **options)
     ctl.start()
-    inbox.address = f"127.0.0.1:{ctl.port}"
+    inbox.port, inbox.address = ctl.port, f"127.0.0.1:{ctl.port}"
     try:
         yield inbox
     finally:
