@@ -316,16 +316,11 @@ def template_info(build_dir: str | os.PathLike, manifest: Mapping, name: str):
             data = json.loads(confine(entry, [build_dir]).read_text(encoding="utf-8"))
             placeholders = _schema_from_json(data["schema"]).placeholders
             headers = check_template_headers(data["headers"], file=entry, template=name)
-        return _template_info(build_dir, t, name, placeholders, headers)
-    except TplkitError:
-        raise
+        return TemplateInfo(name=name, folder=Path(build_dir) / "compiled", description=t["description"],
+                            category=t["category"], tags=tuple(t["tags"]), placeholders=placeholders,
+                            samples=t["samples"], headers=headers, builtin=False,
+                            localized_samples=t.get("samples_by_locale", {}))
     except (OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError) as e:
         raise BuildError(f"unusable build artefact: {type(e).__name__}: {e}", file=str(entry),
                          template=name) from None
 
-
-def _template_info(build_dir: Any, t: Mapping, name: str, placeholders: Any, headers: Any):
-    return TemplateInfo(name=name, folder=Path(build_dir) / "compiled", description=t["description"],
-                        category=t["category"], tags=tuple(t["tags"]), placeholders=placeholders,
-                        samples=t["samples"], headers=headers, builtin=False,
-                        localized_samples=t.get("samples_by_locale", {}))
