@@ -1,9 +1,12 @@
 """A real SMTP server on loopback for tests (aiosmtpd), shared by the send and example tests."""
 from __future__ import annotations
 
+import contextlib
 import email
 import email.policy
 import socket
+from collections.abc import Iterator
+from typing import Any
 
 
 def free_port() -> int:
@@ -34,3 +37,20 @@ class Inbox:
 
     def message(self, i: int = -1) -> email.message.EmailMessage:
         return email.message_from_bytes(self.envelopes[i].content, policy=email.policy.default)
+
+
+@contextlib.contextmanager
+def serving(inbox: Any = None, **options: Any) -> Iterator[Any]:
+    """``inbox`` (a new :class:`Inbox` by default) served by aiosmtpd on 127.0.0.1 for the
+    ``with`` block (``inbox.port``, and ``inbox.address`` as ``host:port``); ``options`` go to aiosmtpd's
+    ``Controller`` (authenticator, TLS contexts, ...)."""
+    from aiosmtpd.controller import Controller
+
+    inbox = Inbox() if inbox is None else inbox
+    ctl = Controller(inbox, hostname="127.0.0.1", port=free_port(), **options)
+    ctl.start()
+    inbox.port, inbox.address = ctl.port, f"127.0.0.1:{ctl.port}"
+    try:
+        yield inbox
+    finally:
+        ctl.stop()

@@ -7,7 +7,6 @@ on an ephemeral port in a thread. Screenshots go to ``test-artifacts/``.
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
 import sys
@@ -22,43 +21,9 @@ from tplkit.preview.server import running
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
 HERE = Path(__file__).parent
 PROJECT = HERE / "fixtures" / "serve" / "project"
-ARTIFACTS = HERE.parent / "test-artifacts"
 UPDATE_TIMEOUT_MS = 5000   # live reload polls every 0.4 s; allow for a recompile on a slow CI box
-
-
-def _unavailable() -> str | None:
-    """Why the browser tests cannot run here, or None."""
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        return "Playwright for Python is not installed (pip install playwright)"
-    if not CHROMIUM.is_file():
-        return f"Chromium is not installed at {CHROMIUM} (apt-get install chromium)"
-    return None
-
-
-@pytest.fixture(scope="module")
-def browser():
-    """One headless Chromium for the whole module."""
-    reason = _unavailable()
-    if reason:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"browser tests must run in CI: {reason}")
-        pytest.skip(reason)
-    from playwright.sync_api import expect, sync_playwright
-
-    # the waits of expect() are bounds, not timings: a loaded CI machine (four suite passes,
-    # Celery workers, a JVM) can take longer than Playwright's default 5 s to repaint a panel
-    expect.set_options(timeout=30_000)
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
 
 
 @pytest.fixture(scope="module")
@@ -110,12 +75,13 @@ def page(browser, server):
     ctx.close()
 
 
-def shot(page, name: str) -> None:
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"serve-{name}.png"), full_page=True)
+@pytest.fixture
+def shot(screenshot):
+    """``shot(page, name)``: a screenshot as ``test-artifacts/serve-<name>.png``."""
+    return lambda page, name: screenshot(page, f"serve-{name}")
 
 
-def test_index_then_template_then_rtl_and_mobile(page, server):
+def test_index_then_template_then_rtl_and_mobile(page, server, shot):
     """Index -> template -> Arabic (right-to-left) -> mobile width, as a user clicks through."""
     from playwright.sync_api import expect
 
@@ -149,7 +115,7 @@ def test_index_then_template_then_rtl_and_mobile(page, server):
     shot(page, "hello-ar-mobile")
 
 
-def test_bad_context_shows_inline_errors(page, server):
+def test_bad_context_shows_inline_errors(page, server, shot):
     """A bad context lists every problem inline beside the last good preview; fixing it renders again."""
     from playwright.sync_api import expect
 
@@ -176,7 +142,7 @@ def test_bad_context_shows_inline_errors(page, server):
     expect(page.locator("#problems")).to_have_count(0)
 
 
-def test_saving_a_template_updates_the_open_page(page, server, project):
+def test_saving_a_template_updates_the_open_page(page, server, project, shot):
     """Saving subject.txt refreshes the open page by itself; breaking body.mjml shows the error there."""
     from playwright.sync_api import expect
 
@@ -218,7 +184,7 @@ def fitted_frame(page):
 
 
 @pytest.mark.parametrize("view, width", [("desktop", 600), ("mobile", 375), ("narrow", 320)])
-def test_frame_fits_the_emails_height_at_each_width(page, server, view, width):
+def test_frame_fits_the_emails_height_at_each_width(page, server, view, width, shot):
     """A tall email is shown whole (its last line inside the frame, no inner scrolling) and a short
     one leaves no gap, at 600, 375 and 320 px; the email itself runs no script."""
     page.goto(server.url + f"t/showcase?locale=en&view={view}")
@@ -251,7 +217,7 @@ def test_frame_refits_when_the_window_narrows(browser, server):
         ctx.close()
 
 
-def test_dark_mode_views(page, server):
+def test_dark_mode_views(page, server, shot):
     """Forced inversion darkens an email without dark styles; Apple-Mail-style applies the email's own."""
     page.goto(server.url + "t/hello?locale=en&mode=dark-invert")
     fitted_frame(page)
@@ -274,7 +240,7 @@ def test_dark_mode_views(page, server):
     shot(page, "showcase-dark-own")
 
 
-def test_images_off_shows_alt_text(page, server):
+def test_images_off_shows_alt_text(page, server, shot):
     """Images off: the banner is replaced by a box with its alt text, of the image's height."""
     page.goto(server.url + "t/showcase?locale=en")
     fitted_frame(page)
@@ -296,7 +262,7 @@ def expect_count(locator, n: int) -> None:
     expect(locator).to_have_count(n)
 
 
-def test_source_copy_text_headers_and_eml(browser, server):
+def test_source_copy_text_headers_and_eml(browser, server, shot):
     """The source tab copies exactly the email's HTML; text and headers tabs; the .eml downloads."""
     from playwright.sync_api import expect
 
@@ -327,7 +293,7 @@ def test_source_copy_text_headers_and_eml(browser, server):
         ctx.close()
 
 
-def test_lint_findings_and_untranslated_text(page, server):
+def test_lint_findings_and_untranslated_text(page, server, shot):
     """The catalog finding shows on the ar page and in the grid's catalogs row; the untranslated
     paragraph is highlighted in the Arabic email."""
     from playwright.sync_api import expect
@@ -347,7 +313,7 @@ def test_lint_findings_and_untranslated_text(page, server):
 
 
 @pytest.mark.parametrize("width", [390, 1280])
-def test_pages_fit_phone_and_desktop_widths(browser, server, width):
+def test_pages_fit_phone_and_desktop_widths(browser, server, width, shot):
     """No page scrolls sideways at 390 or 1280 px, and placeholder names never break mid-word."""
     ctx, page = new_page(browser, width, 900)
     try:
@@ -371,41 +337,35 @@ def test_pages_fit_phone_and_desktop_widths(browser, server, width):
         ctx.close()
 
 
-def test_test_send_from_the_page(browser, project, tmp_path):
+def test_test_send_from_the_page(browser, project, tmp_path, shot):
     """The page's form sends the email to the project's SMTP server (aiosmtpd on loopback)."""
-    from aiosmtpd.controller import Controller
     from playwright.sync_api import expect
+    from smtp_inbox import serving
 
-    sys.path.insert(0, str(HERE))
-    from smtp_inbox import Inbox, free_port
-
-    inbox = Inbox()
-    ctl = Controller(inbox, hostname="127.0.0.1", port=free_port())
-    ctl.start()
     copy = tmp_path / "send-project"
     shutil.copytree(project, copy)
-    config = copy / "tplkit.toml"
-    config.write_text(config.read_text() + f'\n[preview]\nsmtp = "127.0.0.1:{ctl.port}"\n')
     ctx, page = new_page(browser)
-    try:
-        with running(PreviewApp(copy)) as srv:
-            page.goto(srv.url + "t/hello?locale=ar")
-            page.fill("#send-to", "lead@example.com")
-            page.click("#send-button")
-            expect(page.locator("#send-result")).to_contain_text(
-                f"sent to lead@example.com via 127.0.0.1:{ctl.port}")
-            shot(page, "hello-ar-sent")
-            page.fill("#send-to", "nobody@refused.example")
-            page.click("#send-button")
-            expect(page.locator("#send-result")).to_contain_text(
-                "refused recipient(s): nobody@refused.example")
-        assert len(inbox.envelopes) == 1 and inbox.message()["Subject"] == "مرحبا Layla"
-    finally:
-        ctx.close()
-        ctl.stop()
+    with serving() as inbox:
+        config = copy / "tplkit.toml"
+        config.write_text(config.read_text() + f'\n[preview]\nsmtp = "{inbox.address}"\n')
+        try:
+            with running(PreviewApp(copy)) as srv:
+                page.goto(srv.url + "t/hello?locale=ar")
+                page.fill("#send-to", "lead@example.com")
+                page.click("#send-button")
+                expect(page.locator("#send-result")).to_contain_text(
+                    f"sent to lead@example.com via {inbox.address}")
+                shot(page, "hello-ar-sent")
+                page.fill("#send-to", "nobody@refused.example")
+                page.click("#send-button")
+                expect(page.locator("#send-result")).to_contain_text(
+                    "refused recipient(s): nobody@refused.example")
+        finally:
+            ctx.close()
+    assert len(inbox.envelopes) == 1 and inbox.message()["Subject"] == "مرحبا Layla"
 
 
-def test_spam_and_compatibility_panels(page, server):
+def test_spam_and_compatibility_panels(page, server, shot):
     """The spam tab shows SpamAssassin's score (or how to install it); the compatibility tab lists
     caniemail's verdicts per client."""
     from playwright.sync_api import expect
@@ -427,7 +387,7 @@ def test_spam_and_compatibility_panels(page, server):
     shot(page, "showcase-compat")
 
 
-def test_an_email_with_scripts_runs_none_of_them(browser, project, tmp_path):
+def test_an_email_with_scripts_runs_none_of_them(browser, project, tmp_path, shot):
     """The same-origin frame (needed to measure the email) still runs no script: a template's
     <script> and onerror handler leave the page (and its test-send token) untouched."""
     copy = tmp_path / "hostile-project"
@@ -451,7 +411,7 @@ def test_an_email_with_scripts_runs_none_of_them(browser, project, tmp_path):
 
 
 @pytest.mark.parametrize("view, width", [("desktop", 600), ("mobile", 375), ("narrow", 320)])
-def test_without_javascript_the_frame_is_tall_enough(browser, server, view, width):
+def test_without_javascript_the_frame_is_tall_enough(browser, server, view, width, shot):
     """With JavaScript off the frame takes the server's height estimate: the whole email (its
     last line) is inside it at every width, and a note links to the email on its own."""
     from playwright.sync_api import expect
@@ -479,7 +439,7 @@ def test_without_javascript_the_frame_is_tall_enough(browser, server, view, widt
         ctx.close()
 
 
-def test_links_and_images_panel(browser, project, tmp_path):
+def test_links_and_images_panel(browser, project, tmp_path, shot):
     """The Links & images tab lists the faulty links and images of the email with their severity
     and template line, and says it fetches nothing."""
     from playwright.sync_api import expect

@@ -5,12 +5,11 @@ import email
 import email.policy
 
 import pytest
-from aiosmtpd.controller import Controller
 from django.conf import settings
 from django.core import mail
 from django.core.mail import BadHeaderError, get_connection
 from django.utils.functional import empty
-from smtp_inbox import Inbox, free_port
+from smtp_inbox import serving
 
 from tplkit.django import to_django_email
 
@@ -45,16 +44,11 @@ def test_locmem_backend_gets_text_body_html_alternative_and_headers(kit, django_
 
 def test_smtp_backend_delivers_a_message_python_parses_back(kit, django_settings):
     """Django's SMTP backend hands it to a real server; the parts read back equal the rendering."""
-    inbox = Inbox()
-    ctl = Controller(inbox, hostname="127.0.0.1", port=free_port())
-    ctl.start()
-    try:
+    with serving() as inbox:
         rendered = kit.render("acknowledgement", CTX, locale="uk")
         conn = get_connection("django.core.mail.backends.smtp.EmailBackend", host="127.0.0.1",
-                              port=ctl.port, use_tls=False, timeout=10)
+                              port=inbox.port, use_tls=False, timeout=10)
         assert to_django_email(rendered, to=["olena@example.com"], connection=conn).send() == 1
-    finally:
-        ctl.stop()
     msg = inbox.message()
     # Django folds a long encoded Subject onto its own line ("Subject:\n =?utf-8?b?...?="), which
     # Python's parser reads with the folding space in front; mail clients drop it

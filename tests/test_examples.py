@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from smtp_inbox import Inbox, free_port
+from smtp_inbox import free_port, serving
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
@@ -43,15 +43,8 @@ def test_data_files_render_strictly_in_every_locale(kit, path):
 
 @pytest.fixture
 def smtp_server():
-    from aiosmtpd.controller import Controller
-
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    try:
-        yield inbox, controller.port
-    finally:
-        controller.stop()
+    with serving() as inbox:
+        yield inbox, inbox.port
 
 
 def _run_script(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:

@@ -8,37 +8,15 @@ a small dark SVG, which shows whether a dark logo survives dark mode) or aborted
 from __future__ import annotations
 
 import itertools
-import os
 
 import pytest
-from test_browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, _unavailable
 
 pytestmark = pytest.mark.browser
 
-OUT = ARTIFACTS / "layout"
 LOGO = (b'<svg xmlns="http://www.w3.org/2000/svg" width="280" height="80" viewBox="0 0 280 80">'
         b'<text x="0" y="56" font-family="sans-serif" font-size="48" font-weight="bold" '
         b'fill="#111827">Northwind</text></svg>')
 TARGET = 44   # px: WCAG 2.5.5 / Apple HIG minimum touch target
-
-
-@pytest.fixture(scope="module")
-def browser():
-    """One headless Chromium for the module (skips outside CI when it is missing)."""
-    reason = _unavailable()
-    if reason:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"browser tests must run in CI: {reason}")
-        pytest.skip(reason)
-    from playwright.sync_api import expect, sync_playwright
-
-    # the waits of expect() are bounds, not timings: a loaded CI machine (four suite passes,
-    # Celery workers, a JVM) can take longer than Playwright's default 5 s to repaint a panel
-    expect.set_options(timeout=30_000)
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
 
 
 def _open(browser, html: str, width: int, scheme: str = "light"):
@@ -64,7 +42,7 @@ def _rating_boxes(page) -> list[dict]:
 
 @pytest.mark.parametrize("sample,count", [("default", 5), ("nps-order", 11)])
 @pytest.mark.parametrize("locale", ["en", "ar"])
-def test_rating_targets_at_320px(kit, browser, sample, count, locale):
+def test_rating_targets_at_320px(kit, browser, sample, count, locale, screenshot):
     """At 320 px every rating button is a >= 44x44 px target inside the screen, none overlap,
     the NPS row wraps to two lines and the 1-5 row stays on one; at 600 px both are one line."""
     info = kit.template("feedback-request")
@@ -80,8 +58,7 @@ def test_rating_targets_at_320px(kit, browser, sample, count, locale):
             assert a["y"] != c["y"] or abs(a["x"] - c["x"]) >= a["w"], (a, c)
         assert len({round(b["y"]) for b in boxes}) == lines, (width, boxes)
         assert page.evaluate("document.documentElement.scrollWidth") <= width
-        OUT.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(OUT / f"rating-{locale}-{sample}-{width}px.png"), full_page=True)
+        screenshot(page, f"layout/rating-{locale}-{sample}-{width}px")
         ctx.close()
 
 
@@ -132,7 +109,7 @@ def _colors(page) -> dict[str, str]:
 @pytest.mark.parametrize("name,locale,sample", [("acknowledgement", "en", "default"),
                                                 ("apology", "de", "default"),
                                                 ("feedback-request", "ar", "nps-order")])
-def test_light_and_dark_screenshots(kit, browser, name, locale, sample):
+def test_light_and_dark_screenshots(kit, browser, name, locale, sample, screenshot):
     """prefers-color-scheme: dark switches page, card, text and link colours to the brand's
     dark ones and puts the (dark) logo on a light plate; light keeps the light ones.
     Screenshots of both are saved as test artefacts."""
@@ -142,11 +119,10 @@ def test_light_and_dark_screenshots(kit, browser, name, locale, sample):
     assert '<meta name="supported-color-schemes" content="light dark">' in html
     brand = kit.brand
     found = {}
-    OUT.mkdir(parents=True, exist_ok=True)
     for scheme in ("light", "dark"):
         ctx, page = _open(browser, html, 600, scheme)
         found[scheme] = _colors(page)
-        page.screenshot(path=str(OUT / f"{name}-{locale}-{sample}-{scheme}.png"), full_page=True)
+        screenshot(page, f"layout/{name}-{locale}-{sample}-{scheme}")
         ctx.close()
 
     def rgb(hex_: str) -> str:
@@ -182,14 +158,13 @@ def test_dark_logo_swaps_when_the_brand_has_one(browser, tmp_path):
 
 
 @pytest.mark.parametrize("locale", ["en", "ar"])
-def test_order_lines_table(kit, browser, locale):
+def test_order_lines_table(kit, browser, locale, screenshot):
     """The order confirmation's lines and totals: amounts in the end column (right in
     English, left in Arabic) on one line, no horizontal scrolling at 320 px, and in dark
     mode the cells' text takes the brand's dark text colour like a paragraph. Screenshots
     are saved."""
     info = kit.template("order-confirmation")
     html = kit.render("order-confirmation", info.sample_for(locale), locale=locale).html
-    OUT.mkdir(parents=True, exist_ok=True)
     for width, scheme in ((600, "light"), (600, "dark"), (320, "light")):
         ctx, page = _open(browser, html, width, scheme)
         found = page.evaluate("""() => {
@@ -200,7 +175,7 @@ def test_order_lines_table(kit, browser, locale):
                   color: getComputedStyle(name).color, rows: rows.length, priceHeight: price.height,
                   priceEnd: price.left > name.getBoundingClientRect().left};
         }""")
-        page.screenshot(path=str(OUT / f"order-confirmation-{locale}-{width}-{scheme}.png"), full_page=True)
+        screenshot(page, f"layout/order-confirmation-{locale}-{width}-{scheme}")
         ctx.close()
         assert found["rows"] == 3 and found["overflow"] <= 0, found
         assert found["priceHeight"] < 2 * 15, found   # one line: an amount never wraps

@@ -102,3 +102,29 @@ def test_bodies_survive_quoted_printable_exactly():
     assert plain.get_content().replace("\r\n", "\n") == text
     assert rich.get_content().replace("\r\n", "\n") == html
     assert parsed["MIME-Version"] == "1.0" and parsed["Content-Language"] == "uk"
+
+
+@pytest.mark.parametrize("kwargs, named", [
+    ({"message_id": "<ключ@shop.example>"}, "Message-ID"),
+    ({"message_id": "<a@shöp.example>"}, "Message-ID"),
+    ({"in_reply_to": "<é@shop.example>"}, "In-Reply-To"),
+    ({"references": ["<a@shop.example>", "<é@shop.example>"]}, "References"),
+    ({"list_unsubscribe": "https://shop.example/відписка"}, "List-Unsubscribe"),
+    ({"headers": {"MIME-Version": "1.0"}}, "MIME-Version"),
+    ({"headers": {"mime-version": "2.0é"}}, "mime-version"),
+    ({"headers": {"Content-Type": "text/plain"}}, "Content-Type"),
+    ({"headers": {"Content-Transfer-Encoding": "8bit"}}, "Content-Transfer-Encoding"),
+])
+def test_non_ascii_ids_and_structure_headers_are_header_errors(email, kwargs, named):
+    """A non-ASCII message id or List-Unsubscribe URI, or a custom
+    MIME-Version/Content-Type/Content-Transfer-Encoding,
+    is a HeaderError naming the header, from to_message and to_bytes alike (it was a bare
+    UnicodeEncodeError or ValueError from the email package, or a broken structure)."""
+    args = {"sender": "help@shop.example", "to": "olena@example.com"} | kwargs
+    with pytest.raises(HeaderError) as theirs:
+        bytes(email.to_message(**args))
+    with pytest.raises(HeaderError) as ours:
+        email.to_bytes(**args)
+    assert str(theirs.value) == str(ours.value)
+    assert str(theirs.value).startswith((f"{named}: ", f"invalid {named} header: "))
+    assert "non-ASCII" in str(theirs.value) or "tplkit writes the message's" in str(theirs.value)

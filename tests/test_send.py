@@ -2,16 +2,14 @@
 from __future__ import annotations
 
 import json
-import shutil
 import ssl
-import subprocess
 from pathlib import Path
 
 import pytest
-from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 from click.testing import CliRunner
-from smtp_inbox import Inbox, free_port
+from smtp_inbox import free_port, serving
+from smtp_relay import self_signed_cert
 
 from tplkit.cli import main
 from tplkit.send import SendError, deliver, parse_hostport
@@ -25,16 +23,20 @@ def _check_login(server, session, envelope, mechanism, auth_data):
     return AuthResult(success=ok, handled=False)  # handled=False: the server answers 535
 
 
+def _server_context(folder: Path) -> tuple[ssl.SSLContext, Path]:
+    """A TLS server context with a self-signed certificate for 127.0.0.1, and the certificate
+    (a client trusts it through SSL_CERT_FILE)."""
+    cert, key = self_signed_cert(folder)
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+    return context, cert
+
+
 @pytest.fixture(scope="module")
 def smtp():
     """A real SMTP server on 127.0.0.1 (no STARTTLS), accepting AUTH without TLS."""
-    inbox = Inbox()
-    ctl = Controller(inbox, hostname="127.0.0.1", port=free_port(), authenticator=_check_login,
-                     auth_require_tls=False)
-    ctl.start()
-    inbox.address = f"127.0.0.1:{ctl.port}"
-    yield inbox
-    ctl.stop()
+    with serving(authenticator=_check_login, auth_require_tls=False) as inbox:
+        yield inbox
 
 
 def run(*args: str, env: dict | None = None):
@@ -114,23 +116,10 @@ def test_password_is_never_sent_unencrypted_unless_allowed(smtp):
 @pytest.fixture(scope="module")
 def tls_smtp(tmp_path_factory):
     """An SMTP server that requires STARTTLS before AUTH, with a self-signed certificate for 127.0.0.1."""
-    openssl = shutil.which("openssl")
-    if not openssl:
-        pytest.skip("the openssl command is needed to make a test certificate")
-    d = tmp_path_factory.mktemp("tls")
-    cert, key = d / "cert.pem", d / "key.pem"
-    subprocess.run([openssl, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
-                    "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
-                    "-keyout", str(key), "-out", str(cert)], check=True, capture_output=True)
-    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    context.load_cert_chain(cert, key)
-    inbox = Inbox()
-    ctl = Controller(inbox, hostname="127.0.0.1", port=free_port(), authenticator=_check_login,
-                     tls_context=context, require_starttls=True)
-    ctl.start()
-    inbox.address, inbox.cert = f"127.0.0.1:{ctl.port}", cert
-    yield inbox
-    ctl.stop()
+    context, cert = _server_context(tmp_path_factory.mktemp("tls"))
+    with serving(authenticator=_check_login, tls_context=context, require_starttls=True) as inbox:
+        inbox.cert = cert
+        yield inbox
 
 
 def test_starttls_and_login(tls_smtp):
@@ -226,24 +215,11 @@ def test_deliver_library_call(smtp, kit):
 @pytest.fixture(scope="module")
 def ssl_smtp(tmp_path_factory):
     """An SMTPS server (implicit TLS from the first byte) with a self-signed certificate made here."""
-    openssl = shutil.which("openssl")
-    if not openssl:
-        pytest.skip("the openssl command is needed to make a test certificate")
-    d = tmp_path_factory.mktemp("smtps")
-    cert, key = d / "cert.pem", d / "key.pem"
-    subprocess.run([openssl, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
-                    "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
-                    "-keyout", str(key), "-out", str(cert)], check=True, capture_output=True)
-    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    context.load_cert_chain(cert, key)
-    inbox = Inbox()
+    context, cert = _server_context(tmp_path_factory.mktemp("smtps"))
     # auth_require_tls=False: aiosmtpd only counts STARTTLS as TLS; here every byte is TLS
-    ctl = Controller(inbox, hostname="127.0.0.1", port=free_port(), authenticator=_check_login,
-                     ssl_context=context, auth_require_tls=False)
-    ctl.start()
-    inbox.address, inbox.cert = f"127.0.0.1:{ctl.port}", cert
-    yield inbox
-    ctl.stop()
+    with serving(authenticator=_check_login, ssl_context=context, auth_require_tls=False) as inbox:
+        inbox.cert = cert
+        yield inbox
 
 
 def test_implicit_tls_with_login(ssl_smtp, kit):

@@ -16,7 +16,6 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from aiosmtpd.controller import Controller
 from markupsafe import escape
 
 import tplkit
@@ -24,7 +23,7 @@ from tplkit.preview import PreviewApp, compat, spam, views
 from tplkit.preview.server import running
 
 sys.path.insert(0, str(Path(__file__).parent))
-from smtp_inbox import Inbox, free_port
+from smtp_inbox import serving
 
 PROJECT = Path(__file__).parent / "fixtures" / "serve" / "project"
 FIXTURES = Path(__file__).parent / "fixtures" / "serve" / "views"
@@ -225,12 +224,8 @@ def test_broken_template_keeps_the_last_good_preview(tmp_path):
 @pytest.fixture(scope="module")
 def smtp():
     """A real SMTP server (aiosmtpd) on 127.0.0.1."""
-    inbox = Inbox()
-    ctl = Controller(inbox, hostname="127.0.0.1", port=free_port())
-    ctl.start()
-    inbox.address = f"127.0.0.1:{ctl.port}"
-    yield inbox
-    ctl.stop()
+    with serving() as inbox:
+        yield inbox
 
 
 @pytest.fixture
@@ -298,7 +293,7 @@ def test_test_send_refusals_are_shown_and_nothing_is_sent(send_project, smtp):
 
 def test_test_send_defaults_to_loopback(kit):
     """Without a [preview] table the test send goes to localhost:25, never elsewhere."""
-    from tplkit.preview.app import smtp_settings
+    from tplkit.preview.sending import smtp_settings
 
     assert smtp_settings(kit)["smtp"] == "localhost:25"
 

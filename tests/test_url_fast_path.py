@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tplkit.coercion import _URLS_OK, _checked_url, _checked_url_split
+from tplkit.coercion import _URLS_OK, _checked_url_split, checked_url
 
 PIECES = ["http", "https", "HTTP", "hTtPs", "ftp", "javascript", "mailto", ":", "//", "/", "?", "#",
           "[", "]", "[::1]", "@", "a", "example.com", " ", "\t", '"', "<", "%20", "é", "ｅ", "x" * 20, "."]
@@ -24,7 +24,7 @@ def _outcome(fn, s: str) -> str:
 @given(URLS)
 def test_same_verdict_and_message_as_urlsplit(s):
     """Any string: the same result or the same ValueError message as the urlsplit path."""
-    assert _outcome(_checked_url, s) == _outcome(_checked_url_split, s)
+    assert _outcome(checked_url, s) == _outcome(_checked_url_split, s)
 
 
 @pytest.mark.parametrize("s", ["http://[::1", "https://]x", "http:///path", "https://?q", "https://#f",
@@ -32,4 +32,4 @@ def test_same_verdict_and_message_as_urlsplit(s):
                                "https://exa[mple.com", "https:/x.example", "https://пример.рф/"])
 def test_edge_cases(s):
     """Brackets, empty hosts, a missing slash, white space, quotes, upper case, non-ASCII hosts."""
-    assert _outcome(_checked_url, s) == _outcome(_checked_url_split, s)
+    assert _outcome(checked_url, s) == _outcome(_checked_url_split, s)

@@ -21,6 +21,7 @@ import datetime as _dt
 import hashlib
 import json
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Mapping
@@ -29,10 +30,13 @@ from pathlib import Path
 from typing import Any
 
 from . import i18n
-from .errors import TplkitError, WriteError
+from .compiled import Compiled
+from .config import load_project
+from .errors import TemplateNotFound, TplkitError, WriteError
 from .fsutil import atomic_write, umask
 from .safety import check_template_headers, confine
 from .schema import Money, Placeholder, Schema, coerce
+from .store import NAME_RE, TemplateInfo
 
 FORMAT_VERSION = 1
 MANIFEST = "tplkit-build.json"
@@ -56,7 +60,7 @@ def inputs_hash(project) -> str:
 
 
 def _version() -> str:
-    from . import __version__
+    from . import __version__  # here: the package imports kit, which loads builds (a circle)
 
     return __version__
 
@@ -233,10 +237,6 @@ def read_manifest(build_dir: str | os.PathLike, *, check_sources: bool = True) -
 
 def _check_names(manifest: Mapping, path: Path) -> None:
     """Template names, locales and artefact paths stay inside the build folder."""
-    import re
-
-    from .store import NAME_RE
-
     locale_re = re.compile(r"^[A-Za-z0-9_@-]+$")
     try:
         ok = all(NAME_RE.match(name) and all(locale_re.match(loc) for loc in t["locales"])
@@ -252,8 +252,6 @@ def _check_names(manifest: Mapping, path: Path) -> None:
 
 
 def _check_fresh(manifest: Mapping, path: Path) -> None:
-    from .config import load_project
-
     recorded = manifest.get("project")
     if recorded is not None and not Path(recorded).is_dir():
         return  # built elsewhere: the sources are not here to compare with
@@ -266,8 +264,6 @@ def _check_fresh(manifest: Mapping, path: Path) -> None:
 
 def load_compiled(build_dir: str | os.PathLike, template: str, locale: str):
     """One compiled template from a build (artefact hashes were checked when it was opened)."""
-    from .compiled import Compiled
-
     path = Path(build_dir) / _entry_name(template, locale)
     try:
         data = json.loads(confine(path, [build_dir]).read_text(encoding="utf-8"))
@@ -308,8 +304,6 @@ def _origins_from_json(data: Mapping[str, Any]) -> dict[str, dict[int, list[tupl
 
 def template_info(build_dir: str | os.PathLike, manifest: Mapping, name: str):
     """A TemplateInfo (description, samples, placeholders, headers) for a built template."""
-    from .errors import TemplateNotFound
-
     t = manifest["templates"].get(name) if isinstance(name, str) else None
     if t is None:
         raise TemplateNotFound(f"no template named {str(name)[:100]!r} in the build {build_dir}",
@@ -322,18 +316,11 @@ def template_info(build_dir: str | os.PathLike, manifest: Mapping, name: str):
             data = json.loads(confine(entry, [build_dir]).read_text(encoding="utf-8"))
             placeholders = _schema_from_json(data["schema"]).placeholders
             headers = check_template_headers(data["headers"], file=entry, template=name)
-        return _template_info(build_dir, t, name, placeholders, headers)
-    except TplkitError:
-        raise
+        return TemplateInfo(name=name, folder=Path(build_dir) / "compiled", description=t["description"],
+                            category=t["category"], tags=tuple(t["tags"]), placeholders=placeholders,
+                            samples=t["samples"], headers=headers, builtin=False,
+                            localized_samples=t.get("samples_by_locale", {}))
     except (OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError) as e:
         raise BuildError(f"unusable build artefact: {type(e).__name__}: {e}", file=str(entry),
                          template=name) from None
 
-
-def _template_info(build_dir: Any, t: Mapping, name: str, placeholders: Any, headers: Any):
-    from .store import TemplateInfo
-
-    return TemplateInfo(name=name, folder=Path(build_dir) / "compiled", description=t["description"],
-                        category=t["category"], tags=tuple(t["tags"]), placeholders=placeholders,
-                        samples=t["samples"], headers=headers, builtin=False,
-                        localized_samples=t.get("samples_by_locale", {}))

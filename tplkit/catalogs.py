@@ -13,8 +13,10 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from babel import Locale, UnknownLocaleError
 from babel.messages.catalog import Catalog, Message
 from babel.messages.extract import extract_from_file
+from babel.messages.pofile import write_po
 from jinja2 import TemplateSyntaxError
 
 from .errors import CatalogError, TemplateSourceError, TplkitError
@@ -80,8 +82,6 @@ def extract(template_dirs: Iterable[Path], *, project: str = "tplkit", version: 
 
 def po_bytes(catalog: Catalog, *, ignore_obsolete: bool = False) -> bytes:
     """The catalog as ``.po``/``.pot`` text (Babel's writer, obsolete messages kept as ``#~``)."""
-    from babel.messages.pofile import write_po
-
     buf = io.BytesIO()
     write_po(buf, catalog, width=100, ignore_obsolete=ignore_obsolete)
     return buf.getvalue()
@@ -114,8 +114,6 @@ def new_catalog(template: Catalog, locale: str) -> Catalog:
 
     The locale's plural rule comes from CLDR (Babel), so ``Plural-Forms`` is right from the start.
     """
-    from babel import Locale, UnknownLocaleError
-
     try:
         parsed = Locale.parse(locale.replace("-", "_"))
     except (UnknownLocaleError, ValueError) as e:

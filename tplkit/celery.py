@@ -32,19 +32,23 @@ from pathlib import Path
 from typing import Any
 
 from celery import Celery
+from kombu.exceptions import OperationalError
 
 from .batch import Job, read_records
+from .build import read_manifest
 from .delivery import RateLimiter, Relay, RetryPolicy, SMTPConnection, envelope
+from .kit import Kit
 from .send import SendError, default_sender
 from .sendbatch import (
     RecordSender,
     SendProgress,
     SendSpec,
+    Stats,
     own_folder,
     prepare,
     relay_password,
 )
-from .sendlog import SendLog, SendLogError, _redact, open_log
+from .sendlog import SendLog, SendLogError, open_log, redact
 
 QUEUE = "tplkit"
 SINGLE = "tasks"   # the send log's batch id for single messages
@@ -91,8 +95,6 @@ def worker_log() -> SendLog:
 def worker_build(expected_sha256: str | None = None) -> str:
     """The build this worker renders from (``TPLKIT_BUILD``), checked against the one the
     batch was started with."""
-    from .build import read_manifest
-
     path = os.environ.get("TPLKIT_BUILD")
     if not path:
         raise SendError("set TPLKIT_BUILD to a 'tplkit build' folder for the workers")
@@ -150,8 +152,6 @@ def send_email(self, template: str, context: Mapping[str, Any], to: str | Sequen
     ``TPLKIT_SMTP_BACKOFF`` seconds, default 60); a permanent one raises :class:`SendError`
     with the server's reply. Returns ``{"state": ..., "message_id": ...}``.
     """
-    from .kit import Kit
-
     relay_url = os.environ.get("TPLKIT_SMTP")
     if not relay_url:
         raise SendError("set TPLKIT_SMTP=smtp://HOST:PORT for the workers")
@@ -197,9 +197,6 @@ def send_batch_celery(spec: SendSpec, data: Path, out: Path, *, broker: str, log
     record is sent or failed. Records that make no progress for ``stall`` seconds (default:
     the claim lease plus a minute) are published again (tasks are idempotent), so a task the
     broker lost is not a record lost."""
-    from .build import read_manifest
-    from .sendbatch import Stats
-
     app.conf.broker_url = broker
     if spec.job.build:
         spec.build_sha256 = read_manifest(spec.job.build, check_sources=False)["inputs_sha256"]
@@ -212,8 +209,6 @@ def send_batch_celery(spec: SendSpec, data: Path, out: Path, *, broker: str, log
         spec_json = spec.to_json()
 
         def publish() -> None:
-            from kombu.exceptions import OperationalError
-
             todo = log.unfinished(spec.batch)
             try:
                 for s in range(0, len(records), chunk_size):
@@ -221,7 +216,7 @@ def send_batch_celery(spec: SendSpec, data: Path, out: Path, *, broker: str, log
                     if left:
                         send_chunk.apply_async((spec_json, left), queue=QUEUE)
             except OperationalError as e:
-                raise SendError(f"cannot publish to the broker {_redact(broker)}: {e} "
+                raise SendError(f"cannot publish to the broker {redact(broker)}: {e} "
                                 "(re-run the same command when it is back: nothing is sent twice)") from None
 
         counts = log.counts(spec.batch)

@@ -164,7 +164,7 @@ def _duration(ph: Placeholder, v: Any) -> _dt.timedelta:
 
 
 def _url(ph: Placeholder, v: Any) -> str:
-    return _checked_url(_text(ph, v).strip())
+    return checked_url(_text(ph, v).strip())
 
 
 # what urlsplit calls an http(s) URL with a host, for an ASCII string without brackets
@@ -173,7 +173,7 @@ def _url(ph: Placeholder, v: Any) -> str:
 _PLAIN_HTTP = re.compile(r"[Hh][Tt][Tt][Pp][Ss]?://[^/?#\[\]]").match
 
 
-def _checked_url(s: str) -> str:
+def checked_url(s: str) -> str:
     """The URL checks proper. Accepted URLs are remembered (the same base URLs recur in every
     message); a plain http(s) URL (unique per message, a tracking link say) needs no
     urlsplit: it passes its scheme and host checks by its form alone."""
@@ -312,12 +312,12 @@ def coerce(ph: Placeholder, value: Any) -> Any:
 
 
 
-_SLOW = object()  # "not in the fast subset": the full validation decides
+SLOW = object()  # "not in the fast subset": the full validation decides
 
 
-def _fast_coercer(ph: Placeholder) -> Callable[[Any], Any]:
+def fast_coercer(ph: Placeholder) -> Callable[[Any], Any]:
     """:func:`coerce` for one placeholder, with shortcuts for the common values: the same
-    result, or ``_SLOW`` when the full validation must look (a blank non-text value is
+    result, or ``SLOW`` when the full validation must look (a blank non-text value is
     missing there, not invalid)."""
     limit = ph.max_length or MAX_TEXT
     if ph.type in ("text", "url"):
@@ -326,15 +326,15 @@ def _fast_coercer(ph: Placeholder) -> Callable[[Any], Any]:
         def text(v: Any) -> Any:
             # printable ASCII: nothing to normalise and no control characters (_text's checks)
             if type(v) is str and v.isascii() and v.isprintable() and len(v) <= limit:
-                return _checked_url(v.strip()) if url else v
+                return checked_url(v.strip()) if url else v
             if url and isinstance(v, str) and not v.strip():
-                return _SLOW
+                return SLOW
             return coerce(ph, v)
         return text
     convert = _COERCE[ph.type]
 
     def other(v: Any) -> Any:
         if isinstance(v, str) and not v.strip():
-            return _SLOW
+            return SLOW
         return convert(ph, v)
     return other

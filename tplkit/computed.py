@@ -29,10 +29,16 @@ from __future__ import annotations
 import datetime as _dt
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from .coercion import coerce
 from .errors import PlaceholderError, Problem
-from .schema import Placeholder, Schema, coerce
+from .filters import with_query  # the unsigned links' very own builder
+from .hours import zone
+from .placeholder import Placeholder
+
+if TYPE_CHECKING:   # schema imports this module to check manifests' `compute =` entries
+    from .schema import Schema
 
 
 @dataclass(frozen=True)
@@ -68,8 +74,6 @@ def _next_opening(kit: Any, args: Mapping[str, Any]) -> Any:
 
 
 def _reply_by(kit: Any, args: Mapping[str, Any]) -> Any:
-    from .hours import zone
-
     if args["received_at"] is None:
         return None
     _category(kit, args["request_category"])
@@ -99,8 +103,6 @@ def _rating_links(kit: Any, args: Mapping[str, Any]) -> Any:
 
 
 def _customer_times(kit: Any, args: Mapping[str, Any]) -> Any:
-    from .hours import zone
-
     name = args["customer_timezone"]
     try:
         tz = zone(name) if name else kit.support_hours.tz
@@ -110,8 +112,6 @@ def _customer_times(kit: Any, args: Mapping[str, Any]) -> Any:
 
 
 def _slot_links(kit: Any, args: Mapping[str, Any]) -> Any:
-    from .filters import with_query  # the unsigned links' very own builder
-
     if args["booking_url"] is None or args["ticket_id"] is None or not args["slots"]:
         return None
     urls = [with_query(args["booking_url"], ticket=args["ticket_id"],
@@ -138,8 +138,6 @@ HELPFUL_ANSWERS = ("yes", "no")
 
 
 def _helpful_links(kit: Any, args: Mapping[str, Any]) -> Any:
-    from .filters import with_query  # the unsigned links' very own builder
-
     signer = kit.links
     if signer is None or args["feedback_url"] is None or args["ticket_id"] is None:
         return None

@@ -12,8 +12,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .errors import ConfigError, ConfigTomlError, TplkitError, toml_line
+from .errors import ConfigError, ConfigTomlError, TplkitError
+from .hours import SupportHours
 from .safety import confine, real_roots
+from .settings import check_settings, merge_brand
+from .tomlpos import read_toml, toml_line
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 
@@ -39,8 +42,6 @@ def _merge(base: dict, over: Mapping) -> dict:
 
 
 def _read_toml(path: Path, root: Path) -> dict:
-    from .tomlpos import read_toml
-
     return read_toml(confine(path, [root]), ConfigError, what="config", syntax_cls=ConfigTomlError)
 
 
@@ -92,8 +93,6 @@ class Brand:
     @classmethod
     def from_dict(cls, raw: Mapping[str, Any], file: str | None = None) -> Brand:
         """A brand from a ``[brand]`` table, every value checked (see :mod:`tplkit.settings`)."""
-        from .settings import check_settings
-
         prefix = ("tool", "tplkit") if file and Path(file).name == "pyproject.toml" else ()
         check_settings({"brand": raw}, file, prefix)
         if not raw.get("company_name"):
@@ -272,8 +271,6 @@ class Project:
 def _merge_settings(settings: dict, raw: Mapping[str, Any], file: Path | None) -> dict:
     """Check ``raw`` and merge it over ``settings``; ``[brand]`` table by table
     (:func:`tplkit.settings.merge_brand`)."""
-    from .settings import check_settings, merge_brand
-
     prefix = ("tool", "tplkit") if file is not None and file.name == "pyproject.toml" else ()
     check_settings(raw, file, prefix)
     merged = _merge({k: v for k, v in settings.items() if k != "brand"},
@@ -317,8 +314,6 @@ def load_project(root: str | os.PathLike | None = None, *,
     if overrides:
         settings = _merge_settings(settings, overrides, None)
     brand = Brand.from_dict(settings.get("brand", {}), file=str(cfg_path) if cfg_path else None)
-    from .hours import SupportHours
-
     # support hours and response promises are checked as a whole, now (file and line)
     SupportHours.from_brand(brand, str(cfg_path) if cfg_path else None)
     return Project(root=path, config_file=cfg_path, settings=settings, brand=brand)

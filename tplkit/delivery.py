@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from email.utils import getaddresses
 from typing import Literal, NamedTuple
 
-from .send import SMTP_TIMEOUT, SendError, _reply, parse_hostport
+from .send import SMTP_TIMEOUT, SendError, parse_hostport, smtp_reply
 
 
 @dataclass(frozen=True)
@@ -143,7 +143,7 @@ class SMTPConnection:
         except smtplib.SMTPResponseException as e:
             smtp.close()
             if e.smtp_code >= 500:
-                raise SendError(f"SMTP server {where} refused the session: {_reply(e)}") from None
+                raise SendError(f"SMTP server {where} refused the session: {smtp_reply(e)}") from None
             raise
         return smtp
 
@@ -164,10 +164,10 @@ class SMTPConnection:
             self.close()
             replies = list(e.recipients.values())
             temporary = any(400 <= code < 500 for code, _ in replies)
-            return Outcome("retry" if temporary else "failed", "; ".join(_reply(r) for r in replies))
+            return Outcome("retry" if temporary else "failed", "; ".join(smtp_reply(r) for r in replies))
         except smtplib.SMTPResponseException as e:
             self.close()
-            return Outcome("retry" if e.smtp_code < 500 else "failed", _reply(e))
+            return Outcome("retry" if e.smtp_code < 500 else "failed", smtp_reply(e))
         except (smtplib.SMTPException, OSError) as e:  # disconnects, timeouts, refused connections
             self.close()
             return Outcome("retry", f"connection error: {getattr(e, 'strerror', None) or e}")

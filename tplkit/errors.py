@@ -169,19 +169,6 @@ def toml_error(exc: Exception, file: str | os.PathLike, cls: type[TomlError] = M
     return cls(f"invalid TOML: {msg}", file=file, line=line, column=col, template=template)
 
 
-def toml_line(file: str | os.PathLike, table: str | None, key: str | None = None) -> int | None:
-    """Line of ``[table]`` (or of ``key =`` in it; ``table=None`` is the top level) in a TOML
-    file, to locate problems found after parsing. None when it cannot be found."""
-    from .tomlpos import file_key_line
-
-    if key and len(key) > 1 and key[0] == key[-1] == '"':   # a key written quoted ("X-Note:")
-        import json
-
-        key = json.loads(key)
-    path = (tuple(table.split(".")) if table else ()) + ((key,) if key else ())
-    return file_key_line(file, path)
-
-
 def jinja_error(exc: BaseException, *, template: str | None, locale: str | None,
                 part: str | None = None, files: Iterable[str] = ()) -> TplkitError:
     """Wrap an exception raised while compiling or rendering a Jinja template.
@@ -189,7 +176,7 @@ def jinja_error(exc: BaseException, *, template: str | None, locale: str | None,
     Syntax errors carry their own location; runtime errors are located through the
     traceback frames that Jinja rewrites to point at template files.
     """
-    import jinja2
+    import jinja2  # on first use: `import tplkit` loads no Jinja (a kit from a build may not need it)
     from jinja2 import sandbox
 
     if isinstance(exc, TplkitError):

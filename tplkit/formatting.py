@@ -1,6 +1,9 @@
 """Locale-aware formatting (CLDR through Babel): numbers, money, dates, times, durations,
 lists and support hours as each locale writes them, the filters templates call
 (:data:`LOCALE_FILTERS`), and a locale's text direction and ``lang`` tag.
+
+Babel (and :mod:`tplkit.moneyfmt`, built on it) is imported inside the functions that use it:
+``import tplkit`` loads this module but no Babel, whose CLDR data loads on the first format.
 """
 from __future__ import annotations
 

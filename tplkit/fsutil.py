@@ -7,6 +7,8 @@ import tempfile
 import threading
 from pathlib import Path
 
+from .errors import WriteError
+
 _umask_lock = threading.Lock()
 
 
@@ -38,8 +40,6 @@ def atomic_write(path: str | os.PathLike, data: bytes | str) -> None:
     try:
         _atomic_write(path, data)
     except OSError as e:
-        from .errors import WriteError
-
         raise WriteError(f"cannot write: {e.strerror or e}", file=path) from e
 
 

@@ -19,7 +19,8 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from .errors import ConfigError, toml_line
+from .errors import ConfigError
+from .tomlpos import toml_line
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 GENERAL = "general"

@@ -7,9 +7,11 @@ Formatting values in a locale (CLDR) is :mod:`tplkit.formatting`.
 """
 from __future__ import annotations
 
+import codecs
 import contextlib
 import contextvars
 import gettext as _gettext
+import io
 import re
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -174,9 +176,7 @@ def read_po(path: Path, locale: str | None, roots: Sequence[Path] | None = None)
 
     The file is read only if its real path lies inside ``roots`` (default: the folder
     holding its ``locales/``), so a symlinked catalog cannot pull in another file."""
-    import io
-
-    from babel.messages import pofile
+    from babel.messages import pofile  # Babel loads on first use: `import tplkit` stays light
     from babel.messages.pofile import PoFileError
 
     try:
@@ -222,8 +222,6 @@ def _check_po_header(path: Path, data: bytes, locale: str | None) -> int | None:
     """The charset and the plural rule are data: a text encoding Python knows, and a
     ``Plural-Forms`` rule :func:`plural_function` accepts. Checked on the raw bytes, before
     Babel decodes the file or sizes its plural forms."""
-    import codecs
-
     def line_of(pos: int) -> int:
         return data.count(b"\n", 0, pos) + 1
 
@@ -362,7 +360,7 @@ def negotiate(requested: str | None, available: Iterable[str], default: str) -> 
 
     A miss is reported in ``note`` (the caller warns); it is never silent.
     """
-    from babel import Locale, UnknownLocaleError
+    from babel import Locale, UnknownLocaleError  # (Babel on first use, as above)
 
     available = list(available)
     if not requested:

@@ -30,6 +30,7 @@ _PREMAILER_LOG.propagate = False
 def inline_css(html: str, *, template: str, locale: str) -> str:
     """Inline CSS with premailer, keeping media queries, the doctype MRML wrote and every
     attribute MJML set (no attribute is added or rewritten from CSS)."""
+    # on first use: a kit rendering from a build never loads premailer (lxml, cssutils)
     import cssutils
     import premailer
 

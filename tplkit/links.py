@@ -24,6 +24,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from .errors import ConfigError, LinkError, LinkExpiredError, LinkSignatureError
+from .filters import with_query  # the unsigned links' very own builder
 
 KEY_ENV = "TPLKIT_LINK_KEY"
 MIN_KEY_BYTES = 16
@@ -163,8 +164,6 @@ class LinkSigner:
                      now: _dt.datetime | None = None) -> list[str]:
         """One signed link per score: ``base_url?ticket=...&score=N&exp=...&sig=...``
         (purpose ``"rating"``), what the feedback request's rating buttons point to."""
-        from .filters import with_query  # the unsigned links' very own builder
-
         return [self.sign(with_query(base_url, ticket=ticket_id, score=n), purpose="rating", now=now)
                 for n in scores]
 

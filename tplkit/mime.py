@@ -39,14 +39,10 @@ from typing import TYPE_CHECKING, cast
 
 from .errors import HeaderError
 from .mailpolicy import SMTP
-from .render import (
-    _address_list,
-    _domain,
-    _header_name,
-    _header_value,
-    _msgid,
-    unsubscribe_headers,
-)
+from .render import _address_list, _domain, unsubscribe_headers
+from .safety import check_header_name as _header_name
+from .safety import check_header_value as _header_value
+from .safety import check_message_id as _msgid
 
 if TYPE_CHECKING:
     from .render import RenderedEmail

@@ -24,6 +24,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .errors import MjmlValidationError
+from .sourcemap import mapped_parts
+
 RULES_FILE = Path(__file__).with_name("mjml_rules.json")
 
 # rule ids, shared with the linter
@@ -318,7 +321,6 @@ def problems_of(builder: Any, mjml: str) -> list[Problem]:
     violations = check(mjml)
     if not violations:
         return []
-    from .sourcemap import mapped_parts
 
     built, maps = mapped_parts(builder.env, type(builder), builder.info,
                                builder.globals["brand"], builder.locale, builder.values)
@@ -332,7 +334,6 @@ def require_valid(mjml: str, builder: Any) -> None:
     a template that would lose or misplace content never renders silently."""
     if not check(mjml):
         return
-    from .errors import MjmlValidationError
 
     found = problems_of(builder, mjml)
     first = found[0]

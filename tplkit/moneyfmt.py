@@ -16,6 +16,14 @@ from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import Any
 
+from babel.numbers import (
+    get_currency_precision,
+    get_currency_symbol,
+    get_decimal_symbol,
+    get_group_symbol,
+    parse_pattern,
+)
+
 __all__ = ["compile_integer", "compile_money"]
 
 
@@ -24,14 +32,6 @@ def compile_money(locale: Any, currency: str, fmt: str | None, symbols: Mapping[
     """A formatter of Decimal amounts in ``currency`` for the Babel ``locale``: what
     ``format_currency(amount, currency, format=fmt, locale=locale)`` gives, with the
     locale style's symbol (``symbols[currency]``) in place of Babel's."""
-    from babel.numbers import (
-        get_currency_precision,
-        get_currency_symbol,
-        get_decimal_symbol,
-        get_group_symbol,
-        parse_pattern,
-    )
-
     pattern = parse_pattern(fmt) if fmt else locale.currency_formats["standard"]
     group = get_group_symbol(locale, numbering_system="latn")
     point = get_decimal_symbol(locale, numbering_system="latn")
@@ -102,8 +102,6 @@ def compile_integer(locale: Any, fallback: Callable[[Any], str]) -> Callable[[in
     """A formatter of ints for the Babel ``locale``: what ``format_decimal(n, locale=locale)``
     gives for an int of fewer than 19 digits (no fraction: the pattern's 0-3 decimals of an
     integer are none); other values go to ``fallback``."""
-    from babel.numbers import get_decimal_symbol, get_group_symbol
-
     pattern = locale.decimal_formats[None]
     group = get_group_symbol(locale, numbering_system="latn")
     point = get_decimal_symbol(locale, numbering_system="latn")

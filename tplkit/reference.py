@@ -12,7 +12,17 @@ from __future__ import annotations
 
 import inspect
 import re
+import sys
 from typing import Any
+
+from jinja2 import Environment, nodes
+
+from .compile import build_globals
+from .config import builtin_root, load_project
+from .filters import RUNTIME_FILTERS
+from .schema import NAME_RULE, PLACEHOLDER_KEYS, RESERVED_NAMES, TYPE_DOCS, TYPES
+from .settings import SETTINGS
+from .store import MANIFEST_KEYS, NAME_RE, PART_FILES
 
 HEADER = """# tplkit reference
 
@@ -42,9 +52,6 @@ def _jinja(v: Any) -> str:
 
 
 def settings_section() -> list[str]:
-    from .config import load_project
-    from .settings import SETTINGS
-
     project = load_project(None)
     builtin = {**project.settings, "brand": {
         **{k: getattr(project.brand, k) for k in project.brand.__dataclass_fields__},
@@ -66,9 +73,6 @@ def settings_section() -> list[str]:
 
 
 def manifest_section() -> list[str]:
-    from .schema import NAME_RULE, PLACEHOLDER_KEYS, RESERVED_NAMES, TYPE_DOCS, TYPES
-    from .store import MANIFEST_KEYS, NAME_RE, PART_FILES
-
     out = ["## Templates", "",
            (f"A template is a folder `templates/<name>/`; names match `{NAME_RE.pattern}` "
            "(lowercase letters, digits and hyphens). Folders starting with `_` hold shared "
@@ -91,9 +95,6 @@ def manifest_section() -> list[str]:
 
 
 def layout_section() -> list[str]:
-    from .compile import build_globals
-    from .config import load_project
-
     brand = load_project(None).brand
     rows: dict[str, list[str]] = {}
     for loc in ("en", "ar"):
@@ -117,10 +118,6 @@ _MACRO = re.compile(r"\{#-?\s*(?P<doc>(?:(?!#\}).)*?)\s*-?#\}\s*\{%-?\s*macro\s+
 
 
 def ui_section() -> list[str]:
-    from jinja2 import Environment, nodes
-
-    from .config import builtin_root
-
     path = builtin_root() / "templates" / "_components" / "ui.mjml"
     source = path.read_text(encoding="utf-8")
     docs = {m.group("name"): " ".join(m.group("doc").split()) for m in _MACRO.finditer(source)}
@@ -141,8 +138,6 @@ def ui_section() -> list[str]:
 
 
 def filters_section() -> list[str]:
-    from .filters import RUNTIME_FILTERS
-
     out = ["## Filters", "",
            ("Applied to placeholders they run per message; formatting is in the email's locale "
            "(CLDR through Babel). `tz` is an IANA zone such as `\"Europe/Berlin\"`."), "",
@@ -166,6 +161,4 @@ def generate() -> str:
 
 
 if __name__ == "__main__":
-    import sys
-
     sys.stdout.write(generate())

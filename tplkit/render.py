@@ -12,9 +12,7 @@ from typing import Self
 
 from .errors import HeaderError
 from .mailpolicy import SMTP
-
-# line breaks (including NEL and the Unicode line/paragraph separators) and control characters
-_HEADER_BAD = re.compile(r"[\x00-\x08\x0a-\x1f\x7f\x85\u2028\u2029]")
+from .safety import check_header_name, check_header_value, check_message_id
 
 
 @dataclass(frozen=True)
@@ -72,7 +70,7 @@ class RenderedEmail:
         mailbox providers ask of bulk mail such as feedback requests.
         """
         msg = EmailMessage(policy=SMTP)
-        _set(msg, "Subject", _header_value("Subject", self.subject))
+        _set(msg, "Subject", check_header_value("Subject", self.subject))
         _set(msg, "From", _addresses("From", sender, single=True))
         _set(msg, "To", _addresses("To", to))
         if cc:
@@ -80,23 +78,23 @@ class RenderedEmail:
         if reply_to:
             _set(msg, "Reply-To", _addresses("Reply-To", reply_to, single=True))
         domain = _domain(sender)
-        _set(msg, "Message-ID", _msgid("Message-ID", message_id) if message_id
+        _set(msg, "Message-ID", check_message_id("Message-ID", message_id) if message_id
              else make_msgid(domain=domain))
         _set(msg, "Date", formatdate(localtime=False, usegmt=True))
         if in_reply_to:
-            _set(msg, "In-Reply-To", _msgid("In-Reply-To", in_reply_to))
+            _set(msg, "In-Reply-To", check_message_id("In-Reply-To", in_reply_to))
             refs = [references] if isinstance(references, str) else list(references or ())
             if in_reply_to not in refs:
                 refs.append(in_reply_to)
-            _set(msg, "References", " ".join(_msgid("References", r) for r in refs))
+            _set(msg, "References", " ".join(check_message_id("References", r) for r in refs))
         elif references:
             refs = [references] if isinstance(references, str) else list(references)
-            _set(msg, "References", " ".join(_msgid("References", r) for r in refs))
+            _set(msg, "References", " ".join(check_message_id("References", r) for r in refs))
         if list_unsubscribe:
             for name, value in unsubscribe_headers(list_unsubscribe, one_click).items():
                 msg.set_raw(name, _UriList(name, value))
         for k, v in {**self.headers, **(headers or {})}.items():
-            _set(msg, _header_name(k), _header_value(k, v))
+            _set(msg, check_header_name(k), check_header_value(k, v))
         # what set_content() + add_alternative() build, with the bodies quoted-printable
         # encoded by binascii (C) instead of email.quoprimime (Python, 3x the time)
         msg["MIME-Version"] = "1.0"
@@ -133,10 +131,13 @@ def unsubscribe_headers(uris: str | Sequence[str], one_click: bool = True) -> di
         raise HeaderError("List-Unsubscribe: no URI given")
     out = []
     for uri in items:
-        uri = _header_value("List-Unsubscribe", uri).strip()
+        uri = check_header_value("List-Unsubscribe", uri).strip()
         scheme = uri.partition(":")[0].lower()
         if scheme not in ("https", "http", "mailto") or re.search(r"[\s<>,\"]", uri) or len(uri) > 900:
             raise HeaderError(f"List-Unsubscribe: not an http(s) or mailto URI: {uri!r:.80}")
+        if not uri.isascii():   # an IRI needs SMTPUTF8; the email package fails on it late
+            raise HeaderError(f"List-Unsubscribe: a URI holds non-ASCII characters (percent-encode "
+                              f"it): {uri!r:.80}")
         out.append(f"<{uri}>")
     headers = {"List-Unsubscribe": ", ".join(out)}
     if one_click:
@@ -179,19 +180,6 @@ def _set(msg: EmailMessage, name: str, value: str) -> None:
         raise HeaderError(f"invalid {name} header: {e}") from None
 
 
-def _header_value(name: str, value: str) -> str:
-    value = str(value)
-    if _HEADER_BAD.search(value):
-        raise HeaderError(f"{name} contains a line break or control character")
-    return value
-
-
-def _header_name(name: str) -> str:
-    if not re.fullmatch(r"[A-Za-z0-9-]+", name):
-        raise HeaderError(f"invalid header name {name!r}")
-    return name
-
-
 def _addresses(name: str, value: str | Iterable[str], single: bool = False) -> str:
     return ", ".join(map(str, _address_list(name, value, single)))
 
@@ -203,7 +191,7 @@ def _address_list(name: str, value: str | Iterable[str], single: bool = False) -
         raise HeaderError(f"{name}: no address given")
     out = []
     for item in items:
-        item = _header_value(name, item)
+        item = check_header_value(name, item)
         parsed = getaddresses([item])
         if len(parsed) != 1 or "@" not in parsed[0][1]:
             raise HeaderError(f"{name}: not a valid address: {item!r:.80}")
@@ -218,18 +206,6 @@ def _address_list(name: str, value: str | Iterable[str], single: bool = False) -
     if single and len(out) != 1:
         raise HeaderError(f"{name} takes exactly one address")
     return out
-
-
-_MSGID = re.compile(r"^<[^<>\s@]+@[^<>\s@]+>$")
-
-
-def _msgid(name: str, value: str) -> str:
-    value = _header_value(name, value).strip()
-    if not value.startswith("<"):
-        value = f"<{value}>"
-    if not _MSGID.match(value):
-        raise HeaderError(f"{name}: not a message id: {value!r:.80}")
-    return value
 
 
 def _domain(sender: str) -> str | None:

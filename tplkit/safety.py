@@ -8,7 +8,9 @@ Each rule is one function used by every module that needs it, so a new reader of
   lies inside one of the allowed roots (the project folder, the built-in library, a build
   folder). :func:`confined_loader` is the Jinja loader built on it.
 * :func:`check_template_headers` admits only the headers in :data:`ALLOWED_HEADERS` (and
-  ``X-*``): a template author gets content, never routing.
+  ``X-*``): a template author gets content, never routing. :func:`check_header_value`,
+  :func:`check_header_name` and :func:`check_message_id` check every header value and
+  name ``to_message``/``to_bytes`` write (one line each; no second structure header).
 * :func:`printable` is the one test of what may reach an email: plain values (text,
   numbers, dates, tplkit's own Markup) only; never a Python object's ``repr``.
 """
@@ -90,6 +92,7 @@ def confined_loader(searchpath: Any, roots: Iterable[str | os.PathLike | None]) 
 
 @functools.cache
 def _confined_loader_class() -> type:
+    # Jinja on first use here and below: `import tplkit` (which imports this module) loads none
     from jinja2 import FileSystemLoader, TemplateNotFound
     from jinja2.loaders import split_template_path
 
@@ -165,6 +168,50 @@ def check_template_headers(headers: Any, *, file: str | os.PathLike, template: s
     return out
 
 
+# Headers the message builder writes itself, the message's structure: an application's
+# ``headers=`` may not add a second one (to_message let the email package's ValueError out).
+STRUCTURE_HEADERS = frozenset({"mime-version", "content-type", "content-transfer-encoding"})
+_TOKEN = re.compile(r"[A-Za-z0-9-]+")
+# line breaks (including NEL and the Unicode line/paragraph separators) and control characters
+_HEADER_BAD = re.compile(r"[\x00-\x08\x0a-\x1f\x7f\x85\u2028\u2029]")
+_MESSAGE_ID = re.compile(r"^<[^<>\s@]+@[^<>\s@]+>$")
+
+
+def check_header_value(name: str, value: object) -> str:
+    """``value`` as text for header ``name``; :class:`HeaderError` for a line break or a
+    control character in it (no header injection)."""
+    text = str(value)
+    if _HEADER_BAD.search(text):
+        raise HeaderError(f"{name} contains a line break or control character")
+    return text
+
+
+def check_header_name(name: str) -> str:
+    """A custom header name given to ``to_message``/``to_bytes``: a plain token, and not one
+    of the :data:`STRUCTURE_HEADERS` tplkit writes; else :class:`HeaderError` naming it."""
+    if not _TOKEN.fullmatch(name):
+        raise HeaderError(f"invalid header name {name!r}")
+    if name.lower() in STRUCTURE_HEADERS:
+        raise HeaderError(f"invalid {name} header: tplkit writes the message's {name} (there may "
+                          f"be at most 1 {name} header in a message)")
+    return name
+
+
+def check_message_id(name: str, value: str) -> str:
+    """``value`` as the ``<left@right>`` message id header ``name`` carries (Message-ID,
+    In-Reply-To, References); :class:`HeaderError` naming ``name`` for a line break, a value
+    that is no message id, or non-ASCII characters (an id must be ASCII without SMTPUTF8)."""
+    value = check_header_value(name, value).strip()
+    if not value.startswith("<"):
+        value = f"<{value}>"
+    if not _MESSAGE_ID.match(value):
+        raise HeaderError(f"{name}: not a message id: {value!r:.80}")
+    if not value.isascii():
+        raise HeaderError(f"{name}: a message id holds non-ASCII characters (message ids must be "
+                          f"ASCII): {value!r:.80}")
+    return value
+
+
 # --- printable values ----------------------------------------------------------------------
 
 _SCALARS = frozenset({str, int, bool, float, Decimal, _dt.date, _dt.datetime, _dt.time,
@@ -229,7 +276,7 @@ def fill_translation(text: str, variables: dict[str, Any], autoescape: bool) -> 
     ``%(name)s`` placeholders are allowed (no ``%r``/``%a`` reprs, no widths), and every
     value must be :func:`printable`. In HTML the message is markup and the values are escaped.
     """
-    from .limits import percent_format_size
+    from .limits import percent_format_size  # limits imports Jinja (see above)
 
     percent_format_size(text, text_only=True)
     for value in variables.values():

@@ -9,15 +9,22 @@ from __future__ import annotations
 
 import datetime as _dt
 import re
+import shutil
+import tempfile
+import tomllib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import jinja2
+from jinja2 import meta, nodes
+
 from . import catalogs, i18n
 from .config import builtin_root
 from .errors import TplkitError
 from .fsutil import atomic_write
+from .schema import name_problem
 from .settings import check_settings
 from .store import NAME_RE
 
@@ -146,7 +153,6 @@ def plan_project(root: Path, *, company: str = "My Shop", locales: Sequence[str]
     slug = _slug(company)
     config = _CONFIG.format(default=locales[0], locales=", ".join(f'"{x}"' for x in locales),
                             company=company, domain=f"{slug}.example", slug=slug)
-    import tomllib
 
     check_settings(tomllib.loads(config))   # unknown locales are refused before anything is written
     plan = Plan({root / "tplkit.toml": config.encode()})
@@ -175,14 +181,10 @@ def _plan_catalogs(plan: Plan, root: Path, locales: Sequence[str]) -> None:
     """The message template (``locales/tplkit.pot``) of the project's templates as they will
     be, and every catalog updated with it; translations the built-in catalogs have are
     filled in."""
-    import tempfile
-
     templates = root / "templates"
     with tempfile.TemporaryDirectory() as tmp:   # extract from the files as planned
         staged = Path(tmp) / "templates"
         if templates.is_dir():
-            import shutil
-
             shutil.copytree(templates, staged)
         for path, data in plan.files.items():
             if templates in path.parents:
@@ -269,11 +271,6 @@ def plan_import(root: Path, name: str, source: Path, env: Any, locales: Sequence
     A name that cannot be a placeholder is refused with the rename to make and its line;
     merge tags of other tools (``*|FNAME|*``, ``%%Name%%``, ``[[name]]``) are listed to convert.
     """
-    import jinja2
-    from jinja2 import meta, nodes
-
-    from .schema import name_problem
-
     _check_name(name)
     try:
         data = Path(source).read_bytes()

@@ -17,8 +17,11 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from .coercion import _SLOW, _checked_url, _fast_coercer, coerce
-from .errors import PlaceholderError, Problem, TemplateSourceError, toml_line
+from .coercion import SLOW as _SLOW
+from .coercion import checked_url as _checked_url
+from .coercion import coerce
+from .coercion import fast_coercer as _fast_coercer
+from .errors import PlaceholderError, Problem, TemplateSourceError
 from .placeholder import (
     MAX_DEPTH,
     MAX_ITEMS,
@@ -31,6 +34,7 @@ from .placeholder import (
     Record,
     with_currency,
 )
+from .tomlpos import toml_line
 
 __all__ = ["MAX_DEPTH", "MAX_ITEMS", "MAX_TEXT", "SAFE_URL_SCHEMES", "TYPES", "FieldProblems",
            "Money", "Placeholder", "Record", "Schema", "coerce", "parse_placeholders",

@@ -8,9 +8,11 @@ variable, never from the command line (where ``ps`` and shell history would show
 from __future__ import annotations
 
 import smtplib
+import socket
 import ssl
 from collections.abc import Sequence
 from email.message import EmailMessage
+from email.utils import getaddresses
 
 from .errors import TplkitError
 
@@ -56,8 +58,6 @@ def _check_auth(where: str, user: str | None, encrypted: bool, insecure_auth: bo
 
 def _envelope(msg: EmailMessage) -> tuple[str, list[str]]:
     """(sender, recipients) as ``smtplib.send_message`` takes them from the headers."""
-    from email.utils import getaddresses
-
     sender = getaddresses([str(msg["Sender"] or msg["From"] or "")])
     rcpts = getaddresses([str(v) for key in ("To", "Cc", "Bcc") for v in msg.get_all(key, [])])
     return (sender[0][1] if sender else ""), [addr for _, addr in rcpts if addr]
@@ -71,8 +71,6 @@ def conversation(msg: EmailMessage, smtp: str | None = None, *, starttls: bool =
     Nothing is connected to; a password is never shown (only where it would come from). A
     send that :func:`deliver` would refuse (a password in clear text) raises the same error.
     """
-    import socket
-
     host, port = parse_hostport(smtp or "localhost", SSL_PORT if use_ssl else 25)
     where = f"{host}:{port}"
     _check_auth(where, user, starttls or use_ssl, insecure_auth)
@@ -123,15 +121,15 @@ def deliver(msg: EmailMessage, smtp: str | None = DEFAULT_SMTP, *, starttls: boo
         what = "STARTTLS" if starttls and "STARTTLS" in str(e) else "a required extension"
         raise SendError(f"SMTP server {where} does not support {what}: {e}") from None
     except smtplib.SMTPAuthenticationError as e:
-        raise SendError(f"SMTP login as {user!r} failed at {where}: {_reply(e)}") from None
+        raise SendError(f"SMTP login as {user!r} failed at {where}: {smtp_reply(e)}") from None
     except smtplib.SMTPRecipientsRefused as e:
-        refused = ", ".join(f"{rcpt} ({_reply(err)})" for rcpt, err in e.recipients.items())
+        refused = ", ".join(f"{rcpt} ({smtp_reply(err)})" for rcpt, err in e.recipients.items())
         raise SendError(f"SMTP server {where} refused recipient(s): {refused}") from None
     except smtplib.SMTPSenderRefused as e:
-        raise SendError(f"SMTP server {where} refused sender {e.sender}: {_reply(e)}"
+        raise SendError(f"SMTP server {where} refused sender {e.sender}: {smtp_reply(e)}"
                         f"{_tls_hint(e, starttls)}") from None
     except smtplib.SMTPResponseException as e:
-        raise SendError(f"SMTP server {where} said: {_reply(e)}{_tls_hint(e, starttls)}") from None
+        raise SendError(f"SMTP server {where} said: {smtp_reply(e)}{_tls_hint(e, starttls)}") from None
     except smtplib.SMTPException as e:
         raise SendError(f"SMTP error at {where}: {e}") from None
     except ssl.SSLError as e:
@@ -140,7 +138,7 @@ def deliver(msg: EmailMessage, smtp: str | None = DEFAULT_SMTP, *, starttls: boo
         raise SendError(f"cannot connect to SMTP server {where}: {e.strerror or e}") from None
 
 
-def _reply(err) -> str:
+def smtp_reply(err) -> str:
     """``535 bad credentials`` from an SMTP exception or an ``(code, msg)`` pair."""
     code, text = (err.smtp_code, err.smtp_error) if hasattr(err, "smtp_code") else err
     if isinstance(text, bytes):

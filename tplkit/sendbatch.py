@@ -31,7 +31,7 @@ from .delivery import RateLimiter, Relay, RetryPolicy, SMTPConnection, envelope
 from .errors import TplkitError
 from .fsutil import atomic_write
 from .send import SendError
-from .sendlog import SQLITE_NAME, SendLog, SendLogError, _redact, open_log
+from .sendlog import SQLITE_NAME, SendLog, SendLogError, open_log, redact
 
 LOCK_NAME = ".tplkit-send.lock"
 MARK_NAME = ".tplkit-send.json"
@@ -198,7 +198,7 @@ class SendProgress(Protocol):
 def folder_lock(out: Path) -> Iterator[None]:
     """Hold the batch folder's lock: one sending process per folder. Free means whoever held
     it before is gone, so its claims can be taken over at once."""
-    import fcntl
+    import fcntl  # POSIX only: imported where the lock is taken, so the module loads anywhere
 
     out.mkdir(parents=True, exist_ok=True)
     with open(out / LOCK_NAME, "a+") as f:
@@ -227,7 +227,7 @@ def own_folder(out: Path, spec: SendSpec, log_url: str | None = None) -> None:
                                "(use another folder)", file=str(out))
         return
     note = {"batch": spec.batch, "template": spec.job.template}
-    if log_url and _redact(log_url) == log_url:
+    if log_url and redact(log_url) == log_url:
         note["send_log"] = log_url
     atomic_write(mark, json.dumps(note))
 

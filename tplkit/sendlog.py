@@ -260,7 +260,7 @@ def open_log(url: str | Path) -> SendLog:
             conn = psycopg.connect(text, connect_timeout=10)
         except psycopg.Error as e:
             raise SendLogError(f"cannot open the PostgreSQL send log: {_one_line(e)}") from None
-        return SendLog(conn, paramstyle="format", where=_redact(text), errors=(psycopg.Error,))
+        return SendLog(conn, paramstyle="format", where=redact(text), errors=(psycopg.Error,))
     path = Path(text.removeprefix("sqlite:///") if text.startswith("sqlite:///") else text)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -276,7 +276,7 @@ def _one_line(e: Exception) -> str:
     return " ".join(str(e).split())
 
 
-def _redact(url: str) -> str:
+def redact(url: str) -> str:
     """The URL without its password, for messages."""
     scheme, sep, rest = url.partition("://")
     creds, at, host = rest.rpartition("@")

@@ -12,8 +12,12 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
+from .coercion import coerce
 from .errors import ConfigError
+from .placeholder import Placeholder
+from .tomlpos import file_key_line
 
 _HEX = re.compile(r"^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$")
 _PHONE = re.compile(r"^\+?[0-9][0-9 ()./-]{2,30}$")
@@ -32,8 +36,6 @@ def _required_text(v: Any) -> str:
 
 
 def _url(v: Any) -> str:
-    from urllib.parse import urlsplit
-
     s = _text(v)
     if not s:
         return s
@@ -44,8 +46,6 @@ def _url(v: Any) -> str:
 
 
 def _email(v: Any) -> str:
-    from .schema import Placeholder, coerce
-
     s = _text(v)
     if s:
         coerce(Placeholder("email", type="email"), s)
@@ -75,7 +75,7 @@ def _hours(v: Any) -> int:
 
 
 def _currency(v: Any) -> str:
-    from babel.numbers import is_currency
+    from babel.numbers import is_currency  # Babel loads on first use: `import tplkit` stays light
 
     s = _text(v)
     if not is_currency(s):
@@ -84,7 +84,7 @@ def _currency(v: Any) -> str:
 
 
 def _locale(v: Any) -> str:
-    from babel import Locale, UnknownLocaleError
+    from babel import Locale, UnknownLocaleError  # (as above)
 
     s = _text(v)
     try:
@@ -210,8 +210,6 @@ def check_settings(raw: Mapping[str, Any], file: str | os.PathLike | None = None
     is where the table sits in the file: ``("tool", "tplkit")`` in ``pyproject.toml``).
     Unknown keys are errors with a "did you mean", so a typo never silently does nothing.
     """
-    from .tomlpos import file_key_line
-
     def fail(path: Sequence[str], msg: str) -> ConfigError:
         line = file_key_line(file, (*prefix, *path)) if file else None
         return ConfigError(f"{'.'.join(path)}: {msg}", file=file, line=line)

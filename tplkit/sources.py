@@ -69,6 +69,8 @@ class SourceTree:
 
     def environment(self, locale: str) -> BuildEnvironment:
         """One sandboxed build-pass environment per locale (a new one when its catalog changed)."""
+        # Jinja and the compiler load on first use (here and below): `import tplkit` stays
+        # light, and a kit rendering from a build never imports compile (mjml, premailer)
         from jinja2 import ChoiceLoader, PrefixLoader
 
         from .buildpass import BuildEnvironment
@@ -113,7 +115,7 @@ class BuildSource:
         return sorted(self.manifest["templates"])
 
     def template(self, name: str) -> TemplateInfo:
-        from .build import template_info
+        from .build import template_info  # a build's reader: loaded for a kit from a build only
 
         return template_info(self.folder, self.manifest, name)
 
@@ -125,7 +127,7 @@ class BuildSource:
             self.template(name)  # TemplateNotFound for an unknown name
             raise TplkitError(f"the build {self.folder} has no {name}/{locale}",
                               template=name, locale=locale)
-        from .build import load_compiled
+        from .build import load_compiled  # (as above)
 
         return load_compiled(self.folder, name, locale)
 

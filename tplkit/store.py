@@ -14,9 +14,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .errors import ManifestTomlError, TemplateNotFound, TemplateSourceError, toml_line
+from .errors import ManifestTomlError, TemplateNotFound, TemplateSourceError
 from .safety import check_template_headers, confine, roots_of
 from .schema import Placeholder, parse_placeholders
+from .tomlpos import read_toml, toml_line
 
 PARTS = ("subject", "preheader", "html", "text")
 PART_FILES = {"subject": "subject.txt", "preheader": "preheader.txt", "html": "body.mjml",
@@ -113,7 +114,6 @@ class Store:
             if (d / name / "template.toml").exists():
                 raise TemplateSourceError("template.toml is not a file", template=name,
                                           file=d / name / "template.toml")
-        import difflib
         close = difflib.get_close_matches(name, self.names(), n=1)
         hint = f"; did you mean {close[0]!r}?" if close else ""
         raise TemplateNotFound(f"no template named {name!r}{hint}", template=name)
@@ -126,8 +126,6 @@ class Store:
 def read_manifest(name: str, folder: Path, *, builtin: bool = False, roots: Any = None) -> TemplateInfo:
     """A template's manifest, read only if its real path lies inside ``roots`` (default: the
     folder holding its ``templates/``)."""
-    from .tomlpos import read_toml
-
     path = folder / "template.toml"
     real = confine(path, roots if roots is not None else roots_of(path, "templates"), template=name)
     raw = read_toml(real, TemplateSourceError, template=name, what="manifest",

@@ -23,7 +23,7 @@ from collections.abc import Callable
 from html import unescape
 from html.parser import HTMLParser
 
-from .wrapping import WIDTH, _squash, collapse, wrap
+from .wrapping import WIDTH, collapse, squash, wrap
 
 VOID = {"br", "img", "hr", "meta", "link", "input", "wbr", "col", "area", "base", "source"}
 SKIP = {"mj-head", "mj-image", "mj-divider", "mj-spacer", "mj-carousel", "style", "script",
@@ -134,7 +134,7 @@ def _inline(node: Node, links: tuple[str, list] | None = None, rtl: bool = False
     out: list[str] = []
     for child in node.children:
         if isinstance(child, str):
-            out.append(_squash(child))
+            out.append(squash(child))
             continue
         tag = child.tag
         if tag in SKIP or tag == "img":

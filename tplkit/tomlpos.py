@@ -6,13 +6,18 @@ is a ``[table]`` / ``[[array]]`` header, a ``key = value`` line (keys may be dot
 quoted), or part of a multi-line string or array. :func:`key_lines` maps every full key
 path to the line that defines it; a key inside an inline table (``brand = {phone = ".."}``)
 or an array maps to the line of the key holding it (:func:`line_of` falls back to the
-longest known prefix).
+longest known prefix). :func:`toml_line` is the lookup the checks after parsing use (config,
+manifests, support hours); :func:`read_toml` turns every way parsing fails into a located error.
 """
 from __future__ import annotations
 
+import json
 import os
 import re
+import tomllib
 from collections.abc import Sequence
+
+from .errors import TemplateSourceError, toml_error
 
 _BARE = r"[A-Za-z0-9_-]+"
 _BASIC = r'"(?:[^"\\\n]|\\.)*"'
@@ -121,6 +126,15 @@ def file_key_line(file: str | os.PathLike, path: Sequence[str]) -> int | None:
     return line_of(key_lines(text), path)
 
 
+def toml_line(file: str | os.PathLike, table: str | None, key: str | None = None) -> int | None:
+    """Line of ``[table]`` (or of ``key =`` in it; ``table=None`` is the top level) in a TOML
+    file, to locate problems found after parsing. None when it cannot be found."""
+    if key and len(key) > 1 and key[0] == key[-1] == '"':   # a key written quoted ("X-Note:")
+        key = json.loads(key)
+    path = (tuple(table.split(".")) if table else ()) + ((key,) if key else ())
+    return file_key_line(file, path)
+
+
 def read_toml(path: str | os.PathLike, cls: type | None = None, *, template: str | None = None,
               what: str = "file", syntax_cls: type | None = None) -> dict:
     """Parse a TOML file, turning every way it can fail into one located tplkit error.
@@ -129,10 +143,6 @@ def read_toml(path: str | os.PathLike, cls: type | None = None, *, template: str
     UTF-8, a folder or an unreadable file give ``cls`` (default
     :class:`~tplkit.errors.TemplateSourceError`) naming the file, and the line when known.
     """
-    import tomllib
-
-    from .errors import TemplateSourceError, toml_error
-
     cls = cls or TemplateSourceError
     try:
         with open(path, "rb") as f:

@@ -171,7 +171,8 @@ class LinePlan:
 _WS = re.compile(r"[ \t\r\f\v\n]+")  # HTML white space; never NBSP, which CLDR uses on purpose
 
 
-def _squash(s: str) -> str:
+def squash(s: str) -> str:
+    """Runs of HTML white space as one space (a no-break space is kept)."""
     return _WS.sub(" ", s)
 
 

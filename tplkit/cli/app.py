@@ -34,7 +34,7 @@ class AppContext:
     def kit(self, **kwargs: Any) -> Kit:
         """The project's kit (created once); with ``kwargs``, a new kit with those options."""
         if self._kit is None or kwargs:
-            from ..kit import Kit
+            from ..kit import Kit  # on first use: `tplkit --help` imports this module, not the library
 
             kit = Kit(self.project, **kwargs)
             if kwargs:

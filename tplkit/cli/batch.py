@@ -10,6 +10,7 @@ from typing import Any
 import click
 
 from ..batch import ERRORS, FORMATS, Job, rerun_failed, run_batch
+from ..kit import Kit
 from .app import AppContext, report_errors
 from .batch_send import make_group, refuse_send_only, run_send, send_options
 
@@ -49,7 +50,6 @@ def batch(app: AppContext, name: str, data: str, output: str, locale_field: str 
     # DIR/errors.jsonl after fixing them in the data file
     retry_failed = send.pop("retry_failed")
     refuse_send_only(send)
-    from ..kit import Kit
 
     kit = Kit.from_build(build_dir) if build_dir else app.kit()
     kit.template(name)  # an unknown template fails now, not once per record

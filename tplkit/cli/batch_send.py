@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import json
 import sys
 import time
 from collections.abc import Callable
@@ -15,7 +16,14 @@ from pathlib import Path
 from typing import Any
 
 import click
+from click.core import ParameterSource
 
+from ..batch import Job
+from ..delivery import Relay, RetryPolicy, parse_rate
+from ..kit import Kit
+from ..send import default_sender
+from ..sendbatch import MARK_NAME, SendSpec, batch_id, send_batch
+from ..sendlog import SQLITE_NAME, SendLogError, open_log
 from .app import AppContext, report_errors
 
 ENGINES = ("local", "celery")
@@ -64,8 +72,6 @@ def send_options(func: Callable) -> Callable:
 def refuse_send_only(send: dict[str, Any]) -> None:
     """Options that only mean something with --send, given without it: a usage error (they
     would be ignored silently otherwise)."""
-    from click.core import ParameterSource
-
     ctx = click.get_current_context()
     given = [f"--{name.replace('_', '-')}" for name in send
              if ctx.get_parameter_source(name) is ParameterSource.COMMANDLINE]
@@ -80,12 +86,6 @@ def run_send(app: AppContext, name: str, data: str, output: str, *, locale_field
              backoff: float, backoff_max: float, lease: float, retry_failed: bool, engine: str,
              broker: str | None, send_log: str | None) -> None:
     """``tplkit batch NAME --send ...``: deliver the batch and report the counts."""
-    from ..batch import Job
-    from ..delivery import Relay, RetryPolicy, parse_rate
-    from ..kit import Kit
-    from ..send import default_sender
-    from ..sendbatch import SendSpec, batch_id, send_batch
-
     if bool(user) != bool(password_env):
         raise click.UsageError("--user and --password-env VAR go together (the password is read from $VAR)")
     if engine == "celery" and not (broker and build_dir and send_log):
@@ -105,7 +105,7 @@ def run_send(app: AppContext, name: str, data: str, output: str, *, locale_field
     bar = functools.partial(_SendBar, label=f"sending {name}")
     if engine == "celery":
         try:
-            from ..celery import send_batch_celery
+            from ..celery import send_batch_celery  # needs the optional celery package
         except ImportError as e:
             raise click.UsageError(f"--engine celery needs the celery extra ({e}): "
                                    "pip install 'tplkit[celery]'") from None
@@ -152,11 +152,6 @@ class _SendBar:
 @report_errors
 def status(directory: str, send_log: str | None, show_all: bool) -> None:
     """Summarise the send log of a batch folder: counts per state, failures with the reply."""
-    import json
-
-    from ..sendbatch import MARK_NAME
-    from ..sendlog import SQLITE_NAME, SendLogError, open_log
-
     path, mark = Path(directory) / SQLITE_NAME, Path(directory) / MARK_NAME
     if send_log is None and not path.is_file():
         send_log = json.loads(mark.read_text(encoding="utf-8")).get("send_log") if mark.is_file() else None

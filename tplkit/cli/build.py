@@ -4,6 +4,7 @@ from __future__ import annotations
 import click
 
 from ..build import write_build
+from ..kit import Kit
 from .app import AppContext, report_errors
 
 
@@ -16,8 +17,6 @@ from .app import AppContext, report_errors
 @report_errors
 def build(app: AppContext, project: str | None, output: str, force: bool) -> None:
     """Compile every template x locale once, for workers (Kit.from_build(DIR))."""
-    from ..kit import Kit
-
     kit = Kit(project) if project else app.kit()
     manifest = write_build(kit, output, force=force)
     n_templates = len(manifest["templates"])

@@ -6,10 +6,14 @@ Exit codes: 0 clean, 1 errors (or warnings with ``--strict`` / over ``--max-warn
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import click
 
-from ..lint.formats import FORMATS
+from ..errors import TplkitError
+from ..lint import RULES
+from ..lint import lint as run_lint
+from ..lint.formats import FORMATS, format_text, is_report, render_findings
 from .app import EXIT_ERROR, EXIT_USAGE, AppContext, write_output
 
 EXIT_OK = 0
@@ -52,18 +56,12 @@ def lint(app: AppContext, templates: tuple[str, ...], locales: tuple[str, ...], 
     Configure rules in the project's config file under [lint] (select, ignore, severity);
     silence one line with {# tplkit: disable-next-line RULE -- reason #} above it.
     """
-    from ..errors import TplkitError
-    from ..lint import RULES
-    from ..lint import lint as run_lint
-
     if list_rules:
         width = max(len(r.id) for r in RULES)
         for r in RULES:
             click.echo(f"{r.id:<{width}}  {r.severity:<7}  {r.layer:<8}  {r.description}")
         return
-    from pathlib import Path
 
-    from ..lint.formats import format_text, is_report, render_findings
 
     try:
         findings = run_lint(app.kit(), list(templates) or None, list(locales) or None,

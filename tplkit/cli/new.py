@@ -6,6 +6,9 @@ from pathlib import Path
 
 import click
 
+from ..errors import ConfigError
+from ..i18n import SOURCE_LOCALE
+from ..scaffold import plan_import, plan_project, plan_template, write_plan
 from .app import AppContext, report_errors
 
 
@@ -48,8 +51,6 @@ def new() -> None:
 def new_project(directory: Path, company: str, locales: tuple[str, ...], template: str,
                 force: bool) -> None:
     """Create DIRECTORY with tplkit.toml, a starter template and its catalogs."""
-    from ..scaffold import plan_project, write_plan
-
     plan = plan_project(directory, company=company, locales=locales or ("en",), template=template)
     _report(write_plan(plan, _confirm(force)), directory)
     click.echo(f"next: tplkit --project {directory} preview {template}")
@@ -64,9 +65,6 @@ def new_project(directory: Path, company: str, locales: tuple[str, ...], templat
 @report_errors
 def new_template(app: AppContext, name: str, source: Path | None, force: bool) -> None:
     """Create templates/NAME in the project (and add its messages to the catalogs)."""
-    from ..errors import ConfigError
-    from ..scaffold import plan_import, plan_template, write_plan
-
     project = app.kit().project
     if project.root is None:
         raise ConfigError("no project selected: run it inside a project (tplkit.toml), pass "
@@ -76,7 +74,6 @@ def new_template(app: AppContext, name: str, source: Path | None, force: bool) -
         _report(write_plan(plan_template(project.root, name, locales), _confirm(force)), project.root)
         click.echo(f"next: tplkit preview {name}")
         return
-    from ..i18n import SOURCE_LOCALE
 
     imported = plan_import(project.root, name, source, app.kit().environment(SOURCE_LOCALE), locales)
     _report(write_plan(imported.plan, _confirm(force)), project.root)

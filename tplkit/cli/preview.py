@@ -12,6 +12,8 @@ from pathlib import Path
 import click
 
 from ..errors import TplkitError
+from ..preview.app import PreviewApp
+from ..preview.server import is_loopback, make_server
 from ..render import RenderedEmail
 from .app import AppContext, load_context, report_errors, write_output
 
@@ -81,9 +83,6 @@ def preview(app: AppContext, name: str, locale: str | None, data: str | None, sa
 @report_errors
 def serve(app: AppContext, project: str | None, host: str, port: int, open_: bool, quiet: bool) -> None:
     """Preview templates in a browser; pages reload when a file changes. Ctrl-C stops it."""
-    from ..preview.app import PreviewApp
-    from ..preview.server import is_loopback, make_server
-
     preview = PreviewApp(project or app.project)
     if preview.root is not None and not preview.root.is_dir():
         raise TplkitError(f"project folder does not exist: {preview.root}")

@@ -19,6 +19,7 @@ from urllib.parse import unquote, urlsplit
 
 from ..lint.document import Link, parse_html
 from ..lint.html_rules import generic_text_problem, missing_alt, scheme_problem
+from ..lint.located import locate
 
 SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
 # hosts reserved for documentation and tests (RFC 2606, RFC 6761) and loopback
@@ -157,8 +158,6 @@ def check(kit: Any, info: Any, locale: str, values: dict | None, html: str) -> R
 
     Template lines come from lint's source map when the email can be rebuilt from ``values``
     (None: the lines are left out)."""
-    from ..lint.located import locate
-
     doc = parse_html(html)
     located = locate(kit, info, locale, values) if values is not None else None
     elements: list[Element] = []

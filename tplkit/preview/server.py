@@ -15,7 +15,8 @@ import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from .app import MAX_POST, PreviewApp, Response
+from .app import PreviewApp
+from .response import MAX_POST, TEXT, Response
 
 
 def is_loopback(host: str) -> bool:
@@ -80,11 +81,11 @@ class PreviewHandler(BaseHTTPRequestHandler):
             if 0 <= length <= MAX_POST:
                 body = self.rfile.read(length)
         if allowed is not None and host not in allowed:
-            response = Response(400, b"unexpected Host header", "text/plain; charset=utf-8")
+            response = Response(400, b"unexpected Host header", TEXT)
         elif post and not 0 <= length <= MAX_POST:
-            response = Response(413, b"form too large", "text/plain; charset=utf-8")
+            response = Response(413, b"form too large", TEXT)
         elif post and origin is not None and origin.lower() != f"http://{host}":
-            response = Response(403, b"cross-origin form refused", "text/plain; charset=utf-8")
+            response = Response(403, b"cross-origin form refused", TEXT)
         else:
             try:
                 response = self.server.app.handle(self.path, "POST" if post else "GET", body)
@@ -92,7 +93,7 @@ class PreviewHandler(BaseHTTPRequestHandler):
                 sys.stderr.write(f"error: internal error serving {self.path}: "
                                  f"{type(e).__name__}: {e}\n")
                 response = Response(500, b"internal error (see the server's console)",
-                                    "text/plain; charset=utf-8")
+                                    TEXT)
         self.send_response(response.status)
         for key, value in response.all_headers().items():
             self.send_header(key, value)
