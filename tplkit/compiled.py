@@ -148,8 +148,9 @@ class Compiled:
 
     def _located(self, exc: Exception) -> TplkitError:
         """``exc`` as a tplkit error naming template, locale, part and (when it was raised in
-        the generated code) the line of that part's runtime source."""
-        where = origin(exc, self._fast)
+        the generated code or in a part the Jinja fallback rendered) the line of that part's
+        runtime source, mapped to the template file and line that printed it."""
+        where = _fallback_line(exc) or origin(exc, self._fast)
         err = jinja_error(exc, template=self.template, locale=self.locale,
                           part=where[0] if where else None)
         if where is not None and err.line is None:
@@ -186,3 +187,22 @@ class Compiled:
                 "preheader": collapse(r("preheader", values)),
                 "html": r("html", values), "text": finish_text(r("text", values))}
 
+
+
+def _fallback_line(exc: BaseException) -> tuple[str, int] | None:
+    """(part, line of its runtime source) when ``exc`` was raised inside a part rendered by
+    the Jinja fallback (:meth:`Compiled._render_jinja_part`): the innermost runtime-template
+    frame below it, whose line Jinja has rewritten to the runtime source's own; else None."""
+    part, found = None, None
+    tb = exc.__traceback__
+    while tb is not None:
+        code = tb.tb_frame.f_code
+        if code is _JINJA_PART:
+            part = tb.tb_frame.f_locals.get("part")
+        elif part is not None and code.co_filename == "<template>":
+            found = (part, tb.tb_lineno)
+        tb = tb.tb_next
+    return found
+
+
+_JINJA_PART = Compiled._render_jinja_part.__code__
