@@ -12,7 +12,7 @@ import json
 import zlib
 from collections.abc import Callable, ItemsView, Iterator, Mapping, ValuesView
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jinja2
 from jinja2.sandbox import ImmutableSandboxedEnvironment
@@ -25,6 +25,9 @@ from .sandbox import LimitedSandbox
 from .schema import Schema
 from .store import PARTS
 from .wrapping import collapse, finish_text
+
+if TYPE_CHECKING:
+    from .stages import Stages
 
 
 def runtime_environment(autoescape: bool) -> ImmutableSandboxedEnvironment:
@@ -94,6 +97,8 @@ class Compiled:
     _templates: dict[str, jinja2.Template] = field(default_factory=dict, repr=False)
     _plural: Callable[[Any], int] | None = field(default=None, repr=False)
     untranslated: tuple[str, ...] = ()          # messages shown in the source language
+    # what each compile stage produced, with the build's source map: a kept compile only
+    stages: Stages | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         note = i18n.fallback_note(self.locale, self.untranslated)
@@ -179,6 +184,16 @@ class Compiled:
         """The generated function's file name (its source is in :mod:`linecache` under it once
         read: :attr:`code`, or an error that passed through it)."""
         return self._fast.__code__.co_filename
+
+    def render_traced(self, values: Mapping[str, Any]) -> str:
+        """The HTML of a kept compile rendered for ``values`` with every element marked with
+        the MJML tag that made it (see :attr:`tplkit.stages.Stages.traced_html`): what
+        locates an image or link of the real email in the template. ``values`` are validated."""
+        if self.stages is None:
+            raise TplkitError("this compile kept no stages; compile it with keep=True",
+                              template=self.template, locale=self.locale)
+        return RUNTIME_ENVS[True].from_string(self.stages.traced_html,
+                                              globals=self._globals).render(values)
 
     def render_jinja(self, values: Mapping[str, Any]) -> dict[str, str]:
         """The same parts through the plain sandboxed Jinja runtime (reference and benchmarks)."""

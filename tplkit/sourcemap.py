@@ -9,8 +9,9 @@ their offsets kept: the output is byte for byte the normal build's, and :class:`
 answers "which file, line and column produced character N", including through layouts,
 components, macros and translations. Nothing is searched for by its text.
 
-The mapped build is only for locating problems (the linter, and compile errors found after
-the build pass): the normal compile path is unchanged and pays nothing for it.
+The mapped build is the build pass of a *kept* compile (:mod:`tplkit.stages`: what lint and
+the preview read, and what a compile that fails after its build pass is run again as, to
+say where): the normal compile path is unchanged and pays nothing for it.
 """
 from __future__ import annotations
 
@@ -19,7 +20,6 @@ import functools
 import re
 import threading
 import weakref
-from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -298,23 +298,5 @@ def mapped_environment(env: Any) -> Any:
         if menv is None:
             menv = _mapped_class()(env.loader, env.catalog)
             menv.init_marks()
-            menv.search_dirs = getattr(env, "search_dirs", [])
             _mapped_envs[env] = menv
         return menv
-
-
-def mapped_parts(env: Any, builder_cls: Any, info: Any, brand: Any, locale: str,
-                 values: Mapping[str, Any]) -> tuple[dict[str, str], dict[str, SourceMap]]:
-    """Run the build pass with marks: the built parts (as the normal build gives them) and a
-    source map per part."""
-    menv = mapped_environment(env)
-    maps: dict[str, SourceMap] = {}
-
-    class MappedBuilder(builder_cls):
-        def _render(self, part: str, values: Mapping[str, Any], **extra: Any) -> str:
-            clean, smap = strip(super()._render(part, values, **extra), menv.origins)
-            maps["mjml" if part == "html" else part] = smap
-            return clean
-
-    built = MappedBuilder(menv, info, brand, locale).build(values)
-    return built, maps

@@ -318,7 +318,7 @@ class _Run:
         sources = Locator(self.files, paths + [info.manifest])
         catalogs = i18n.catalog_files(locale, kit.project.locale_dirs)
         try:
-            kit.compile(name, locale)
+            kit.compile(name, locale, keep=True)   # what every stage made, for the rules
         except TplkitError as e:
             where = Locator(self.files, [*paths, *reversed(catalogs)])
             self.emit("build", BuildFailure(kit, info, locale, e, where), name, locale)
