@@ -216,7 +216,7 @@ class MappedMixin:
     def mark(self, origin: Origin) -> str:
         return f"{_SET}{self._id(origin)}{_END}"
 
-    def wrap(self, text: str, msgid: str, key: Any = None) -> str:
+    def translated(self, text: str, msgid: str, key: Any = None) -> str:
         """A translation wrapped in marks naming the catalog line its text comes from (an
         untranslated or fuzzy message prints the template's text: left unmarked)."""
         found = self.catalog.messages.get(msgid if key is None else key)
@@ -274,14 +274,8 @@ def _mapped_class() -> type:
     from .buildpass import BuildEnvironment
 
     class MappedEnvironment(MappedMixin, BuildEnvironment):
-        """A build environment whose output carries origin marks (see the module docstring)."""
-
-        def _gettext(self, message: str, context: str | None = None) -> str:
-            return self.wrap(super()._gettext(message, context), message)
-
-        def _ngettext(self, singular: str, plural: str, n: Any, context: str | None = None) -> str:
-            return self.wrap(super()._ngettext(singular, plural, n, context), singular,
-                             (singular, plural))
+        """A build environment whose output carries origin marks (see the module docstring);
+        translations are marked through :meth:`MappedMixin.translated`."""
 
     return MappedEnvironment
 
