@@ -6,6 +6,11 @@
    the written text body). Slot tokens pass through every step untouched and are turned
    back into Jinja tags: the result is a :class:`~tplkit.compiled.Compiled`.
 
+A *kept* compile (``keep=True``) is the same pipeline with its build pass run through the
+marking environment of :mod:`tplkit.sourcemap`; the result carries what every stage produced
+(:class:`~tplkit.stages.Stages`) for lint and the preview, and MJML errors are placed at the
+template or catalog line that wrote the offending MJML. A normal compile keeps nothing.
+
 The very same build templates, rendered with real values instead of Deferreds and followed
 by MJML, premailer and text conversion per message, are the *naive pipeline*
 (:func:`render_naive`), the correctness oracle for the compiled path.

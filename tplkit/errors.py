@@ -84,8 +84,9 @@ class ConfigTomlError(TomlError, ConfigError):
 
 
 class MjmlError(TemplateSourceError):
-    """mjml-python rejects the MJML the build pass produced; ``mjml`` is that generated MJML
-    (with slot tokens for the placeholders), so a reader can locate MRML's byte positions."""
+    """mjml-python rejects the MJML the build pass produced. ``mjml`` is that generated MJML
+    (with slot tokens for the placeholders); ``file``/``line``/``column`` are where the build's
+    source map places the offending tag (see :func:`tplkit.compile.mjml_to_html`)."""
 
     def __init__(self, message: str, *, mjml: str, **where: Any) -> None:
         super().__init__(message, **where)
