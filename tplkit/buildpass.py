@@ -222,7 +222,7 @@ def _autoescape(name: str | None) -> bool:
 _FORMAT_NAME = re.compile(r"%\((\w+)\)")
 
 
-class _SharedBytecode(jinja2.BytecodeCache):
+class SharedBytecode(jinja2.BytecodeCache):
     """In-memory Jinja bytecode shared by the build environments of every locale.
 
     The code Jinja generates for a template does not depend on the locale (translations and
@@ -242,7 +242,7 @@ class _SharedBytecode(jinja2.BytecodeCache):
         self._data[bucket.key] = bucket.bytecode_to_string()
 
 
-_BYTECODE = _SharedBytecode()
+_BYTECODE = SharedBytecode()
 
 
 class BuildEnvironment(LimitedSandbox):
