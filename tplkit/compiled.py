@@ -192,8 +192,11 @@ class Compiled:
         if self.stages is None:
             raise TplkitError("this compile kept no stages; compile it with keep=True",
                               template=self.template, locale=self.locale)
-        return RUNTIME_ENVS[True].from_string(self.stages.traced_html,
-                                              globals=self._globals).render(values)
+        tpl = self._templates.get("traced")
+        if tpl is None:
+            tpl = self._templates["traced"] = RUNTIME_ENVS[True].from_string(
+                self.stages.traced_html, globals=self._globals)
+        return tpl.render(values)
 
     def render_jinja(self, values: Mapping[str, Any]) -> dict[str, str]:
         """The same parts through the plain sandboxed Jinja runtime (reference and benchmarks)."""
