@@ -85,6 +85,7 @@ class Builder:
         self.locale = locale
         self.globals = build_globals(info.name, brand, locale)
         self.maps: dict[str, SourceMap] | None = {} if keep else None
+        self.html = ""   # MRML's HTML, once finish() made it
 
     def _render(self, part: str, values: Mapping[str, Any], **extra: Any) -> str:
         path = self.info.file(part)

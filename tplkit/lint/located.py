@@ -15,6 +15,7 @@ whose runtime tag prints it.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from typing import Any
@@ -27,7 +28,7 @@ _IMAGE_TAGS = {"img", "mj-image", "mj-carousel-image", "mj-social-element"}
 
 
 class _Marks(HTMLParser):
-    """Images and links of the annotated HTML, each with the MJML offset of its nearest tag."""
+    """Images and links of the traced HTML, each with the MJML offset of its nearest tag."""
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
@@ -74,7 +75,7 @@ class Located:
     # --- elements ------------------------------------------------------------------------------
 
     @property
-    def built(self) -> Any:
+    def built(self) -> Mapping[str, str]:
         """The build pass's output per part (see :class:`~tplkit.stages.Stages`)."""
         return self.stages.built
 
