@@ -154,3 +154,13 @@ def test_lint_reports_mrml_rejections_where_the_compile_error_does():
     got = {(f.template, Path(f.file).relative_to(REJECTED).as_posix(), f.line, f.column)
            for f in found if f.rule == "mjml-invalid"}
     assert got == {(name, *where) for name, where in MRML_REJECTS.items()}
+
+
+def test_naive_pipeline_places_mrml_rejection_the_same_way():
+    """The per-message pipeline (render_naive, the oracle) reports MRML's refusal at the same
+    component line and column as the compile."""
+    file, line, column = MRML_REJECTS["in-component"]
+    with pytest.raises(tplkit.errors.MjmlError) as info:
+        tplkit.Kit(REJECTED).render_naive("in-component", {"note": "a note"}, locale="en")
+    err = info.value
+    assert (Path(err.file).relative_to(REJECTED).as_posix(), err.line, err.column) == (file, line, column)
