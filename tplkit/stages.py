@@ -57,7 +57,7 @@ class Stages:
         offset of the tag that made it (see :func:`trace`): rendered with a recipient's
         values (:meth:`~tplkit.compiled.Compiled.render_traced`) its images and links are
         those of the real email, one to one and in order, each naming its MJML tag."""
-        import mjml
+        import mjml  # mjml-python loads with the compiler's first MRML call, not with tplkit
 
         return self.slots.to_jinja(mjml.mjml2html(trace(self.built["mjml"]),
                                                   disable_comments=True, fonts={}))
