@@ -60,7 +60,7 @@ def main() -> None:
         wallj, _, found_j = timed(lambda: lint(tplkit.Kit(), jobs=args.jobs))
         same = "same findings" if found_j == found else "DIFFERENT findings"
         print(f"  lint, {args.jobs} processes    : {wallj:6.2f} s wall  (x{wall1 / wallj:.2f}, {same})")
-    from tplkit.lint.engine import auto_jobs
+    from tplkit.lint.parallel import auto_jobs
 
     auto = auto_jobs(len(names) * len(locs))
     walla, _, found_a = timed(lambda: lint(tplkit.Kit(), jobs="auto"))

@@ -169,3 +169,15 @@ def test_atomic_write_keeps_the_old_file_when_writing_fails(tmp_path, monkeypatc
         fsutil.atomic_write(target, "new content")
     assert target.read_text() == "old"
     assert os.listdir(tmp_path) == ["out.txt"]
+
+
+def test_toml_error_at_end_of_document_names_the_last_line():
+    """tomllib places an unclosed array "at end of document" without a line; the error names
+    the file's last line (where lint's syntax-error puts it too)."""
+    manifest = Path(__file__).parent / "fixtures" / "lint" / "broken" / "templates" / "badtoml" \
+        / "template.toml"
+    kit = tplkit.Kit(manifest.parents[2])
+    with pytest.raises(tplkit.TomlError) as info:
+        kit.template("badtoml")
+    assert (info.value.file, info.value.line) == (str(manifest), 3)
+    assert "at end of document" in info.value.message

@@ -74,8 +74,9 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
                              "tplkit.testing")),
     ("kit", ("tplkit", "tplkit.kit")),
     ("template sources", ("tplkit.sources", "tplkit.build")),
-    ("compile stages", ("tplkit.compile", "tplkit.buildpass", "tplkit.deferred", "tplkit.address",
-                        "tplkit.sourcemap", "tplkit.mjmlcheck", "tplkit.inline", "tplkit.compiled")),
+    ("compile stages", ("tplkit.compile", "tplkit.stages", "tplkit.buildpass", "tplkit.deferred",
+                        "tplkit.address", "tplkit.sourcemap", "tplkit.mjmlcheck", "tplkit.inline",
+                        "tplkit.compiled")),
     ("what the stages and compiled templates use", (
         "tplkit.codegen", "tplkit.textgen", "tplkit.escaping", "tplkit.filters", "tplkit.text",
         "tplkit.wrapping", "tplkit.schema", "tplkit.computed", "tplkit.links", "tplkit.i18n",

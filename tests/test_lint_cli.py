@@ -169,7 +169,7 @@ def test_default_jobs_is_one_process_on_two_cpus(monkeypatch):
     faster than -j 1), and on bigger ones only with enough (template, locale) pairs."""
     import os
 
-    from tplkit.lint.engine import PAIRS_PER_WORKER, auto_jobs
+    from tplkit.lint.parallel import PAIRS_PER_WORKER, auto_jobs
 
     monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1})
     assert auto_jobs(1000) == 1

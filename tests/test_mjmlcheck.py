@@ -121,3 +121,46 @@ def test_cli_preview_fails_instead_of_rendering_lost_content(tmp_path):
                           "misspelled-close", "--locale", "de"], capture_output=True, text=True)
     assert out.returncode != 0 and "Traceback" not in out.stderr
     assert "misspelled-close/body.mjml:5:66" in out.stderr + out.stdout
+
+
+REJECTED = Path(__file__).parent / "fixtures" / "mjml" / "rejected"
+# template -> (file that wrote what MRML rejects, line, column)
+MRML_REJECTS = {
+    "in-component": ("templates/_components/panel.mjml", 4, 5),   # <mj-text padding=10px>
+    "in-body": ("templates/in-body/body.mjml", 6, 22),            # <!-- never closed
+}
+
+
+@pytest.mark.parametrize("name", sorted(MRML_REJECTS))
+def test_mrml_rejection_at_compile_names_the_line_that_wrote_it(name):
+    """MRML rejects the MJML without saying where; the compile error names the file, line and
+    column that wrote it (through an include too) from the build's source map, whether the
+    compile was kept or not."""
+    file, line, column = MRML_REJECTS[name]
+    for keep in (False, True):
+        with pytest.raises(tplkit.errors.MjmlError) as info:
+            tplkit.Kit(REJECTED).compile(name, "en", keep=keep)
+        err = info.value
+        assert not isinstance(err, MjmlValidationError)   # MRML's own refusal
+        assert (Path(err.file).relative_to(REJECTED).as_posix(), err.line, err.column) == \
+            (file, line, column)
+        assert (err.template, err.locale, err.part) == (name, "en", "html")
+        assert "invalid MJML: unable to parse" in err.message and "TPLSLOT" in err.mjml
+
+
+def test_lint_reports_mrml_rejections_where_the_compile_error_does():
+    """lint's mjml-invalid findings are the compile errors' places, nothing else."""
+    found = lint(tplkit.Kit(REJECTED), jobs=1)
+    got = {(f.template, Path(f.file).relative_to(REJECTED).as_posix(), f.line, f.column)
+           for f in found if f.rule == "mjml-invalid"}
+    assert got == {(name, *where) for name, where in MRML_REJECTS.items()}
+
+
+def test_naive_pipeline_places_mrml_rejection_the_same_way():
+    """The per-message pipeline (render_naive, the oracle) reports MRML's refusal at the same
+    component line and column as the compile."""
+    file, line, column = MRML_REJECTS["in-component"]
+    with pytest.raises(tplkit.errors.MjmlError) as info:
+        tplkit.Kit(REJECTED).render_naive("in-component", {"note": "a note"}, locale="en")
+    err = info.value
+    assert (Path(err.file).relative_to(REJECTED).as_posix(), err.line, err.column) == (file, line, column)

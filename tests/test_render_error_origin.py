@@ -67,3 +67,30 @@ def test_prebuilt_template_keeps_the_origin(kit, tmp_path):
     with pytest.raises(tplkit.TemplateSourceError) as info:
         compiled.render_four({**GOOD, "in_text": 0}, validated=True)
     assert (info.value.part, info.value.file, info.value.line) == ("text", "templates/ratio/body.txt", 4)
+
+
+ZERO_SHARE = {"total": 10, "rows": [{"name": "Ann", "share": 0}]}
+
+
+@pytest.mark.parametrize("validated", [True, False])
+def test_jinja_fallback_part_names_template_file_and_line(kit, validated):
+    """A part the fast path hands to plain Jinja (an unsupported filter inside a loop) fails
+    with the template file and line too, whether it runs inside the generated function
+    (validated values) or through the Jinja reference path (an unvalidated context)."""
+    compiled = kit.compile("in-loop", "en")
+    assert compiled.fallbacks > 0 and "_j" in compiled.code   # the HTML part really is Jinja's
+    with pytest.raises(tplkit.TemplateSourceError) as info:
+        if validated:
+            kit.render("in-loop", ZERO_SHARE, locale="en")
+        else:
+            compiled.render_four({"rows": ZERO_SHARE["rows"]})   # no total: Jinja reports it
+    err = info.value
+    body = TEMPLATES / "in-loop" / "body.mjml"
+    assert (err.template, err.locale, err.part) == ("in-loop", "en", "html")
+    assert Path(err.file).resolve() == body.resolve()
+    if validated:
+        assert err.line == 7 and isinstance(err.__cause__, ZeroDivisionError)
+        assert f"{err.file}:7: ZeroDivisionError" in str(err)
+    else:   # 'total' is undefined where the loop's row prints it
+        assert err.line == 7 and "'total' is undefined" in str(err)
+    assert "compiled html, line " in str(err)

@@ -1,5 +1,6 @@
-"""The build source map (tplkit/sourcemap.py): the mapped build pass gives byte-identical
-output, and every character maps to the template, layout, component or msgstr that wrote it."""
+"""The build source map (tplkit/sourcemap.py) of a kept compile (tplkit/stages.py): the marked
+build pass leaves no trace in what is compiled, and every character of the built output maps to
+the template, layout, component or msgstr that wrote it."""
 from __future__ import annotations
 
 import re
@@ -7,35 +8,36 @@ from pathlib import Path
 
 import pytest
 
-from tplkit import formatting
-from tplkit.compile import Builder
-from tplkit.deferred import Deferred, Slots
-from tplkit.sourcemap import mapped_parts
+import tplkit
 
 
-def build_both(kit, name: str, locale: str):
-    info = kit.template(name)
-    slots = Slots()
-    values = {n: Deferred(n, slots, locale, formatting.TYPE_FORMAT.get(ph.type))
-              for n, ph in info.placeholders.items()}
-    env = kit.environment(locale)
-    plain = Builder(env, info, kit.brand, locale).build(values)
-    mapped, maps = mapped_parts(env, Builder, info, kit.brand, locale, values)
-    return info, plain, mapped, maps
+@pytest.fixture(scope="module")
+def kits() -> tuple[tplkit.Kit, tplkit.Kit]:
+    """Two kits of the built-in library of this module's own: one compiles normally, the
+    other kept (no compile cached by another test is shared)."""
+    return tplkit.Kit(), tplkit.Kit()
+
+
+def build_both(kits, name: str, locale: str):
+    """The normal compile and a kept one of the same template and locale."""
+    plain = kits[0].compile(name, locale)
+    kept = kits[1].compile(name, locale, keep=True)
+    return kits[0].template(name), plain, kept.stages.built, kept.stages.maps, kept
 
 
 @pytest.mark.parametrize("locale", ["en", "de", "ar"])
-def test_mapped_build_equals_the_normal_build(kit, locale):
-    """For every built-in template the marks leave no trace: same subject, preheader, MJML."""
-    for name in kit.template_names():
-        _, plain, mapped, maps = build_both(kit, name, locale)
-        assert mapped == plain, name
-        assert "mjml" in maps and "subject" in maps
+def test_mapped_build_equals_the_normal_build(kits, locale):
+    """For every built-in template the marks leave no trace: a kept compile has the same runtime
+    sources as a normal one, which keeps no stages."""
+    for name in kits[0].template_names():
+        _, plain, _, maps, kept = build_both(kits, name, locale)
+        assert dict(kept.sources.items()) == dict(plain.sources.items()), name
+        assert plain.stages is None and "mjml" in maps and "subject" in maps
 
 
-def test_literal_template_text_maps_to_its_line_and_column(kit):
+def test_literal_template_text_maps_to_its_line_and_column(kits):
     """A tag written in a template file maps to that file, line and column exactly."""
-    info, _, built, maps = build_both(kit, "acknowledgement", "en")
+    info, _, built, maps, _ = build_both(kits, "acknowledgement", "en")
     source = info.file("html").read_text(encoding="utf-8")
     m = re.search(r"<mj-\w+", source.split("{% block", 1)[1])
     tag = m.group(0)
@@ -47,10 +49,10 @@ def test_literal_template_text_maps_to_its_line_and_column(kit):
     assert any(p.file == str(info.file("html")) and (p.line, p.column) == (line, col) for p in found)
 
 
-def test_translated_text_maps_to_the_msgstr_line_of_its_catalog(kit):
+def test_translated_text_maps_to_the_msgstr_line_of_its_catalog(kits):
     """Text that comes from the German catalog maps to the msgstr line msgfmt would name, with
     the locale; the line really holds that text."""
-    _, _, built, maps = build_both(kit, "acknowledgement", "de")
+    _, _, built, maps, _ = build_both(kits, "acknowledgement", "de")
     mjml = built["mjml"]
     hits = [(i, maps["mjml"].position(i)) for i in range(len(mjml))]
     catalog = [(i, p) for i, p in hits if p is not None and p.locale == "de"]

@@ -222,7 +222,7 @@ def _autoescape(name: str | None) -> bool:
 _FORMAT_NAME = re.compile(r"%\((\w+)\)")
 
 
-class _SharedBytecode(jinja2.BytecodeCache):
+class SharedBytecode(jinja2.BytecodeCache):
     """In-memory Jinja bytecode shared by the build environments of every locale.
 
     The code Jinja generates for a template does not depend on the locale (translations and
@@ -242,7 +242,7 @@ class _SharedBytecode(jinja2.BytecodeCache):
         self._data[bucket.key] = bucket.bytecode_to_string()
 
 
-_BYTECODE = _SharedBytecode()
+_BYTECODE = SharedBytecode()
 
 
 class BuildEnvironment(LimitedSandbox):
@@ -282,6 +282,12 @@ class BuildEnvironment(LimitedSandbox):
         i18n.note_fallback(self.catalog, message, bool(text))
         text = text or message
         self._check_format((message,), (text,), context)
+        return self.translated(text, message)
+
+    def translated(self, text: str, msgid: str, key: Any = None) -> str:
+        """What the build pass prints for a translation: ``text`` itself. (``key``: a plural
+        message's catalog key.) The marking environment of a kept compile
+        (:mod:`tplkit.sourcemap`) wraps it in marks naming the catalog line it comes from."""
         return text
 
     def _pgettext(self, context: str, message: str) -> str:
@@ -316,10 +322,11 @@ class BuildEnvironment(LimitedSandbox):
         forms, choose = self.catalog.plural_forms(singular, plural, context)
         i18n.note_fallback(self.catalog, singular, choose is not i18n.english_plural)
         self._check_format((singular, plural), tuple(forms), context)
+        key = (singular, plural)
         if len(forms) == 1:  # one form for every number (nplurals=1: tr, ja, ...)
-            return forms[0]
+            return self.translated(forms[0], singular, key)
         if not isinstance(n, Deferred):
-            return forms[choose(raw_value(n))]
+            return self.translated(forms[choose(raw_value(n))], singular, key)
         fn = "_pf" if choose == self.catalog.plural_index else "_pf_en"
         slots, expr = n.slots, n.expr
         out = []
@@ -327,5 +334,5 @@ class BuildEnvironment(LimitedSandbox):
             kw = "if" if i == 0 else "elif"
             out.append(slots.token(f"{{% {kw} {fn}({expr}) == {i:d} %}}") + form)
         out.append(slots.token("{% else %}") + forms[-1] + slots.token("{% endif %}"))
-        return "".join(out)
+        return self.translated("".join(out), singular, key)
 

@@ -6,13 +6,17 @@
    the written text body). Slot tokens pass through every step untouched and are turned
    back into Jinja tags: the result is a :class:`~tplkit.compiled.Compiled`.
 
+A *kept* compile (``keep=True``) is the same pipeline with its build pass run through the
+marking environment of :mod:`tplkit.sourcemap`; the result carries what every stage produced
+(:class:`~tplkit.stages.Stages`) for lint and the preview, and MJML errors are placed at the
+template or catalog line that wrote the offending MJML. A normal compile keeps nothing.
+
 The very same build templates, rendered with real values instead of Deferreds and followed
 by MJML, premailer and text conversion per message, are the *naive pipeline*
 (:func:`render_naive`), the correctness oracle for the compiled path.
 """
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -27,15 +31,21 @@ from .deferred import Deferred, Site, Slots, show
 from .errors import MjmlError, TemplateSourceError, TplkitError, jinja_error
 from .filters import RUNTIME_FILTERS
 from .inline import inline_css
+from .mjmlcheck import mrml_offset, require_valid
 from .schema import Schema
+from .sourcemap import Origin, SourceMap, mapped_environment, strip
+from .stages import Stages
 from .store import TemplateInfo
 from .text import mjml_to_text
 from .wrapping import collapse, finish_text
 
 # --- the pipeline steps ----------------------------------------------------------------------
 
-def mjml_to_html(mjml_src: str, *, template: str, locale: str, file: str | None) -> str:
-    """MJML to HTML with mjml-python; errors become TemplateSourceError."""
+def mjml_to_html(mjml_src: str, smap: SourceMap | None = None, *, template: str, locale: str,
+                 file: str | None) -> str:
+    """MJML to HTML with mjml-python. MRML's errors become :class:`~tplkit.errors.MjmlError`,
+    placed at the template or catalog line that wrote the offending MJML when ``smap`` (the
+    build's source map, in a kept compile) is given."""
     import mjml
 
     try:
@@ -43,42 +53,13 @@ def mjml_to_html(mjml_src: str, *, template: str, locale: str, file: str | None)
         # MRML would otherwise add Google Fonts for any "Roboto"/"Open Sans"/... in a font stack
         return mjml.mjml2html(mjml_src, disable_comments=True, fonts={})
     except Exception as e:  # mjml-python raises ValueError / RuntimeError with MRML's text
-        found = _unbalanced_mjml(file)
-        line, hint = found if found else (None, "")
-        raise MjmlError(f"invalid MJML: {e}{hint}", mjml=mjml_src, template=template, locale=locale,
-                        file=file, line=line, part="html") from e
-
-
-_MJ_TAG = re.compile(r"<(/?)(mj-[a-z-]+|mjml)\b(?:[^>\"']|\"[^\"]*\"|'[^']*')*?(/?)>")
-_JINJA_COMMENT = re.compile(r"\{#.*?#\}", re.S)
-
-
-def _unbalanced_mjml(file: str | None) -> tuple[int, str] | None:
-    """Line of the first unbalanced MJML tag in a template file, and what is wrong there.
-
-    MRML's errors carry no position; this points at the likely line in the author's file.
-    """
-    try:
-        source = Path(file).read_text(encoding="utf-8") if file else ""
-    except (OSError, UnicodeDecodeError):
-        return None
-    source = _JINJA_COMMENT.sub(lambda m: "\n" * m.group().count("\n"), source)
-    stack: list[tuple[str, int]] = []
-    for m in _MJ_TAG.finditer(source):
-        line = source.count("\n", 0, m.start()) + 1
-        closing, name, self_closing = m.groups()
-        if self_closing:
-            continue
-        if not closing:
-            stack.append((name, line))
-        elif stack and stack[-1][0] == name:
-            stack.pop()
-        else:
-            want = f"</{stack[-1][0]}> for line {stack[-1][1]}" if stack else "no closing tag"
-            return line, f" (</{name}> here, expected {want})"
-    if stack:
-        return stack[-1][1], f" (<{stack[-1][0]}> is never closed)"
-    return None
+        offset = mrml_offset(str(e), mjml_src)
+        pos = smap.position(offset) if smap is not None and offset is not None else None
+        where = ({"file": pos.file, "line": pos.line, "column": pos.column}
+                 if pos is not None and pos.file else {"file": file})
+        raise MjmlError(f"invalid MJML: {e}", mjml=mjml_src, template=template,
+                        locale=pos.locale if pos is not None and pos.locale else locale,
+                        part="html", **where) from e
 
 
 def build_globals(template: str, brand: Any, locale: str) -> dict[str, Any]:
@@ -90,30 +71,40 @@ def build_globals(template: str, brand: Any, locale: str) -> dict[str, Any]:
 
 
 class Builder:
-    """Runs the build pass for one template and locale (compiled, or naive with values)."""
+    """Runs the build pass for one template and locale (compiled, or naive with values).
 
-    def __init__(self, env: BuildEnvironment, info: TemplateInfo, brand: Any, locale: str) -> None:
-        self.env = env
+    ``keep``: the pass runs with marks (:mod:`tplkit.sourcemap`) and :attr:`maps` gets each
+    built part's source map; its output is the same, character for character."""
+
+    def __init__(self, env: BuildEnvironment, info: TemplateInfo, brand: Any, locale: str, *,
+                 keep: bool = False) -> None:
+        marking = mapped_environment(env) if keep else None
+        self.env: BuildEnvironment = marking or env
+        self._origins: list[Origin] = marking.origins if marking is not None else []
         self.info = info
         self.locale = locale
         self.globals = build_globals(info.name, brand, locale)
+        self.maps: dict[str, SourceMap] | None = {} if keep else None
+        self.html = ""   # MRML's HTML, once finish() made it
 
     def _render(self, part: str, values: Mapping[str, Any], **extra: Any) -> str:
         path = self.info.file(part)
         name = f"{self.info.name}/{path.name}"
         try:
             tpl = self.env.get_template(name)
-            return tpl.render({**self.globals, **values, **extra})
+            out = tpl.render({**self.globals, **values, **extra})
         except Exception as e:  # located: template, locale, part, file and line
             err = jinja_error(e, template=self.info.name, locale=self.locale, part=part,
                               files=[str(path)])
             if err is e:
                 raise
             raise err from e
+        if self.maps is not None:
+            out, self.maps["mjml" if part == "html" else part] = strip(out, self._origins)
+        return out
 
     def build(self, values: Mapping[str, Any]) -> dict[str, str]:
         """Subject, preheader, MJML and (if written) text body, as the build pass renders them."""
-        self.values = values  # kept for locating a problem found later (mjmlcheck.require_valid)
         subject = collapse(self._render("subject", values))
         preheader = collapse(self._render("preheader", values))
         mjml_src = self._render("html", values, preheader=Markup(escape(preheader)),
@@ -126,13 +117,13 @@ class Builder:
     def finish(self, built: dict[str, str], is_token: Callable[[str], bool],
                tokens: Callable[[str], str] | None = None) -> dict[str, str]:
         """MJML -> HTML -> inlined HTML, and the text part (``tokens``: see
-        :func:`tplkit.text.mjml_to_text`)."""
-        from .mjmlcheck import require_valid
-
-        require_valid(built["mjml"], self)
-        html = mjml_to_html(built["mjml"], template=self.info.name, locale=self.locale,
-                            file=str(self.info.file("html")))
-        html = inline_css(html, template=self.info.name, locale=self.locale)
+        :func:`tplkit.text.mjml_to_text`). A kept build also records MRML's HTML
+        (:attr:`html`) and places MJML errors through its map."""
+        smap = self.maps.get("mjml") if self.maps is not None else None
+        require_valid(built["mjml"], smap, template=self.info.name, locale=self.locale)
+        self.html = mjml_to_html(built["mjml"], smap, template=self.info.name, locale=self.locale,
+                                 file=str(self.info.file("html")))
+        html = inline_css(self.html, template=self.info.name, locale=self.locale)
         text = built.get("text")
         if text is None:
             text = mjml_to_text(built["mjml"], is_token, tokens)
@@ -141,29 +132,49 @@ class Builder:
 
 
 def compile_template(env: BuildEnvironment, info: TemplateInfo, brand: Any, locale: str,
-                     schema: Schema, *, files: Mapping[str, Any] | None = None) -> Compiled:
+                     schema: Schema, *, files: Mapping[str, Any] | None = None,
+                     keep: bool = False) -> Compiled:
     """Compile one template for one locale (see the module docstring). ``files`` (path ->
     fingerprint) is what the result depends on, for callers that reload on change. Every
-    error names the template and the locale."""
+    error names the template and the locale.
+
+    ``keep``: the result carries :attr:`~tplkit.compiled.Compiled.stages`, what each stage
+    produced with the build's source map (:mod:`tplkit.stages`; for lint and the preview).
+    A compile that fails in the MJML stage is run again kept, on that error path only, so
+    that the error names the template or catalog line that wrote the faulty MJML."""
     try:
-        slots = Slots()
-        values = {name: Deferred.typed(name, slots, locale, ph)
-                  for name, ph in info.placeholders.items()}
-        b = Builder(env, info, brand, locale)
-        with i18n.collect_fallbacks() as untranslated:
-            built = b.build(values)
-        parts = b.finish(built, slots.is_token, slots.token)
-        lines: dict[str, dict[int, list[Site]]] = {part: {} for part in parts}
-        sources = {part: slots.to_jinja(s, lines[part]) for part, s in parts.items()}
-        compiled = Compiled(template=info.name, locale=locale, schema=schema, sources=sources,
-                            origins=_origins(info, lines),
-                            headers=info.headers, files=dict(files or {}),
-                            _plural=env.catalog.plural_index, untranslated=tuple(untranslated))
-        _check_names(compiled, info)
+        try:
+            return _compile(env, info, brand, locale, schema, files, keep)
+        except MjmlError:
+            if keep:
+                raise
+            return _compile(env, info, brand, locale, schema, files, True)
     except TplkitError as e:
         e.template = e.template or info.name
         e.locale = e.locale or locale
         raise
+
+
+def _compile(env: BuildEnvironment, info: TemplateInfo, brand: Any, locale: str,
+             schema: Schema, files: Mapping[str, Any] | None, keep: bool) -> Compiled:
+    slots = Slots()
+    values = {name: Deferred.typed(name, slots, locale, ph)
+              for name, ph in info.placeholders.items()}
+    b = Builder(env, info, brand, locale, keep=keep)
+    with i18n.collect_fallbacks() as untranslated:
+        built = b.build(values)
+    parts = b.finish(built, slots.is_token, slots.token)
+    stages = None if b.maps is None else Stages(
+        built=built, maps=b.maps, html=b.html, inlined=parts["html"], text=parts["text"],
+        slots=slots)
+    lines: dict[str, dict[int, list[Site]]] = {part: {} for part in parts}
+    sources = {part: slots.to_jinja(s, lines[part]) for part, s in parts.items()}
+    compiled = Compiled(template=info.name, locale=locale, schema=schema, sources=sources,
+                        origins=_origins(info, lines),
+                        headers=info.headers, files=dict(files or {}),
+                        _plural=env.catalog.plural_index, untranslated=tuple(untranslated),
+                        stages=stages)
+    _check_names(compiled, info)
     return compiled
 
 
@@ -191,8 +202,13 @@ def _origins(info: TemplateInfo, lines: Mapping[str, Mapping[int, list[Site]]]
 def render_naive(env: BuildEnvironment, info: TemplateInfo, brand: Any, locale: str,
                  schema: Schema, values: Mapping[str, Any]) -> dict[str, str]:
     """The per-message pipeline (Jinja -> MJML -> premailer -> text) for validated values."""
-    b = Builder(env, info, brand, locale)
-    parts = b.finish(b.build(shown_values(info, locale, values)), lambda w: False)
+    shown = shown_values(info, locale, values)
+    try:
+        b = Builder(env, info, brand, locale)
+        parts = b.finish(b.build(shown), lambda w: False)
+    except MjmlError:  # placed through the source map: the failed pass again, kept
+        b = Builder(env, info, brand, locale, keep=True)
+        parts = b.finish(b.build(shown), lambda w: False)
     parts["text"] = finish_text(parts["text"])
     return parts
 

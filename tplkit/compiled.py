@@ -12,7 +12,7 @@ import json
 import zlib
 from collections.abc import Callable, ItemsView, Iterator, Mapping, ValuesView
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jinja2
 from jinja2.sandbox import ImmutableSandboxedEnvironment
@@ -25,6 +25,9 @@ from .sandbox import LimitedSandbox
 from .schema import Schema
 from .store import PARTS
 from .wrapping import collapse, finish_text
+
+if TYPE_CHECKING:
+    from .stages import Stages
 
 
 def runtime_environment(autoescape: bool) -> ImmutableSandboxedEnvironment:
@@ -94,6 +97,8 @@ class Compiled:
     _templates: dict[str, jinja2.Template] = field(default_factory=dict, repr=False)
     _plural: Callable[[Any], int] | None = field(default=None, repr=False)
     untranslated: tuple[str, ...] = ()          # messages shown in the source language
+    # what each compile stage produced, with the build's source map: a kept compile only
+    stages: Stages | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         note = i18n.fallback_note(self.locale, self.untranslated)
@@ -148,8 +153,9 @@ class Compiled:
 
     def _located(self, exc: Exception) -> TplkitError:
         """``exc`` as a tplkit error naming template, locale, part and (when it was raised in
-        the generated code) the line of that part's runtime source."""
-        where = origin(exc, self._fast)
+        the generated code or in a part the Jinja fallback rendered) the line of that part's
+        runtime source, mapped to the template file and line that printed it."""
+        where = _fallback_line(exc) or origin(exc, self._fast)
         err = jinja_error(exc, template=self.template, locale=self.locale,
                           part=where[0] if where else None)
         if where is not None and err.line is None:
@@ -179,6 +185,19 @@ class Compiled:
         read: :attr:`code`, or an error that passed through it)."""
         return self._fast.__code__.co_filename
 
+    def render_traced(self, values: Mapping[str, Any]) -> str:
+        """The HTML of a kept compile rendered for ``values`` with every element marked with
+        the MJML tag that made it (see :attr:`tplkit.stages.Stages.traced_html`): what
+        locates an image or link of the real email in the template. ``values`` are validated."""
+        if self.stages is None:
+            raise TplkitError("this compile kept no stages; compile it with keep=True",
+                              template=self.template, locale=self.locale)
+        tpl = self._templates.get("traced")
+        if tpl is None:
+            tpl = self._templates["traced"] = RUNTIME_ENVS[True].from_string(
+                self.stages.traced_html, globals=self._globals)
+        return tpl.render(values)
+
     def render_jinja(self, values: Mapping[str, Any]) -> dict[str, str]:
         """The same parts through the plain sandboxed Jinja runtime (reference and benchmarks)."""
         r = self._render_jinja_part
@@ -186,3 +205,22 @@ class Compiled:
                 "preheader": collapse(r("preheader", values)),
                 "html": r("html", values), "text": finish_text(r("text", values))}
 
+
+
+def _fallback_line(exc: BaseException) -> tuple[str, int] | None:
+    """(part, line of its runtime source) when ``exc`` was raised inside a part rendered by
+    the Jinja fallback (:meth:`Compiled._render_jinja_part`): the innermost runtime-template
+    frame below it, whose line Jinja has rewritten to the runtime source's own; else None."""
+    part, found = None, None
+    tb = exc.__traceback__
+    while tb is not None:
+        code = tb.tb_frame.f_code
+        if code is _JINJA_PART:
+            part = tb.tb_frame.f_locals.get("part")
+        elif part is not None and code.co_filename == "<template>":
+            found = (part, tb.tb_lineno)
+        tb = tb.tb_next
+    return found
+
+
+_JINJA_PART = Compiled._render_jinja_part.__code__

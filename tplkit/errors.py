@@ -84,8 +84,9 @@ class ConfigTomlError(TomlError, ConfigError):
 
 
 class MjmlError(TemplateSourceError):
-    """mjml-python rejects the MJML the build pass produced; ``mjml`` is that generated MJML
-    (with slot tokens for the placeholders), so a reader can locate MRML's byte positions."""
+    """mjml-python rejects the MJML the build pass produced. ``mjml`` is that generated MJML
+    (with slot tokens for the placeholders); ``file``/``line``/``column`` are where the build's
+    source map places the offending tag (see :func:`tplkit.compile.mjml_to_html`)."""
 
     def __init__(self, message: str, *, mjml: str, **where: Any) -> None:
         super().__init__(message, **where)
@@ -155,17 +156,21 @@ class HeaderError(TplkitError):
 
 
 _TOML_POS = re.compile(r"\(at line (\d+), column (\d+)\)")
+_TOML_END = re.compile(r"\(at end of document\)")
 
 
 def toml_error(exc: Exception, file: str | os.PathLike, cls: type[TomlError] = ManifestTomlError,
-               template: str | None = None) -> TomlError:
-    """Turn a ``tomllib.TOMLDecodeError`` into a tplkit error with file, line and column."""
+               template: str | None = None, text: str | None = None) -> TomlError:
+    """Turn a ``tomllib.TOMLDecodeError`` into a tplkit error with file, line and column
+    (``text``: the file's text, for a problem tomllib places "at end of document")."""
     msg = str(exc)
     m = _TOML_POS.search(msg)
     line = col = None
     if m:
         line, col = int(m.group(1)), int(m.group(2))
         msg = _TOML_POS.sub("", msg).strip()
+    elif text is not None and _TOML_END.search(msg):
+        line = max(1, len(text.splitlines()))
     return cls(f"invalid TOML: {msg}", file=file, line=line, column=col, template=template)
 
 

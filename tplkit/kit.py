@@ -155,27 +155,32 @@ class Kit:
         """The sandboxed build-pass environment for ``locale`` (one per kit and locale)."""
         return self.source.environment(locale)
 
-    def compile(self, name: str, locale: str | None = None) -> Compiled:
-        """The compiled form of a template for a locale (cached; thread-safe)."""
+    def compile(self, name: str, locale: str | None = None, *, keep: bool = False) -> Compiled:
+        """The compiled form of a template for a locale (cached; thread-safe). ``keep``: with
+        what every compile stage produced (:attr:`Compiled.stages <tplkit.compiled.Compiled>`,
+        for lint and the preview); it replaces the cached one and serves renders too."""
         locale = self.negotiate(locale).locale if locale else self.default_locale
-        return self._compiled_for(name, locale)
+        return self._compiled_for(name, locale, keep)
 
-    def _compiled_for(self, name: str, locale: str) -> Compiled:
+    def _compiled_for(self, name: str, locale: str, keep: bool = False) -> Compiled:
         """The cached compiled template for an already negotiated locale."""
         if type(name) is not str:
             raise TemplateNotFound(f"a template name is text, not {type(name).__name__}",
                                    template=str(name)[:100])
         key = (name, locale)
         compiled = self._compiled.get(key)
-        if compiled is not None and not (self.auto_reload and is_stale(compiled)):
+        if compiled is not None and not (self.auto_reload and is_stale(compiled)) \
+                and not (keep and compiled.stages is None):
             return compiled
         with self._lock:
             lock = self._key_locks.setdefault(key, threading.Lock())
         with lock:
             compiled = self._compiled.get(key)
-            if compiled is not None and not (self.auto_reload and is_stale(compiled)):
+            stale = compiled is not None and self.auto_reload and is_stale(compiled)
+            if compiled is not None and not stale and not (keep and compiled.stages is None):
                 return compiled
-            compiled = self._compiled[key] = self.source.compile(name, locale, stale=compiled)
+            compiled = self._compiled[key] = self.source.compile(
+                name, locale, stale=compiled if stale else None, keep=keep)
             return compiled
 
     # --- rendering -----------------------------------------------------------------------------

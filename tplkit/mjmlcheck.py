@@ -11,8 +11,8 @@ commit) and applied here, plus the checks MJML's XML parser makes (balanced, mat
 tags; MJML tags inside a component's raw content, which is how a misspelled close shows).
 
 :func:`check` returns :class:`Violation` records with offsets into the MJML text; the
-caller maps them to template lines through the build's source map
-(:mod:`tplkit.sourcemap`).
+caller maps them to template lines through the source map of a kept compile
+(:mod:`tplkit.stages`).
 """
 from __future__ import annotations
 
@@ -25,7 +25,6 @@ from pathlib import Path
 from typing import Any
 
 from .errors import MjmlValidationError
-from .sourcemap import mapped_parts
 
 RULES_FILE = Path(__file__).with_name("mjml_rules.json")
 
@@ -316,28 +315,30 @@ def locate(violations: list[Violation], mjml: str, smap: Any | None) -> list[Pro
     return out
 
 
-def problems_of(builder: Any, mjml: str) -> list[Problem]:
-    """Every breach in a builder's MJML, located by rebuilding it with a source map."""
+_MRML_POS = re.compile(r"at position (\d+):(\d+)")
+
+
+def mrml_offset(message: str, mjml: str) -> int | None:
+    """Where in ``mjml`` MRML's complaint ``message`` is: the start of the byte span it names,
+    or, when it names none, the first tag, comment or CDATA section it cannot parse."""
+    m = _MRML_POS.search(message)
+    if m:
+        return len(mjml.encode("utf-8")[:int(m.group(1))].decode("utf-8", "replace"))
+    return first_malformed(mjml)
+
+
+def require_valid(mjml: str, smap: Any | None, *, template: str, locale: str) -> None:
+    """Raise :class:`~tplkit.errors.MjmlValidationError` if the built MJML breaks MJML's rules:
+    a template that would lose or misplace content never renders silently. ``smap`` (the
+    build's :class:`~tplkit.sourcemap.SourceMap`, from a kept compile) places each problem
+    at its template or catalog line."""
     violations = check(mjml)
     if not violations:
-        return []
-
-    built, maps = mapped_parts(builder.env, type(builder), builder.info,
-                               builder.globals["brand"], builder.locale, builder.values)
-    if built["mjml"] != mjml:  # cannot happen unless a template is not deterministic
-        return locate(violations, mjml, None)
-    return locate(violations, mjml, maps.get("mjml"))
-
-
-def require_valid(mjml: str, builder: Any) -> None:
-    """Raise :class:`~tplkit.errors.MjmlValidationError` if the built MJML breaks MJML's rules:
-    a template that would lose or misplace content never renders silently."""
-    if not check(mjml):
         return
 
-    found = problems_of(builder, mjml)
+    found = locate(violations, mjml, smap)
     first = found[0]
     more = f" (and {len(found) - 1} more MJML problem(s))" if len(found) > 1 else ""
     raise MjmlValidationError(f"invalid MJML: {first.message}{more}", found, mjml=mjml,
-                              template=builder.info.name, locale=first.locale or builder.locale,
+                              template=template, locale=first.locale or locale,
                               file=first.file, line=first.line, column=first.column, part="html")

@@ -9,8 +9,9 @@ their offsets kept: the output is byte for byte the normal build's, and :class:`
 answers "which file, line and column produced character N", including through layouts,
 components, macros and translations. Nothing is searched for by its text.
 
-The mapped build is only for locating problems (the linter, and compile errors found after
-the build pass): the normal compile path is unchanged and pays nothing for it.
+The mapped build is the build pass of a *kept* compile (:mod:`tplkit.stages`: what lint and
+the preview read, and what a compile that fails after its build pass is run again as, to
+say where): the normal compile path is unchanged and pays nothing for it.
 """
 from __future__ import annotations
 
@@ -19,7 +20,6 @@ import functools
 import re
 import threading
 import weakref
-from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -28,6 +28,7 @@ from jinja2.ext import Extension
 from jinja2.lexer import Token
 
 from . import i18n
+from .buildpass import BuildEnvironment, SharedBytecode
 
 _SET, _PUSH, _END, _POP = "\ue000", "\ue002", "\ue001", "\ue003"
 _MARK = re.compile("\ue000(\\d+)\ue001|\ue002(\\d+)\ue001|\ue003")
@@ -190,6 +191,32 @@ class _Marks(Extension):
             yield tok
 
 
+class _OriginTable:
+    """Every origin a mark names, with its number. One table for every marking environment:
+    the code Jinja compiles for a marked template then depends on its source alone, so the
+    marking environments of all locales share it (:data:`_MARKED_BYTECODE`), as the normal
+    build environments share theirs."""
+
+    def __init__(self) -> None:
+        self.origins: list[Origin] = []
+        self._ids: dict[Origin, int] = {}
+        self._lock = threading.Lock()
+
+    def id(self, origin: Origin) -> int:
+        i = self._ids.get(origin)
+        if i is None:
+            with self._lock:   # the preview server lints from several threads
+                i = self._ids.get(origin)
+                if i is None:
+                    self.origins.append(origin)
+                    i = self._ids[origin] = len(self.origins) - 1
+        return i
+
+
+_TABLE = _OriginTable()
+_MARKED_BYTECODE = SharedBytecode()   # marked code is never shared with the normal build's
+
+
 class MappedMixin:
     """What a build environment needs to produce marks: an origin table and mark strings."""
 
@@ -197,26 +224,17 @@ class MappedMixin:
     bytecode_cache: Any
 
     def init_marks(self) -> None:
-        self.origins: list[Origin] = []
-        self._origin_ids: dict[Origin, int] = {}
-        self._origin_lock = threading.Lock()
-        self.bytecode_cache = None   # marked code must never be shared with the normal build
+        self.origins: list[Origin] = _TABLE.origins
+        self.bytecode_cache = _MARKED_BYTECODE
         self.add_extension(_Marks)   # type: ignore[attr-defined]
 
     def _id(self, origin: Origin) -> int:
-        i = self._origin_ids.get(origin)
-        if i is None:
-            with self._origin_lock:   # the preview server lints from several threads
-                i = self._origin_ids.get(origin)
-                if i is None:
-                    self.origins.append(origin)
-                    i = self._origin_ids[origin] = len(self.origins) - 1
-        return i
+        return _TABLE.id(origin)
 
     def mark(self, origin: Origin) -> str:
         return f"{_SET}{self._id(origin)}{_END}"
 
-    def wrap(self, text: str, msgid: str, key: Any = None) -> str:
+    def translated(self, text: str, msgid: str, key: Any = None) -> str:
         """A translation wrapped in marks naming the catalog line its text comes from (an
         untranslated or fuzzy message prints the template's text: left unmarked)."""
         found = self.catalog.messages.get(msgid if key is None else key)
@@ -269,21 +287,9 @@ def msgstr_line(files: tuple[str, ...], msgid: str) -> tuple[str, int, int | Non
     return None
 
 
-@functools.cache
-def _mapped_class() -> type:
-    from .buildpass import BuildEnvironment
-
-    class MappedEnvironment(MappedMixin, BuildEnvironment):
-        """A build environment whose output carries origin marks (see the module docstring)."""
-
-        def _gettext(self, message: str, context: str | None = None) -> str:
-            return self.wrap(super()._gettext(message, context), message)
-
-        def _ngettext(self, singular: str, plural: str, n: Any, context: str | None = None) -> str:
-            return self.wrap(super()._ngettext(singular, plural, n, context), singular,
-                             (singular, plural))
-
-    return MappedEnvironment
+class MappedEnvironment(MappedMixin, BuildEnvironment):
+    """A build environment whose output carries origin marks (see the module docstring);
+    translations are marked through :meth:`MappedMixin.translated`."""
 
 
 _mapped_envs: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
@@ -296,25 +302,7 @@ def mapped_environment(env: Any) -> Any:
     with _mapped_lock:
         menv = _mapped_envs.get(env)
         if menv is None:
-            menv = _mapped_class()(env.loader, env.catalog)
+            menv = MappedEnvironment(env.loader, env.catalog)
             menv.init_marks()
-            menv.search_dirs = getattr(env, "search_dirs", [])
             _mapped_envs[env] = menv
         return menv
-
-
-def mapped_parts(env: Any, builder_cls: Any, info: Any, brand: Any, locale: str,
-                 values: Mapping[str, Any]) -> tuple[dict[str, str], dict[str, SourceMap]]:
-    """Run the build pass with marks: the built parts (as the normal build gives them) and a
-    source map per part."""
-    menv = mapped_environment(env)
-    maps: dict[str, SourceMap] = {}
-
-    class MappedBuilder(builder_cls):
-        def _render(self, part: str, values: Mapping[str, Any], **extra: Any) -> str:
-            clean, smap = strip(super()._render(part, values, **extra), menv.origins)
-            maps["mjml" if part == "html" else part] = smap
-            return clean
-
-    built = MappedBuilder(menv, info, brand, locale).build(values)
-    return built, maps

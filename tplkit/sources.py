@@ -46,8 +46,10 @@ class TemplateSource(Protocol):
         """The build-pass environment for ``locale`` (sources only)."""
         ...
 
-    def compile(self, name: str, locale: str, *, stale: Compiled | None = None) -> Compiled:
-        """The compiled template (``stale``: the cached one being replaced, if any)."""
+    def compile(self, name: str, locale: str, *, stale: Compiled | None = None,
+                keep: bool = False) -> Compiled:
+        """The compiled template (``stale``: the cached one being replaced, if any; ``keep``:
+        with what every compile stage produced, see :mod:`tplkit.stages`)."""
         ...
 
 
@@ -86,7 +88,8 @@ class SourceTree:
                 env = self._envs[locale] = BuildEnvironment(loader, catalog)
             return env
 
-    def compile(self, name: str, locale: str, *, stale: Compiled | None = None) -> Compiled:
+    def compile(self, name: str, locale: str, *, stale: Compiled | None = None,
+                keep: bool = False) -> Compiled:
         from .compile import compile_template
 
         info = self.template(name)
@@ -101,7 +104,7 @@ class SourceTree:
                               *layout.watched_dirs(name, info.folder, locale),
                               *i18n.catalog_files(locale, layout.locale_dirs)])
         return compile_template(env, info, self.project.brand, locale, self._schema(info),
-                                files=files)
+                                files=files, keep=keep)
 
 
 class BuildSource:
@@ -122,7 +125,10 @@ class BuildSource:
     def environment(self, locale: str) -> BuildEnvironment:
         raise self.sources_needed("compiling")
 
-    def compile(self, name: str, locale: str, *, stale: Compiled | None = None) -> Compiled:
+    def compile(self, name: str, locale: str, *, stale: Compiled | None = None,
+                keep: bool = False) -> Compiled:
+        if keep:
+            raise self.sources_needed("keeping the compile stages")
         if locale not in self.manifest["templates"].get(name, {}).get("locales", ()):
             self.template(name)  # TemplateNotFound for an unknown name
             raise TplkitError(f"the build {self.folder} has no {name}/{locale}",

@@ -158,4 +158,4 @@ def read_toml(path: str | os.PathLike, cls: type | None = None, *, template: str
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:   # syntax_cls: the TomlError kind of that file
-        raise toml_error(e, path, syntax_cls or cls, template=template) from None
+        raise toml_error(e, path, syntax_cls or cls, template=template, text=text) from None

@@ -6,25 +6,24 @@ and the rest is linted.
 """
 from __future__ import annotations
 
-import contextlib
-import dataclasses
 import functools
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from .. import i18n
 from ..errors import CatalogError, TplkitError
+from . import parallel
 from .catalogs import CatalogContext, ProjectContext, message_key
 from .config import LintConfig, load_config
 from .document import parse_html
-from .files import Files, Locator, SourceText, Suppression, suppressions
+from .files import Files, Locator, SourceText
 from .model import Finding, Hit, Rule
+from .parallel import auto_jobs
 from .rendered import RenderContext
+from .results import SOURCE_SUFFIXES, final
 from .rules import RULES, RULES_BY_ID
 from .source import BuildFailure, SourceContext, parse_file, template_context
-
-SOURCE_SUFFIXES = (".mjml", ".txt", ".html")
 
 
 def lint(kit: Any, templates: Sequence[str] | None = None,
@@ -36,42 +35,13 @@ def lint(kit: Any, templates: Sequence[str] | None = None,
     templates and catalogs. Configuration comes from ``[lint]`` in the project's config file.
     Unknown template or locale names and an invalid ``[lint]`` table raise a TplkitError.
     ``jobs > 1`` builds (template, locale) pairs in that many processes; ``"auto"`` (the CLI's
-    default) picks a number by :func:`auto_jobs`. An empty list means the same as None.
+    default) picks a number by :func:`~tplkit.lint.parallel.auto_jobs`. An empty list means the same as None.
     """
     return _Run(kit, _config(kit), jobs).run(list(templates or []) or None, list(locales or []) or None)
 
 
-PAIRS_PER_WORKER = 16
-"""A worker process costs about a second to start (imports, a Kit, Jinja's compile of the
-shared layouts); a (template, locale) pair about a tenth of that. Below this many pairs per
-extra process, starting it does not pay."""
-
-
-def auto_jobs(pairs: int) -> int:
-    """The default process count: 1 on a machine with 2 CPUs or fewer (there the pool's start-up
-    and the other processes on the machine make -j 2 no faster than -j 1), else one process
-    per PAIRS_PER_WORKER pairs, at most one per spare CPU."""
-    import os
-
-    try:
-        cpus = len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        cpus = os.cpu_count() or 1
-    if cpus <= 2:
-        return 1
-    return max(1, min(cpus - 1, pairs // PAIRS_PER_WORKER))
-
-
 def _config(kit: Any) -> LintConfig:
     return load_config(kit.project.settings.get("lint", {}), kit.project.config_file)
-
-
-def _warm_up() -> None:
-    """Import what a worker needs while the parent process is still busy."""
-    import mjml  # noqa: F401
-    import premailer  # noqa: F401
-
-    from .. import compile, kit  # noqa: F401
 
 
 def _build_pairs(root: str | None, settings: dict, strict: bool,
@@ -129,23 +99,8 @@ class _Run:
     def run(self, templates: Sequence[str] | None, locales: Sequence[str] | None) -> list[Finding]:
         if self.wanted_jobs == "auto":
             self.jobs = auto_jobs(len(self.template_names(templates)) * len(self.locales(locales)))
-        with contextlib.ExitStack() as stack:
-            pool = stack.enter_context(self.pool()) if self.jobs > 1 else None
-            return self._run(templates, locales, pool)
-
-    def pool(self):
-        """Worker processes, started now so they boot while the sources and catalogs are linted.
-
-        Workers are spawned (not forked) so that a multi-threaded caller such as the preview
-        server stays safe; compiling is CPU-bound Python, so threads would not help.
-        """
-        import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor
-
-        pool = ProcessPoolExecutor(self.jobs - 1, mp_context=multiprocessing.get_context("spawn"))
-        for _ in range(self.jobs - 1):
-            pool.submit(_warm_up)
-        return pool
+        with parallel.pool(self.jobs) as workers:
+            return self._run(templates, locales, workers)
 
     def _run(self, templates: Sequence[str] | None, locales: Sequence[str] | None,
              pool: Any) -> list[Finding]:
@@ -176,27 +131,16 @@ class _Run:
         buildable = [name for name in names if self.source(name, shared_broken)]
         pairs = [(name, loc) for name in buildable for loc in usable]
         if pool is not None and len(pairs) > 1:
-            self.parallel(pool, pairs)
+            project = self.kit.project
+            args = (str(project.root) if project.root else None, dict(project.settings),
+                    self.kit.strict)
+            self.findings.extend(parallel.spread(pool, self.jobs, pairs, self.build,
+                                                 _build_pairs, args))
         else:
             for name, loc in pairs:
                 self.build(name, loc)
-        return self.finish()
-
-    def parallel(self, pool: Any, pairs: list[tuple[str, str]]) -> None:
-        """Build and check (template, locale) pairs in the pool's processes and this one."""
-        jobs = min(self.jobs, len(pairs))
-        chunks = [pairs[i::jobs] for i in range(jobs)]
-        project = self.kit.project
-        args = (str(project.root) if project.root else None, dict(project.settings), self.kit.strict)
-        futures = [(chunk, pool.submit(_build_pairs, *args, chunk)) for chunk in chunks[1:]]
-        for name, loc in chunks[0]:
-            self.build(name, loc)
-        for chunk, future in futures:
-            try:
-                self.findings.extend(future.result())
-            except Exception:  # a worker died: do its share here rather than lose it
-                for name, loc in chunk:
-                    self.build(name, loc)
+        return final(self.findings, self.files, self.cfg, self.rendered_files,
+                     lambda rule, hit: self.finding(rule, hit, None, None))
 
     def template_names(self, wanted: Sequence[str] | None) -> list[str]:
         kit = self.kit
@@ -318,7 +262,7 @@ class _Run:
         sources = Locator(self.files, paths + [info.manifest])
         catalogs = i18n.catalog_files(locale, kit.project.locale_dirs)
         try:
-            kit.compile(name, locale)
+            kit.compile(name, locale, keep=True)   # what every stage made, for the rules
         except TplkitError as e:
             where = Locator(self.files, [*paths, *reversed(catalogs)])
             self.emit("build", BuildFailure(kit, info, locale, e, where), name, locale)
@@ -350,66 +294,9 @@ class _Run:
             self.emit("build", BuildFailure(self.kit, info, locale, err, sources), name, locale)
             return None
 
-    # --- suppressions and the final list -------------------------------------------------------
-
-    def finish(self) -> list[Finding]:
-        sups: list[Suppression] = []
-        for src in self.files.loaded():
-            if src.path.suffix in SOURCE_SUFFIXES:
-                sups += suppressions(src)
-        by_target: dict[tuple[str | None, int | None], list[Suppression]] = {}
-        for s in sups:
-            s.file = str(Path(s.file).resolve())
-            by_target.setdefault((s.file, s.target), []).append(s)
-        kept = []
-        for f in self.findings:
-            hit = next((s for s in by_target.get((f.file, f.line), []) if f.rule in s.rules), None)
-            if hit is not None:
-                hit.used.add(f.rule)
-            else:
-                kept.append(f)
-        meta = RULES_BY_ID["unused-suppression"]
-        if meta.id in self.cfg.active:
-            for s in sups:
-                for rule in s.rules:
-                    if rule in s.used:
-                        continue
-                    known = RULES_BY_ID.get(rule)
-                    if known is None:
-                        msg = f"suppression names an unknown rule {rule!r}"
-                    elif rule not in self.cfg.active or (
-                            known.layer in ("rendered", "build") and s.file not in self.rendered_files):
-                        continue  # the rule did not run here, so it cannot have matched
-                    else:
-                        msg = f"suppression of {rule} matches no finding on line {s.target}"
-                    kept.append(self.finding(meta, Hit(msg, s.file, s.line), None, None))
-        return _dedupe(kept)
-
 
 def _catalog_key(msg: Any) -> Any:
     """A Babel message's key in :attr:`tplkit.i18n.Catalog.messages` (context included)."""
     if isinstance(msg.id, str):
         return i18n.message_key(msg.id, msg.context)
     return (i18n.message_key(msg.id[0], msg.context), msg.id[1])
-
-
-def _dedupe(findings: Iterable[Finding]) -> list[Finding]:
-    """One finding per defect: the same problem found in several locales (or templates sharing
-    a layout) is reported once, its ``locale`` listing every affected locale ("de, en").
-
-    Sorted first, so the kept one does not depend on the order the findings arrived in.
-    """
-    kept: dict[tuple, Finding] = {}
-    locales: dict[tuple, list[str]] = {}
-    for f in sorted(findings, key=lambda f: tuple("" if v is None else str(v).zfill(8)
-                                                  if isinstance(v, int) else v
-                                                  for v in dataclasses.astuple(f))):
-        key = (f.rule, f.file, f.line, f.column, f.message) if f.file else \
-            (f.rule, f.message, f.template)
-        kept.setdefault(key, f)
-        for loc in (f.locale or "").split(", "):
-            if loc and loc not in locales.setdefault(key, []):
-                locales[key].append(loc)
-    out = [dataclasses.replace(f, locale=", ".join(sorted(locales[k])) or None)
-           if len(locales.get(k, [])) > 1 else f for k, f in kept.items()]
-    return sorted(out, key=lambda f: (f.file or "", f.line or 0, f.column or 0, f.rule))

@@ -1,60 +1,34 @@
-"""Where each piece of a rendered email comes from, through the compile stages.
+"""Where each piece of a rendered email comes from, read from a kept compile.
 
-For one (template, locale, sample) the build pass is run again with a source map
-(:mod:`tplkit.sourcemap`) on the sample's values, as the naive pipeline does; every start tag
-of the built MJML is then tagged with its offset (a ``tplsrc-N`` class on components, which
-MRML copies onto the HTML it writes for them, and a ``data-tplsrc`` attribute on raw HTML
-inside them) and rendered by MRML. The images and links of that HTML correspond one to one,
-in order, to those of the real email, and each carries the MJML offset of the tag that made
-it; the source map turns that offset into the template, layout, component or catalog line.
+For one (template, locale) lint asks the kit for a kept compile (:mod:`tplkit.stages`): the
+build pass's output with its source map, and a *traced* runtime HTML whose every element
+carries the MJML offset of the tag that made it. Rendered with a sample's values, that HTML
+has the images and links of the real email, one to one and in order; the source map turns
+each one's MJML offset into the template, layout, component or catalog line. Nothing is
+built again: the compile lint checks is the one it locates in.
 
 Text (a typo, a leftover placeholder) is looked for only in the built output of the part it
 was found in, never in the source files; the source map then names the line that wrote it.
+A per-recipient value is a slot token there: where a placeholder is printed is the token
+whose runtime tag prints it.
 """
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from typing import Any
 
-from ..mjmlcheck import SKIP, START_TAG
-from ..sourcemap import Position, SourceMap
+from ..mjmlcheck import START_TAG
+from ..sourcemap import Position
+from ..stages import TRACE_ATTRIBUTE, TRACE_CLASS, Stages
 
 _IMAGE_TAGS = {"img", "mj-image", "mj-carousel-image", "mj-social-element"}
-_CSS_CLASS = re.compile(r"""(\scss-class\s*=\s*)(["'])(.*?)\2""")
-_CLASS_MARK = re.compile(r"^tplsrc-(\d+)$")
-_HEAD = re.compile(r"<mj-head\b.*?</mj-head\s*>", re.DOTALL)
-
-
-def annotate(mjml: str) -> str:
-    """``mjml`` with every start tag in the body tagged with its offset."""
-    head = _HEAD.search(mjml)
-    skip = {(head.start(), head.end())} if head else set()
-    skip |= {(m.start(), m.end()) for m in SKIP.finditer(mjml)}
-    out, pos = [], 0
-    for m in START_TAG.finditer(mjml):
-        name = m.group(1)
-        if name in ("mjml", "mj-body") or any(a <= m.start() < b for a, b in skip):
-            continue
-        tag = m.group(0)
-        if name.startswith("mj-"):
-            cls = _CSS_CLASS.search(tag)
-            if cls:
-                new = tag[:cls.start(3)] + f"{cls.group(3)} tplsrc-{m.start()}" + tag[cls.end(3):]
-            else:
-                new = f"<{name} css-class=\"tplsrc-{m.start()}\"" + tag[1 + len(name):]
-        else:
-            new = f"<{name} data-tplsrc=\"{m.start()}\"" + tag[1 + len(name):]
-        out.append(mjml[pos:m.start()])
-        out.append(new)
-        pos = m.end()
-    out.append(mjml[pos:])
-    return "".join(out)
 
 
 class _Marks(HTMLParser):
-    """Images and links of the annotated HTML, each with the MJML offset of its nearest tag."""
+    """Images and links of the traced HTML, each with the MJML offset of its nearest tag."""
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
@@ -63,10 +37,10 @@ class _Marks(HTMLParser):
         self.links: list[int | None] = []
 
     def _own(self, attrs: dict[str, str | None]) -> int | None:
-        if attrs.get("data-tplsrc"):
-            return int(attrs["data-tplsrc"] or 0)
+        if attrs.get(TRACE_ATTRIBUTE):
+            return int(attrs[TRACE_ATTRIBUTE] or 0)
         for c in (attrs.get("class") or "").split():
-            m = _CLASS_MARK.match(c)
+            m = TRACE_CLASS.match(c)
             if m:
                 return int(m.group(1))
         return None
@@ -94,16 +68,19 @@ class _Marks(HTMLParser):
 class Located:
     """Source positions for one rendered email (see the module docstring)."""
 
-    built: dict[str, str]
-    maps: dict[str, SourceMap]
+    stages: Stages
     images: list[tuple[int | None, str]] = field(default_factory=list)
     links: list[int | None] = field(default_factory=list)
 
     # --- elements ------------------------------------------------------------------------------
 
+    @property
+    def built(self) -> Mapping[str, str]:
+        """The build pass's output per part (see :class:`~tplkit.stages.Stages`)."""
+        return self.stages.built
+
     def _pos(self, offset: int | None) -> Position | None:
-        smap = self.maps.get("mjml")
-        return smap.position(offset) if smap is not None and offset is not None else None
+        return self.stages.position("mjml", offset)
 
     def _attr(self, offset: int | None, *names: str) -> int | None:
         """Offset of the first of ``names`` present in the tag at ``offset`` (else the tag)."""
@@ -166,8 +143,8 @@ class Located:
     def text(self, part: str, *needles: str) -> Position | None:
         """Where text found in ``part`` of the email was written: looked up in that part's built
         output (the MJML for the HTML and a derived text part), then mapped."""
-        key = part if part in self.built and part != "html" else "mjml"
-        built, smap = self.built.get(key, ""), self.maps.get(key)
+        key = self._key(part)
+        built, smap = self.built.get(key, ""), self.stages.maps.get(key)
         if smap is None:
             return None
         for needle in needles:
@@ -179,9 +156,20 @@ class Located:
                     return smap.position(i)
         return None
 
+    def value(self, part: str, name: str) -> Position | None:
+        """Where ``part`` prints the placeholder ``name`` first (its ``{{ }}``, or the msgstr
+        or trans block that puts it in)."""
+        key = self._key(part)
+        found = self.stages.printing(key, name)
+        return self.stages.position(key, found[0]) if found else None
+
+    def _key(self, part: str) -> str:
+        """The built output ``part`` comes from (the MJML for the HTML and a derived text)."""
+        return part if part in self.built and part != "html" else "mjml"
+
     def catalog_origin(self, part: str) -> Position | None:
         """For a part made of translated text: the msgstr that contributes most of it."""
-        smap = self.maps.get(part)
+        smap = self.stages.maps.get(part)
         if smap is None:
             return None
         best, size = None, 0
@@ -194,21 +182,16 @@ class Located:
 
 
 def locate(kit: Any, info: Any, locale: str, values: dict) -> Located | None:
-    """Build the :class:`Located` of one sample (None when the sample does not build)."""
-    import mjml
-
-    from ..compile import Builder, shown_values
-    from ..sourcemap import mapped_parts
-
+    """The :class:`Located` of one sample, read from the kit's kept compile of ``info`` in
+    ``locale`` (None when it does not compile or the sample does not render)."""
     try:
-        schema = kit.schema(info)
-        valid = schema.validate(values, strict=kit.strict, template=info.name, locale=locale)
-        built, maps = mapped_parts(kit.environment(locale), Builder, info, kit.brand, locale,
-                                   shown_values(info, locale, valid))
-        html = mjml.mjml2html(annotate(built["mjml"]), disable_comments=True)
+        compiled = kit.compile(info.name, locale, keep=True)
+        valid = compiled.schema.validate(values, strict=kit.strict, template=info.name,
+                                         locale=locale)
+        html = compiled.render_traced(valid)
     except Exception:  # noqa: BLE001 - the sample's own failure is reported by template-error
         return None
     marks = _Marks()
     marks.feed(html)
     marks.close()
-    return Located(built, maps, marks.images, marks.links)
+    return Located(compiled.stages, marks.images, marks.links)

@@ -139,18 +139,15 @@ def empty_substitution(ctx: RenderContext) -> Iterable[Hit]:
                 if (left + right) in gap and _bad_seam(left, right):
                     yield Hit(f"with {name!r} empty the {part} reads "
                               f"{(left + right).strip()!r}; put it in an {{% if {name} %}}",
-                              **_gap_at(ctx, name, mark, part))
+                              **_gap_at(ctx, name, part))
                     break
 
 
-def _gap_at(ctx: RenderContext, name: str, mark: str, part: str) -> dict[str, Any]:
-    """Where the value that leaves the gap is put in: the marked value's position in the
-    mapped build of this part (a ``{{ name }}``, or the msgstr / trans block that inserts it);
-    else the placeholder's first use."""
-    from .located import locate
-
-    src = locate(ctx.kit, ctx.info, ctx.locale, {**ctx.values, name: mark})
-    pos = src.text(part, mark) if src is not None else None
+def _gap_at(ctx: RenderContext, name: str, part: str) -> dict[str, Any]:
+    """Where the value that leaves the gap is put in: where the kept compile's build of this
+    part prints it (a ``{{ name }}``, or the msgstr / trans block that inserts it); else the
+    placeholder's first use."""
+    pos = ctx.where("value", part, name)
     if pos is not None and pos.file:
         return ctx.place(pos, part)
     file, line = ctx.uses.get(name, (ctx.part_file(part), None))

@@ -151,10 +151,7 @@ def syntax_error(ctx: SourceContext) -> Iterable[Hit]:
             yield Hit(sf.error.message, str(sf.src.path), sf.error.line)
     err = ctx.manifest_error
     if isinstance(err, TomlError):
-        line = err.line
-        if line is None and "end of document" in err.message and ctx.manifest is not None:
-            line = len(ctx.manifest.lines)
-        yield Hit(err.message, err.file, line, err.column)
+        yield Hit(err.message, err.file, err.line, err.column)
 
 
 def undeclared_placeholder(ctx: SourceContext) -> Iterable[Hit]:
