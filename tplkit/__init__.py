@@ -30,4 +30,4 @@ __all__ = ["Kit", "RenderedEmail", "Placeholder", "Money", "Problem", "TplkitErr
            "PlaceholderError", "TemplateNotFound", "TemplateSourceError", "SecurityError",
            "FileOutsideProject", "CatalogError", "ConfigError", "HeaderError", "LocaleWarning",
            "MjmlError", "TomlError", "LinkError", "LinkSignatureError", "LinkExpiredError"]
-__version__ = "0.1.0"
+from .version import __version__ as __version__

@@ -37,6 +37,7 @@ from .fsutil import atomic_write, umask
 from .safety import check_template_headers, confine
 from .schema import Money, Placeholder, Schema, coerce
 from .store import NAME_RE, TemplateInfo
+from .version import __version__
 
 FORMAT_VERSION = 1
 MANIFEST = "tplkit-build.json"
@@ -60,8 +61,6 @@ def inputs_hash(project) -> str:
 
 
 def _version() -> str:
-    from . import __version__  # here: the package imports kit, which loads builds (a circle)
-
     return __version__
 
 

@@ -5,13 +5,16 @@ looks at the project as a whole (``ProjectContext``).
 """
 from __future__ import annotations
 
+import gettext
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from babel import Locale
 from babel.messages.catalog import Catalog, Message
+from babel.messages.plurals import get_plural
 
 from .. import i18n
 from .files import SourceText
@@ -152,10 +155,6 @@ def plural_forms(ctx: CatalogContext) -> Iterable[Hit]:
     numbers apart than CLDR does (one written for a newer CLDR, read with an older Babel), never
     fewer: that is a catalog written for an older CLDR, and the finding names the header to use.
     """
-    import gettext
-
-    from babel import Locale
-
     if ctx.catalog is None:
         return
     header = re.search(r"Plural-Forms:", ctx.src.text)
@@ -211,10 +210,6 @@ def _merged_categories(slots: dict[int, int], category: Any) -> tuple | None:
 def _plural_advice(locale: str, category: Any) -> str:
     """The header to write instead: Babel's gettext rule when it agrees with CLDR's categories
     (older Babel releases kept a table of their own that lagged behind CLDR for es and tr)."""
-    import gettext
-
-    from babel.messages.plurals import get_plural
-
     cats = sorted(set(map(category, _PLURAL_PROBES)), key=_CLDR_ORDER.index)
     try:
         wanted = get_plural(locale)

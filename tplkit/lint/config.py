@@ -9,6 +9,7 @@ Unknown rule ids and severities are a :class:`~tplkit.errors.ConfigError` (exit 
 """
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -65,7 +66,6 @@ def load_config(raw: Mapping[str, Any] | None, file: Path | None = None) -> Lint
             return set(RULES_BY_ID)
         unknown = [v for v in value if v not in RULES_BY_ID]
         if unknown:
-            import difflib
             hints = [difflib.get_close_matches(u, list(RULES_BY_ID), n=1) for u in unknown]
             hint = "".join(f"; did you mean {h[0]!r}?" for h in hints if h)
             raise bad(f"{key}: unknown rule(s) {', '.join(map(repr, unknown))}{hint}", key)

@@ -12,7 +12,9 @@ from pathlib import Path
 from typing import Any
 
 from .. import i18n
+from ..catalogs import extract
 from ..errors import CatalogError, TplkitError
+from ..kit import Kit
 from . import parallel
 from .catalogs import CatalogContext, ProjectContext, message_key
 from .config import LintConfig, load_config
@@ -24,6 +26,7 @@ from .rendered import RenderContext
 from .results import SOURCE_SUFFIXES, final
 from .rules import RULES, RULES_BY_ID
 from .source import BuildFailure, SourceContext, parse_file, template_context
+from .translations import TranslationContext
 
 
 def lint(kit: Any, templates: Sequence[str] | None = None,
@@ -47,8 +50,6 @@ def _config(kit: Any) -> LintConfig:
 def _build_pairs(root: str | None, settings: dict, strict: bool,
                  pairs: list[tuple[str, str]]) -> list[Finding]:
     """Worker process: build and check some (template, locale) pairs of the same project."""
-    from ..kit import Kit
-
     kit = Kit(root, strict=strict, settings=settings)
     run = _Run(kit, _config(kit))
     for name, loc in pairs:
@@ -181,8 +182,6 @@ class _Run:
 
     def messages(self) -> list[tuple[Any, str, str | None, int | None]]:
         """Messages of the linted templates: (catalog key, text, file, line)."""
-        from ..catalogs import extract
-
         def skip(err: TplkitError) -> None:
             pass  # a file Jinja cannot parse is reported by syntax-error
 
@@ -200,8 +199,6 @@ class _Run:
 
     def translations(self, locs: list[str], ours: list) -> None:
         """``missing-translation`` for every rendered locale other than the source language."""
-        from .translations import TranslationContext
-
         for loc in locs:
             if loc.split("_")[0] == i18n.SOURCE_LOCALE:
                 continue
@@ -217,8 +214,6 @@ class _Run:
 
     def catalogs(self, locs: list[str], used: list[str]) -> None:
         """Lint the catalog files of ``locs``."""
-        from ..catalogs import extract
-
         kit = self.kit
         def skip(err: TplkitError) -> None:
             pass  # a file Jinja cannot parse is reported by syntax-error

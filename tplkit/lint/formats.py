@@ -12,6 +12,7 @@ import re
 from collections.abc import Callable, Sequence
 from xml.etree import ElementTree as ET
 
+from ..version import __version__
 from .model import Finding
 from .rules import RULES
 
@@ -100,12 +101,7 @@ def fingerprint(f: Finding, base: str | None = None) -> str:
 
 def format_sarif(findings: Sequence[Finding], base: str | None = None) -> str:
     """SARIF 2.1.0 with every rule declared in ``tool.driver.rules``."""
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        tool_version = version("tplkit")
-    except PackageNotFoundError:
-        tool_version = "0.0.0"
+    tool_version = __version__
     index = {r.id: i for i, r in enumerate(RULES)}
     rules = [{"id": r.id, "name": r.id, "shortDescription": {"text": r.description},
               "fullDescription": {"text": r.description},

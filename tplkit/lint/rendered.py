@@ -13,6 +13,7 @@ from typing import Any
 
 from .. import computed
 from .document import Document
+from .located import locate
 from .model import Hit
 
 SUBJECT_MAX = 60        # what phone inboxes show; checked with the longest values allowed too
@@ -40,8 +41,6 @@ class RenderContext:
     def source(self) -> Any:
         """The :class:`~tplkit.lint.located.Located` of this email (built on first use)."""
         if self._located is None:
-            from .located import locate
-
             self._located = locate(self.kit, self.info, self.locale, self.values) or False
         return self._located or None
 

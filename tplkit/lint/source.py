@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from html import unescape
 from pathlib import Path
 from typing import Any, cast
 
@@ -14,7 +15,7 @@ from jinja2 import meta, nodes
 
 from .. import computed, i18n
 from ..compile import build_globals
-from ..errors import MjmlError, TemplateSourceError, TomlError, TplkitError, jinja_error
+from ..errors import CatalogError, MjmlError, TemplateSourceError, TomlError, TplkitError, jinja_error
 from ..schema import name_problem
 from ..store import PART_FILES, TemplateInfo
 from .files import Files, SourceText
@@ -244,8 +245,6 @@ def visible_text(text: str, markup: bool, cut: str = " ") -> str:
 def untranslated_text(ctx: SourceContext) -> Iterable[Hit]:
     """Literal visible text (or alt/title text) not marked for translation: one finding per
     run of text (a sentence broken over lines is one run), at its first word."""
-    from html import unescape
-
     for sf in ctx.files:
         masked = visible_text(sf.src.text, sf.src.path.suffix in (".mjml", ".html"), _CUT)
         for run in _RUN.finditer(masked):
@@ -321,8 +320,6 @@ class BuildFailure:
 def template_error(ctx: BuildFailure) -> Iterable[Hit]:
     """Any other failure to load, build or render a template (manifest, undefined value, sandbox,
     a sample that does not fit the placeholders)."""
-    from ..errors import CatalogError
-
     err = ctx.error
     if isinstance(err, (MjmlError, TomlError)):
         return  # mjml-invalid / syntax-error report these
