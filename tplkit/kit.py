@@ -211,7 +211,7 @@ class Kit:
         context = computed.fill(self, schema, context, template=name)
         values = schema.quick(context, strict)
         if values is None:
-            values = schema.validate(context, strict=strict, template=name, locale=neg.locale)
+            values = schema.validate_all(context, strict=strict, template=name, locale=neg.locale)
         return RenderedEmail.from_parts(name, neg.locale, locale,
                                         (neg.note, *compiled.warnings) if neg.note else compiled.warnings,
                                         compiled.headers, *compiled.render_four(values, validated=True))
