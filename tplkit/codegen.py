@@ -33,6 +33,7 @@ from typing import Any, Protocol
 from jinja2 import nodes
 from markupsafe import escape
 
+from .boundfilters import bound
 from .escaping import escape_str
 from .schema import Record
 from .store import PARTS
@@ -62,6 +63,7 @@ class Codegen:
             "_finish_wrapped": finish_wrapped, "_finish_text": finish_text,
             "_getattr": envs[True].getattr, "_getitem": envs[True].getitem,
             "_field": functools.partial(_field, envs[True].getattr)}
+        self.bound: dict[Callable, str] = {}  # filters bound to a locale -> their local
         self.avail: dict[tuple, str] = {}   # values computed on every path to this point
         self.vars: dict[tuple, str] = {}    # every value's local, wherever it is computed
         self.lazy: list[str] = []           # locals first computed inside a branch
@@ -194,6 +196,12 @@ class Codegen:
                 or node.dyn_args is not None or node.dyn_kwargs is not None):
             raise Unsupported(node)
         args = [self.expr(node.node, depth, hoist)]
+        one = node.kwargs[0] if len(node.kwargs) == 1 and not node.args else None
+        if one is not None and one.key == "locale" and isinstance(one.value, nodes.Const):
+            fast = bound(func, one.value.value)   # the filter bound to the template's locale
+            if fast is not None:
+                name = self.bound.get(fast) or self.bound.setdefault(fast, self.bind(fast, f"_b_{node.name}"))
+                return f"{name}({args[0]})"
         args += [self.expr(a, depth, hoist) for a in node.args]
         for kw in node.kwargs:
             key = kw.key if isinstance(kw.key, str) else ""
