@@ -38,7 +38,17 @@ from .escaping import escape_str
 from .schema import Record
 from .store import PARTS
 from .textgen import TextCodegen, Unsupported
-from .wrapping import FILL, SIMPLE_TEST, TEXTWRAP_SPACE, collapse, finish_text, finish_wrapped, greedy, rewrap
+from .wrapping import (
+    BLANK_RUN,
+    FILL,
+    SIMPLE_TEST,
+    TEXTWRAP_SPACE,
+    collapse,
+    finish_text,
+    finish_wrapped,
+    greedy,
+    rewrap,
+)
 
 _CONST_TYPES = (str, int, float, bool, type(None))
 _COMPARE = {"eq": "==", "ne": "!=", "lt": "<", "lteq": "<=", "gt": ">", "gteq": ">=",
@@ -59,7 +69,8 @@ class Codegen:
         self.shows: list[str] = []      # and the locals it shows
         self.ns: dict[str, Any] = {
             "_escape": escape, "_collapse": collapse, "_escape_str": escape_str, "_rewrap": rewrap,
-            "_tw_space": TEXTWRAP_SPACE.search, "_greedy": greedy, "_FILL": FILL,
+            "_tw_space": TEXTWRAP_SPACE.search,
+            "_blank_run": BLANK_RUN.search, "_greedy": greedy, "_FILL": FILL,
             "_finish_wrapped": finish_wrapped, "_finish_text": finish_text,
             "_getattr": envs[True].getattr, "_getitem": envs[True].getitem,
             "_field": functools.partial(_field, envs[True].getattr)}
@@ -91,6 +102,15 @@ class Codegen:
         name = self.var(prefix)
         self.ns[name] = value
         return name
+
+    def snapshot(self) -> tuple[int, dict, dict, int]:
+        """Where generation stands, for :meth:`restore` to undo what follows."""
+        return len(self.lines), dict(self.avail), dict(self.vars), len(self.lazy)
+
+    def restore(self, snap: tuple[int, dict, dict, int]) -> None:
+        mark, avail, nvars, nlazy = snap
+        del self.lines[mark:], self.lazy[nlazy:]
+        self.avail, self.vars = avail, nvars
 
     def emit(self, depth: int, line: str) -> None:
         """Append a line of code; its comment names the part and line it comes from."""
@@ -221,7 +241,7 @@ class Codegen:
         key = ("html" if autoescape else "text", repr(node))
         if key in self.avail:
             return self.avail[key]
-        mark, avail, nvars, nlazy = len(self.lines), dict(self.avail), dict(self.vars), len(self.lazy)
+        snap = self.snapshot()
         try:
             raw = self.expr(node, depth, True)
             slow = f"{'_escape' if autoescape else 'str'}(_fin({raw}))"
@@ -233,21 +253,19 @@ class Codegen:
         except Unsupported:
             if self.in_loop:  # a fallback template would not see the loop's variables
                 raise
-            del self.lines[mark:], self.lazy[nlazy:]
-            self.avail, self.vars = avail, nvars
+            self.restore(snap)
             tpl = self.tiny([nodes.Output([node])], autoescape)
             src = f"{self.bind(tpl.render, '_j')}(_v)"
         return self.assign(key, "h" if autoescape else "t", src, depth)
 
     def test(self, node: nodes.Node, depth: int) -> str:
-        mark, avail, nvars, nlazy = len(self.lines), dict(self.avail), dict(self.vars), len(self.lazy)
+        snap = self.snapshot()
         try:
             return self.expr(node, depth, True)
         except Unsupported:
             if self.in_loop:
                 raise
-            del self.lines[mark:], self.lazy[nlazy:]
-            self.avail, self.vars = avail, nvars
+            self.restore(snap)
             tpl = self.tiny([nodes.If(node, [nodes.Output([nodes.TemplateData("1")])], [], [])], False)
             return f"({self.bind(tpl.render, '_j')}(_v) == '1')"
 
@@ -346,7 +364,7 @@ class Codegen:
 
     def part(self, part: str, template: nodes.Template, autoescape: bool, jinja: Callable) -> None:
         """Emit the code producing ``part`` into the local ``p_<part>``."""
-        start, avail, nvars, nlazy = len(self.lines), dict(self.avail), dict(self.vars), len(self.lazy)
+        snap = self.snapshot()
         self.part_name = part
         self.at(part)
         try:
@@ -366,8 +384,7 @@ class Codegen:
                 if part in ("subject", "preheader"):
                     self.collapsed(part)
         except Unsupported:
-            del self.lines[start:], self.lazy[nlazy:]
-            self.avail, self.vars = avail, nvars
+            self.restore(snap)
             self.fallbacks += 1
             self.at(part)
             finish = "_finish_text" if part == "text" else ""
@@ -380,15 +397,29 @@ class Codegen:
         skeleton = "".join(self.skeleton)
         if collapse(skeleton) != skeleton:
             self.emit(1, f"p_{part} = _collapse(p_{part})")
-        elif self.shows:
+        elif self.shows:   # single-spaced values keep it so (the text part reuses the tests)
             clean = " and ".join(self.simple(src, 1) for src in dict.fromkeys(self.shows))
             self.emit(1, f"if not ({clean}): p_{part} = _collapse(p_{part})")
 
-    def simple(self, src: str, depth: int) -> str:
-        """A local saying whether the string in local ``src`` is :func:`tplkit.wrapping.simple`:
-        non-empty, no white space at either end, words apart by single spaces only."""
+    def simple(self, src: str, depth: int, lazy: bool = False) -> str:
+        """An expression saying whether the string in local ``src`` is
+        :func:`tplkit.wrapping.simple` (non-empty, no white space at either end, words apart
+        by single spaces only), tested at most once per message (per item in a loop). With
+        ``lazy`` (a test only some messages need) it is tested where first needed (a lazy
+        local), else now."""
         key = ("simple", src)
-        return self.avail.get(key) or self.assign(key, "k", SIMPLE_TEST.format(s=src), depth)
+        if key in self.avail:
+            return self.avail[key]
+        test = SIMPLE_TEST.format(s=src)
+        if not lazy:
+            return self.assign(key, "k", test, depth)
+        name = self.vars.get(key)
+        if self.in_loop or (name is not None and name not in self.lazy):
+            return test
+        if name is None:
+            name = self.vars[key] = self.var("k")
+            self.lazy.append(name)
+        return f"({name} if {name} is not _M else ({name} := {test}))"
 
 
 def _field(getattr_: Callable[[Any, str], Any], obj: Any, name: str) -> Any:
