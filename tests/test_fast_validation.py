@@ -84,6 +84,7 @@ VALUES = {
     "tags": st.one_of(st.lists(st.one_of(TEXTS, SCALARS), max_size=3), SCALARS),
     "links": st.one_of(st.lists(st.one_of(URLS, SCALARS), max_size=3), SCALARS),
     "buyer": st.one_of(LINES, SCALARS),
+    "nope": st.integers(),   # no placeholder: refused when strict
 }
 CONTEXTS = _changed(GOOD, VALUES)
 
@@ -101,21 +102,21 @@ def _shape(v: Any) -> Any:
     return (type(v), v)
 
 
-def _full(ctx: dict) -> Any:
+def _full(ctx: dict, strict: bool) -> Any:
     try:
-        return SCHEMA.validate_all(ctx)
+        return SCHEMA.validate_all(ctx, strict=strict)
     except PlaceholderError:
         return None
 
 
 @settings(max_examples=4000, deadline=None)
-@given(CONTEXTS)
-def test_quick_equals_full_validation(ctx):
-    """Whatever the values, quick() gives the full validation's values, types included,
-    or defers (None)."""
+@given(CONTEXTS, st.booleans())
+def test_quick_equals_full_validation(ctx, strict):
+    """Whatever the values (and keys), quick() gives the full validation's values, types
+    included, or defers (None)."""
     _URLS_OK.clear()
-    expected = _full(ctx)
-    got = SCHEMA.quick(ctx)
+    expected = _full(ctx, strict)
+    got = SCHEMA.quick(ctx, strict)
     if got is not None:
         assert _shape(got) == _shape(expected)
 
@@ -143,6 +144,10 @@ def test_defers_when_not_sure():
     blank = {**ctx, "opt_day": "  "}
     assert SCHEMA.quick(blank) is None
     assert SCHEMA.validate(blank)["opt_day"] is None
+    # an unknown key, with as many keys as placeholders given (None is "not given")
+    assert SCHEMA.quick({**ctx, "opt_n": None, "nope": 1}) is None
+    assert SCHEMA.quick({**ctx, "opt_n": None, "nope": 1}, strict=False) is not None
+    assert SCHEMA.quick({**ctx, "opt_n": None}) is not None
 
 
 URL_PIECES = ["http", "https", "HtTp", "s", ":", "//", "/", "?", "#", "[", "]", "@", "a", "x.example", " ",

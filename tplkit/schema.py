@@ -260,9 +260,6 @@ class Schema:
         if fast is None:
             fast = self.__dict__["_fast"] = validator(self.placeholders, self.defaults)
         try:
-            out = fast(context)
+            return fast(context, strict)
         except (ValueError, ArithmeticError, RecursionError):
             return None
-        if out is None or (strict and not context.keys() <= self.placeholders.keys()):
-            return None
-        return out

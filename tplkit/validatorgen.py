@@ -63,12 +63,13 @@ class _Gen:
         the other; ``return None`` whenever the full validation must decide."""
         for ph in placeholders:
             key = repr(ph.name)
+            count = "" if nested else "_m += 1; "   # top level: how many are not given
             if ph.name in defaults:
-                missing = f"_o[{key}] = {self.name('_d', defaults[ph.name])}"
+                missing = f"{count}_o[{key}] = {self.name('_d', defaults[ph.name])}"
             elif ph.required or (nested and ph.default is not None):
                 missing = "return None"
             else:
-                missing = f"_o[{key}] = None"
+                missing = f"{count}_o[{key}] = None"
             code += [f"    _x = _g({key})", f"    if _x is None: {missing}"]
             fast = self.fast(ph)
             if fast:
@@ -133,13 +134,18 @@ class _Gen:
 
 
 def validator(placeholders: Mapping[str, Placeholder],
-              defaults: Mapping[str, Any]) -> Callable[[dict[str, Any]], dict[str, Any] | None]:
-    """The generated ``validate(context) -> values or None`` for a schema (see module doc).
-    It may raise ValueError or ArithmeticError, which also mean "let validate() decide"."""
+              defaults: Mapping[str, Any]) -> Callable[[dict[str, Any], bool], dict[str, Any] | None]:
+    """The generated ``validate(context, strict) -> values or None`` for a schema (see the
+    module doc; ``strict``: None also for a key that is no placeholder). It may raise
+    ValueError or ArithmeticError, which also mean "let the full validation decide"."""
     gen = _Gen()
-    code = ["def validate(_c):", "    _g = _c.get", "    _o = {}"]
+    code = ["def validate(_c, _strict):", "    _g = _c.get", "    _o = {}", "    _m = 0"]
     gen.checks(list(placeholders.values()), defaults, code, nested=False)
-    code.append("    return _o")
+    # strict: no key but the placeholders'. When the context has exactly as many keys as
+    # placeholders were given (not None), those are its keys: no need to look at each
+    keys = gen.name("_k", frozenset(placeholders))
+    code += [f"    if _strict and len(_c) != {len(placeholders)} - _m and not _c.keys() <= {keys}:",
+             "        return None", "    return _o"]
     source = "\n".join("\n".join(f) for f in [*gen.funcs, code])
     exec(compile(source, "<tplkit validator>", "exec"), gen.ns)  # noqa: S102 - see module doc
     return gen.ns["validate"]
