@@ -63,7 +63,7 @@ class _Gen:
         the other; ``return None`` whenever the full validation must decide."""
         for ph in placeholders:
             key = repr(ph.name)
-            count = "" if nested else "_m += 1; "   # top level: how many are not given
+            count = "" if nested else "_gone += 1; "   # top level: how many are not given
             if ph.name in defaults:
                 missing = f"{count}_o[{key}] = {self.name('_d', defaults[ph.name])}"
             elif ph.required or (nested and ph.default is not None):
@@ -139,12 +139,12 @@ def validator(placeholders: Mapping[str, Placeholder],
     module doc; ``strict``: None also for a key that is no placeholder). It may raise
     ValueError or ArithmeticError, which also mean "let the full validation decide"."""
     gen = _Gen()
-    code = ["def validate(_c, _strict):", "    _g = _c.get", "    _o = {}", "    _m = 0"]
+    code = ["def validate(_c, _strict):", "    _g = _c.get", "    _o = {}", "    _gone = 0"]
     gen.checks(list(placeholders.values()), defaults, code, nested=False)
     # strict: no key but the placeholders'. When the context has exactly as many keys as
     # placeholders were given (not None), those are its keys: no need to look at each
     keys = gen.name("_k", frozenset(placeholders))
-    code += [f"    if _strict and len(_c) != {len(placeholders)} - _m and not _c.keys() <= {keys}:",
+    code += [f"    if _strict and len(_c) != {len(placeholders)} - _gone and not _c.keys() <= {keys}:",
              "        return None", "    return _o"]
     source = "\n".join("\n".join(f) for f in [*gen.funcs, code])
     exec(compile(source, "<tplkit validator>", "exec"), gen.ns)  # noqa: S102 - see module doc
