@@ -58,7 +58,7 @@ class ExprCodegen:
             "_blank_run": BLANK_RUN.search, "_greedy": greedy, "_FILL": FILL,
             "_finish_wrapped": finish_wrapped, "_finish_text": finish_text,
             "_getattr": envs[True].getattr, "_getitem": envs[True].getitem,
-            "_field": functools.partial(_field, envs[True].getattr)}
+            "_field": functools.partial(_field, envs[True].getattr), "_Record": Record}
         self.bound: dict[Callable, str] = {}  # filters bound to a locale -> their local
         self.avail: dict[tuple, str] = {}   # values computed on every path to this point
         self.vars: dict[tuple, str] = {}    # every value's local, wherever it is computed
@@ -162,8 +162,13 @@ class ExprCodegen:
                 raise Unsupported(node)
             return attrs[node.attr]
         if isinstance(node, nodes.Getattr):
-            getattr_ = "_getattr" if node.attr.startswith("_") else "_field"
-            return f"{getattr_}({self.expr(node.node, depth, hoist)}, {node.attr!r})"
+            obj, attr = self.expr(node.node, depth, hoist), repr(node.attr)
+            if node.attr.startswith("_"):
+                return f"_getattr({obj}, {attr})"
+            if obj.isidentifier():   # _field inline: a validated object's field, or the sandbox
+                return (f"({obj}.__dict__[{attr}] if type({obj}) is _Record and {attr} in {obj}.__dict__ "
+                        f"else _getattr({obj}, {attr}))")
+            return f"_field({obj}, {attr})"
         if isinstance(node, nodes.Getitem):
             if isinstance(node.arg, nodes.Slice):
                 raise Unsupported(node)

@@ -32,11 +32,15 @@ _URL_CHARS = r"!#-;=?-Z^_a-z{-~"
 PLAIN_URL = re.compile(rf"[Hh][Tt][Tt][Pp][Ss]?://[!$-.0-;=@-Z^_a-z{{-~][{_URL_CHARS}]*").fullmatch
 
 
-def _money(amount: Decimal, currency: str) -> Money:
-    """``Money(amount, currency)`` without the frozen dataclass's per-field setattr calls."""
-    m = object.__new__(Money)
-    object.__setattr__(m, "__dict__", {"amount": amount, "currency": currency})
-    return m
+_CURRENCIES: set[str] = set()   # codes the pattern accepted (at most 26**3 of them)
+
+
+def _currency(code: str) -> bool:
+    """Whether ``code`` is three letters A-Z (_money's check), remembered when it is."""
+    if CURRENCY.fullmatch(code) is None:
+        return False
+    _CURRENCIES.add(code)
+    return True
 
 
 class _Gen:
@@ -45,8 +49,9 @@ class _Gen:
     def __init__(self) -> None:
         self.ns: dict[str, Any] = {
             "_SLOW": SLOW, "_date_iso": _dt.date.fromisoformat, "_nfc": unicodedata.normalize,
-            "_url": PLAIN_URL, "_email": EMAIL.match, "_cur": CURRENCY.fullmatch, "_Dec": Decimal,
-            "_LIM": DECIMAL_LIMIT, "_money": _money, "_Record": Record}
+            "_url": PLAIN_URL, "_email": EMAIL.match, "_cur": _currency, "_curs": _CURRENCIES,
+            "_Dec": Decimal, "_LIM": DECIMAL_LIMIT, "_new": object.__new__, "_set": object.__setattr__,
+            "_Money": Money, "_Record": Record}
         self.funcs: list[list[str]] = []
         self.count = 0
 
@@ -100,9 +105,11 @@ class _Gen:
             # _money for {"amount": str, "currency": str}: a three-letter code, a finite amount
             # in range (NaN fails the comparison with InvalidOperation: validate() decides)
             default = self.name("_c", ph.currency) if ph.currency else "None"
+            # Money(amount, currency) without the frozen dataclass's setattr per field
             return ("type(_x) is dict and type(_a := _x.get('amount')) is str and "
-                    f"type(_cu := _x.get('currency', {default})) is str and _cur(_cu) is not None "
-                    "and -_LIM < (_m := _Dec(_a.strip())) < _LIM", "_money(_m, _cu)")
+                    f"type(_cu := _x.get('currency', {default})) is str and (_cu in _curs or _cur(_cu)) "
+                    "and -_LIM < (_m := _Dec(_a.strip())) < _LIM",
+                    "(_set((_mo := _new(_Money)), '__dict__', {'amount': _m, 'currency': _cu}) or _mo)")
         if ph.type == "object":
             return f"type(_x) is dict and (_r := {self.object_(ph)}(_x)) is not None", "_r"
         if ph.type == "list":
