@@ -191,9 +191,12 @@ def compile_parts(trees: Mapping[str, nodes.Template], envs: Mapping[bool, Any],
     gen = Codegen(envs, globals_, names, filters)
     gen.ns["_fin"] = envs[True].finalize
     gen.ns["_M"] = _M = object()  # "not computed yet" for lazy locals
+    gen.loop_memo = all(any(True for _ in trees[p].find_all(nodes.For)) for p in ("html", "text"))
     for part in PARTS:
         gen.part(part, trees[part], part == "html", jinja[part])
     init = [f"    {' = '.join(gen.lazy)} = _M"] if gen.lazy else []
+    if gen.loop_memo:
+        init.append("    _lm = {}")
     code = "def render(_v):\n" + "\n".join(init + gen.lines) + \
         f"\n    return ({', '.join('p_' + p for p in PARTS)})\n"
     filename = f"<tplkit {label} #{next(_serial)}>"

@@ -60,6 +60,7 @@ class ExprCodegen:
             "_getattr": envs[True].getattr, "_getitem": envs[True].getitem,
             "_field": functools.partial(_field, envs[True].getattr), "_Record": Record}
         self.bound: dict[Callable, str] = {}  # filters bound to a locale -> their local
+        self.loop_memo = False              # bound filters in loops kept per item (_lm)
         self.avail: dict[tuple, str] = {}   # values computed on every path to this point
         self.vars: dict[tuple, str] = {}    # every value's local, wherever it is computed
         self.lazy: list[str] = []           # locals first computed inside a branch
@@ -211,6 +212,12 @@ class ExprCodegen:
             fast = bound(func, one.value.value)   # the filter bound to the template's locale
             if fast is not None:
                 name = self.bound.get(fast) or self.bound.setdefault(fast, self.bind(fast, f"_b_{node.name}"))
+                if self.in_loop and self.loop_memo and args[0].isidentifier():
+                    # the HTML and the text part loop over the same items: each item's text
+                    # is made once, kept per message with the item (so its id stays its own)
+                    key = f"({name!r}, id({args[0]}))"
+                    return (f"(_lm[_k][1] if (_k := {key}) in _lm "
+                            f"else _lm.setdefault(_k, ({args[0]}, {name}({args[0]})))[1])")
                 return f"{name}({args[0]})"
         args += [self.expr(a, depth, hoist) for a in node.args]
         for kw in node.kwargs:

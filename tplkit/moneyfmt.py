@@ -70,10 +70,11 @@ def compile_money(locale: Any, currency: str, fmt: str | None, symbols: Mapping[
         whole, _, frac = (text[1:] if signed else text).partition(".")
         if (short and len(whole) <= 15 and len(frac) <= digits and whole.isdigit()
                 and (frac.isdigit() or not frac) and getcontext().prec >= 28):
-            if len(whole) > first:
-                whole = grouped(whole)
+            n = len(whole)
+            if n > first:   # one separator inline (up to 999,999), more by grouped()
+                whole = whole[:-first] + group + whole[-first:] if n <= first + other else grouped(whole)
             if digits:
-                whole += point + frac + "0" * (digits - len(frac))
+                whole += point + frac if len(frac) == digits else point + frac + "0" * (digits - len(frac))
             return neg_prefix + whole + neg_suffix if signed else prefix + whole + suffix
         if not value.is_finite():
             return fallback(value)
