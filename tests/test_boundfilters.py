@@ -52,3 +52,32 @@ def test_same_date_twice_and_unbound_filters():
     assert bound(RUNTIME_FILTERS["money"], None) is None
     money = bound(RUNTIME_FILTERS["money"], "de")
     assert money is not None and money(Money(Decimal("1234.5"), "EUR")) == "1.234,50\u00a0€"
+
+
+class _Line:
+    """An order line whose price is a new Money object at every access (so that a freed
+    one's id could come back for the next line if the per-item texts did not hold it)."""
+
+    def __init__(self, cents: int) -> None:
+        self.cents = cents
+
+    @property
+    def price(self) -> Money:
+        return Money(Decimal(self.cents).scaleb(-2), "EUR")
+
+
+def test_items_formatted_once_for_both_loops_stay_their_own():
+    """The HTML and the text loop share each item's money text: every line still shows its
+    own amount, as plain Jinja renders it, also when the values are made on the fly."""
+    from tplkit import compiled as tcd
+    from tplkit.schema import Placeholder, Schema
+
+    loop = ("{% for i in items %}{{ i.price|money(locale='de') }} {{ i.cents|number(locale='de') }};"
+            "{% endfor %}")
+    c = tcd.Compiled(template="t", locale="de", schema=Schema({"items": Placeholder("items", "list")}),
+                     sources={"subject": "", "preheader": "", "html": loop, "text": loop + "\n"})
+    values = {"items": [_Line(n) for n in (123456, 5, 123456, 99, 7000000)]}
+    parts = c.render_parts(values)
+    assert "_lm[" in c.code   # the shared texts are used
+    assert parts == c.render_jinja(values)
+    assert parts["html"].startswith("1.234,56\u00a0€ 123.456;0,05\u00a0€ 5;1.234,56\u00a0€ 123.456;")
