@@ -3,7 +3,7 @@
 
 A compiled template knows its locale, so ``{{ total|money(locale='de') }}`` needs neither
 the keyword argument nor the per-call lookups of the general filters (the formatter cache
-keyed by locale and currency, the memo key of :func:`tplkit.formatting._remembered`).
+keyed by locale and currency, the memo key of the remembered filters).
 :func:`bound` gives, for a filter and a locale, a one-argument function with the same
 result as ``filter(value, locale=locale)`` for every value (``tests/test_boundfilters.py``):
 the common value types take a short path, anything else goes to the filter itself.
@@ -30,7 +30,7 @@ def _money(locale: str) -> Callable[[Any], str]:
         if type(value) is Money and type(value.amount) is Decimal and type(value.currency) is str:
             fmt = formatters.get(value.currency)
             if fmt is None:
-                fmt = formatting._money_formatter(locale, value.currency)
+                fmt = formatting.money_formatter(locale, value.currency)
                 if len(formatters) < 64:
                     formatters[value.currency] = fmt
             return fmt(value.amount)
@@ -39,8 +39,8 @@ def _money(locale: str) -> Callable[[Any], str]:
 
 
 def _number(locale: str) -> Callable[[Any], str]:
-    ints = formatting._integer_formatter(locale)
-    general = formatting._number_filter
+    ints = formatting.integer_formatter(locale)
+    general = formatting.number_filter
 
     def number(value: Any) -> str:
         if type(value) is int:
@@ -67,7 +67,7 @@ def _date(locale: str) -> Callable[[Any], str]:
 
 
 _BINDERS: dict[Callable[..., str], Callable[[str], Callable[[Any], str]]] = {
-    formatting.fmt_money: _money, formatting._number_filter: _number,
+    formatting.fmt_money: _money, formatting.number_filter: _number,
     formatting.LOCALE_FILTERS["date"]: _date}
 
 
