@@ -78,7 +78,8 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
                         "tplkit.address", "tplkit.sourcemap", "tplkit.mjmlcheck", "tplkit.inline",
                         "tplkit.compiled")),
     ("what the stages and compiled templates use", (
-        "tplkit.codegen", "tplkit.textgen", "tplkit.escaping", "tplkit.filters", "tplkit.text",
+        "tplkit.codegen", "tplkit.exprgen", "tplkit.textgen", "tplkit.rendersource",
+        "tplkit.boundfilters", "tplkit.validatorgen", "tplkit.escaping", "tplkit.filters", "tplkit.text",
         "tplkit.wrapping", "tplkit.schema", "tplkit.computed", "tplkit.links", "tplkit.i18n",
         "tplkit.formatting", "tplkit.moneyfmt", "tplkit.declension", "tplkit.locale_style",
         "tplkit.store", "tplkit.render", "tplkit.mime", "tplkit.mailpolicy", "tplkit.sandbox",

@@ -3,7 +3,7 @@ with tplkit's locale-style adjustments, for any amount."""
 from __future__ import annotations
 
 import random
-from decimal import Decimal
+from decimal import Decimal, localcontext
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -19,7 +19,10 @@ LOCALES = sorted(STYLES) + ["pt_BR", "hi", "en_IN", "de_CH", "fr_CH", "ja", "fa"
 CURRENCIES = ["USD", "EUR", "UAH", "JPY", "KWD", "BHD", "CLF", "CHF", "INR", "TRY", "PLN", "GBP", "XXX",
               "usd"]
 EDGES = ["0", "-0", "0.005", "0.015", "0.025", "-0.001", "999.995", "-999.995", "1E+30", "1e-40",
-         "123456789012345678901234567890.555", "Infinity", "-Infinity", "0.5", "12345.6789"]
+         "123456789012345678901234567890.555", "Infinity", "-Infinity", "0.5", "12345.6789",
+         # around the str(value) shortcut: 15 and 16 integer digits, trailing zeros, exponents
+         "999999999999999.99", "-999999999999999.5", "1000000000000000.00", "12.500", "0.10",
+         "-0.00", "7", "100", "1E+2", "-1.2E-3", "0E-9"]
 
 
 def _both(amount: Decimal, currency: str, locale: str) -> tuple[str, str]:
@@ -64,6 +67,16 @@ def test_any_amount(amount, currency, locale):
     """For any finite or infinite amount, the compiled formatter equals Babel."""
     ours, babel = _both(amount, currency, locale)
     assert ours == babel
+
+
+def test_a_narrow_decimal_context_is_honoured():
+    """Under a decimal context of fewer digits than an amount, Babel rounds it: so does the
+    compiled formatter (the str(value) shortcut is for the default 28-digit context)."""
+    with localcontext() as ctx:
+        ctx.prec = 6
+        for amount in ("1234567.89", "12.345", "-98765.4321"):
+            ours, babel = _both(Decimal(amount), "EUR", "de")
+            assert ours == babel
 
 
 INT_LOCALES = LOCALES + ["mr", "my", "ne", "ru", "es", "pl"]

@@ -192,43 +192,61 @@ _VALUE = st.one_of(st.lists(_WORDS, max_size=8).map(" ".join),
                                     "\n", "y" * 90]))
 
 
+def _snippet(draw: st.DrawFn, depth: int) -> str:
+    """Static text, a value, or (above depth 2) a condition or a loop around more."""
+    kinds = ["static", "static", "value", "if"] + (["if-else", "for", "for-else"] if depth < 2 else [])
+    kind = draw(st.sampled_from(kinds))
+    if kind == "static":
+        return draw(_STATIC).replace("{", "(").replace("%", "/")
+    if kind == "value":
+        return f"{{{{ {draw(st.sampled_from('abc'))} }}}}"
+    inner = "".join(_snippet(draw, depth + 1) for _ in range(draw(st.integers(1, 3))))
+    if kind == "if":
+        body = draw(_STATIC) + f"{{{{ {draw(st.sampled_from('abc'))} }}}}" + draw(_STATIC)
+        return f"{{% if {draw(st.sampled_from('abc'))} %}}{body}{{% endif %}}"
+    if kind == "if-else":
+        other = "".join(_snippet(draw, depth + 1) for _ in range(draw(st.integers(0, 2))))
+        test = draw(st.sampled_from(["a", "b", "not c"]))
+        middle = draw(st.sampled_from(["", "{% elif c %}" + draw(_STATIC)]))
+        return f"{{% if {test} %}}{inner}{middle}{{% else %}}{other}{{% endif %}}"
+    item = draw(st.sampled_from(["{{ i }}", "{{ loop.index }}. {{ i }}",
+                                 "{{ i }}{% if not loop.last %}, {% endif %}"]))
+    tail = "{% else %}" + draw(_STATIC) if kind == "for-else" else ""
+    return f"{{% for i in items %}}{inner}{item}{draw(_STATIC)}{tail}{{% endfor %}}"
+
+
 @st.composite
 def _text_templates(draw):
-    parts = []
-    for _ in range(draw(st.integers(1, 8))):
-        kind = draw(st.sampled_from(["static", "static", "value", "if"]))
-        if kind == "static":
-            parts.append(draw(_STATIC).replace("{", "(").replace("%", "/"))
-        elif kind == "value":
-            parts.append(f"{{{{ {draw(st.sampled_from('abc'))} }}}}")
-        else:
-            body = draw(_STATIC) + f"{{{{ {draw(st.sampled_from('abc'))} }}}}" + draw(_STATIC)
-            parts.append(f"{{% if {draw(st.sampled_from('abc'))} %}}{body}{{% endif %}}")
-    return "".join(parts)
+    """Static text, values, conditions (with else, elif, nested) and loops over ``items``."""
+    return "".join(_snippet(draw, 0) for _ in range(draw(st.integers(1, 8))))
 
 
-@settings(max_examples=500, deadline=None)
-@given(_text_templates(), st.fixed_dictionaries({n: _VALUE for n in "abc"}))
+_TEXT_VALUES = st.fixed_dictionaries({**{n: _VALUE for n in "abc"}, "items": st.lists(_VALUE, max_size=4)})
+
+
+@settings(max_examples=700, deadline=None)
+@given(_text_templates(), _TEXT_VALUES)
 # found by Hypothesis 6.100 in CI's lowest-dependency pass: the last line is 79 characters
 # only with its trailing space
-@example(source="a\n  " + "a" * 61 + "Ab,Ab,Ab,Ab,Ab, ", values={"a": "", "b": "", "c": ""})
+@example(source="a\n  " + "a" * 61 + "Ab,Ab,Ab,Ab,Ab, ", values={"a": "", "b": "", "c": "", "items": []})
 def test_text_part_wrapped_while_built_equals_wrapping_the_whole_text(source, values):
     """The text part is wrapped line by line as it is built (static lines at compile time,
     the rest around their values): exactly what re-wrapping the whole text gives."""
-    c = _compiled({"text": source}, a="text", b="text", c="text")
+    c = _compiled({"text": source}, a="text", b="text", c="text", items="list")
     expected = _finish_text_reference(c._render_jinja_part("text", values))
     assert c.render_parts(values)["text"] == expected
     assert c.render_jinja(values)["text"] == expected
 
 
 @settings(max_examples=300, deadline=None)
-@given(_text_templates(), st.fixed_dictionaries({n: _VALUE for n in "abc"}))
+@given(_text_templates(), _TEXT_VALUES)
 def test_subject_collapsed_only_when_needed_equals_collapsing_always(source, values):
     """The subject and preheader skip collapsing white space when static text and values
     are single-spaced; the result is what collapsing always gives."""
     from tplkit.wrapping import collapse
 
-    c = _compiled({"subject": source, "preheader": "Re: " + source}, a="text", b="text", c="text")
+    c = _compiled({"subject": source, "preheader": "Re: " + source}, a="text", b="text", c="text",
+                  items="list")
     parts = c.render_parts(values)
     assert parts["subject"] == collapse(c._render_jinja_part("subject", values))
     assert parts["preheader"] == collapse(c._render_jinja_part("preheader", values))

@@ -18,230 +18,27 @@ a part holding other statements is rendered by Jinja as a whole.
 """
 from __future__ import annotations
 
-import copy
-import functools
 import itertools
-import keyword
 import linecache
-import re
 import weakref
-import zlib
 from collections.abc import Callable, Mapping, Sequence
-from types import CodeType
-from typing import Any, Protocol
+from typing import Any
 
 from jinja2 import nodes
-from markupsafe import escape
 
-from .escaping import escape_str
-from .schema import Record
+from .exprgen import ExprCodegen
+from .rendersource import RenderFunction, compressed, origin, source_of
 from .store import PARTS
 from .textgen import TextCodegen, Unsupported
-from .wrapping import FILL, SIMPLE_TEST, TEXTWRAP_SPACE, collapse, finish_text, finish_wrapped, greedy, rewrap
+from .wrapping import collapse
 
-_CONST_TYPES = (str, int, float, bool, type(None))
-_COMPARE = {"eq": "==", "ne": "!=", "lt": "<", "lteq": "<=", "gt": ">", "gteq": ">=",
-            "in": "in", "notin": "not in"}
+__all__ = ["Codegen", "RenderFunction", "compile_parts", "origin", "source_of"]
 
 
-class Codegen:
-    """Generates the fast render function for the parts of one compiled template."""
-
-    def __init__(self, envs: Mapping[bool, Any], globals_: Mapping[str, Any],
-                 names: Sequence[str], filters: Sequence[str]) -> None:
-        self.envs = envs
-        self.globals = dict(globals_)
-        self.names = frozenset(names)
-        self.filters = frozenset(filters)
-        self.lines: list[str] = []
-        self.skeleton: list[str] = []   # a part's static text, for collapsed()
-        self.shows: list[str] = []      # and the locals it shows
-        self.ns: dict[str, Any] = {
-            "_escape": escape, "_collapse": collapse, "_escape_str": escape_str, "_rewrap": rewrap,
-            "_tw_space": TEXTWRAP_SPACE.search, "_greedy": greedy, "_FILL": FILL,
-            "_finish_wrapped": finish_wrapped, "_finish_text": finish_text,
-            "_getattr": envs[True].getattr, "_getitem": envs[True].getitem,
-            "_field": functools.partial(_field, envs[True].getattr)}
-        self.avail: dict[tuple, str] = {}   # values computed on every path to this point
-        self.vars: dict[tuple, str] = {}    # every value's local, wherever it is computed
-        self.lazy: list[str] = []           # locals first computed inside a branch
-        self.counter = 0
-        self.fallbacks = 0
-        self.part_name = ""
-        self.where = ""                     # "<part>:<line>" being generated, for each line
-        self.loop_vars: dict[str, str] = {}  # a {% for %} variable -> its Python local
-        self.loop_info: tuple[str, str] | None = None   # the innermost loop's index, length
-        self.in_loop = 0
-
-    def at(self, part: str, node: nodes.Node | None = None) -> None:
-        """Say which part (and line of its runtime source) the next lines come from."""
-        line = getattr(node, "lineno", None) if node is not None else 1
-        if line or not self.where.startswith(f"{part}:"):
-            self.where = f"{part}:{line or 1}"
-
-    # --- helpers -----------------------------------------------------------------------------
-
-    def var(self, prefix: str) -> str:
-        self.counter += 1
-        return f"{prefix}{self.counter}"
-
-    def bind(self, value: Any, prefix: str) -> str:
-        name = self.var(prefix)
-        self.ns[name] = value
-        return name
-
-    def emit(self, depth: int, line: str) -> None:
-        """Append a line of code; its comment names the part and line it comes from."""
-        self.lines.append(f"{'    ' * depth}{line}  # {self.where}")
-
-    def tiny(self, body: list, autoescape: bool):
-        """A sandboxed Jinja template rendering ``body`` (the fallback for one node)."""
-        self.fallbacks += 1
-        tpl = nodes.Template(copy.deepcopy(body), lineno=1)
-        tpl.set_environment(self.envs[autoescape])
-        return self.envs[autoescape].from_string(tpl, globals=self.globals)
-
-    # --- expressions -------------------------------------------------------------------------
-
-    def expr(self, node: nodes.Node, depth: int, hoist: bool) -> str:
-        """Python source for a raw value; hoisted (memoised) when evaluated unconditionally."""
-        key = ("raw", repr(node))
-        if key in self.avail:
-            return self.avail[key]
-        src = self._expr(node, depth, hoist)
-        if not hoist or isinstance(node, nodes.Const):
-            return src
-        return self.assign(key, "r", src, depth)
-
-    def assign(self, key: tuple, prefix: str, src: str, depth: int) -> str:
-        """Compute ``src`` into the local for ``key``: once per message, even when the
-        value is first needed inside different branches (a lazy local guarded by ``_M``)."""
-        if self.in_loop:  # a loop body: computed per item, never kept for later use
-            local = self.var(prefix)
-            self.emit(depth, f"{local} = {src}")
-            self.avail[key] = local
-            return local
-        name = self.vars.get(key)
-        if name is None:
-            name = self.vars[key] = self.var(prefix)
-            if depth > 1:
-                self.lazy.append(name)
-            self.emit(depth, f"{name} = {src}")
-        elif name in self.lazy:
-            self.emit(depth, f"if {name} is _M: {name} = {src}")
-        else:  # assigned on a path that does not reach here (e.g. a fallback was undone)
-            self.emit(depth, f"{name} = {src}")
-        self.avail[key] = name
-        return name
-
-    def _expr(self, node: nodes.Node, depth: int, hoist: bool) -> str:
-        if isinstance(node, nodes.Const):
-            if type(node.value) not in _CONST_TYPES:
-                raise Unsupported(node)
-            return repr(node.value)
-        if isinstance(node, nodes.Name):
-            if node.ctx == "load" and node.name in self.loop_vars:
-                return self.loop_vars[node.name]
-            if node.ctx != "load" or node.name not in self.names or node.name == "loop" and self.in_loop:
-                raise Unsupported(node)
-            return f"_v[{node.name!r}]"
-        if (isinstance(node, nodes.Getattr) and isinstance(node.node, nodes.Name)
-                and node.node.name == "loop" and "loop" not in self.loop_vars and self.loop_info):
-            i, n = self.loop_info
-            attrs = {"index": f"({i} + 1)", "index0": i, "first": f"({i} == 0)",
-                     "last": f"({i} == {n} - 1)", "length": n, "revindex": f"({n} - {i})",
-                     "revindex0": f"({n} - {i} - 1)"}
-            if node.attr not in attrs:
-                raise Unsupported(node)
-            return attrs[node.attr]
-        if isinstance(node, nodes.Getattr):
-            getattr_ = "_getattr" if node.attr.startswith("_") else "_field"
-            return f"{getattr_}({self.expr(node.node, depth, hoist)}, {node.attr!r})"
-        if isinstance(node, nodes.Getitem):
-            if isinstance(node.arg, nodes.Slice):
-                raise Unsupported(node)
-            return f"_getitem({self.expr(node.node, depth, hoist)}, {self.expr(node.arg, depth, hoist)})"
-        if isinstance(node, nodes.Filter):
-            return self._filter(node, depth, hoist)
-        if isinstance(node, nodes.Call):
-            fn = node.node
-            if (isinstance(fn, nodes.Name) and fn.name in self.globals and fn.name not in self.names
-                    and len(node.args) == 1 and not node.kwargs and node.dyn_args is None
-                    and node.dyn_kwargs is None):
-                f = f"_g_{fn.name}"
-                self.ns[f] = self.globals[fn.name]
-                return f"{f}({self.expr(node.args[0], depth, hoist)})"
-            raise Unsupported(node)
-        if isinstance(node, nodes.Compare):
-            out = self.expr(node.expr, depth, hoist)
-            if len(node.ops) != 1 or node.ops[0].op not in _COMPARE:
-                raise Unsupported(node)
-            op = node.ops[0]
-            return f"({out} {_COMPARE[op.op]} {self.expr(op.expr, depth, hoist)})"
-        if isinstance(node, nodes.Not):
-            return f"(not {self.expr(node.node, depth, hoist)})"
-        if isinstance(node, (nodes.And, nodes.Or)):
-            # the right operand is evaluated only when needed: never hoist it
-            word = "and" if isinstance(node, nodes.And) else "or"
-            return f"({self.expr(node.left, depth, hoist)} {word} {self.expr(node.right, depth, False)})"
-        raise Unsupported(node)
-
-    def _filter(self, node: nodes.Filter, depth: int, hoist: bool) -> str:
-        env = self.envs[True]
-        func = env.filters.get(node.name)
-        if (node.name not in self.filters or func is None or node.node is None
-                or getattr(func, "jinja_pass_arg", None) is not None
-                or node.dyn_args is not None or node.dyn_kwargs is not None):
-            raise Unsupported(node)
-        args = [self.expr(node.node, depth, hoist)]
-        args += [self.expr(a, depth, hoist) for a in node.args]
-        for kw in node.kwargs:
-            key = kw.key if isinstance(kw.key, str) else ""
-            if not key.isidentifier() or keyword.iskeyword(key):
-                raise Unsupported(node)
-            args.append(f"{key}={self.expr(kw.value, depth, hoist)}")
-        f = self.ns_filter(node.name, func)
-        return f"{f}({', '.join(args)})"
-
-    def ns_filter(self, name: str, func: Callable) -> str:
-        key = f"_f_{name}"
-        self.ns[key] = func
-        return key
-
-    def shown(self, node: nodes.Node, depth: int, autoescape: bool) -> str:
-        """A local holding the value as printed in an HTML or a text part."""
-        key = ("html" if autoescape else "text", repr(node))
-        if key in self.avail:
-            return self.avail[key]
-        mark, avail, nvars, nlazy = len(self.lines), dict(self.avail), dict(self.vars), len(self.lazy)
-        try:
-            raw = self.expr(node, depth, True)
-            slow = f"{'_escape' if autoescape else 'str'}(_fin({raw}))"
-            if raw.isidentifier():  # a local: a plain str (most values) skips the generic path
-                fast = f"_escape_str({raw})" if autoescape else raw
-                src = f"({fast} if type({raw}) is str else {slow})"
-            else:
-                src = slow
-        except Unsupported:
-            if self.in_loop:  # a fallback template would not see the loop's variables
-                raise
-            del self.lines[mark:], self.lazy[nlazy:]
-            self.avail, self.vars = avail, nvars
-            tpl = self.tiny([nodes.Output([node])], autoescape)
-            src = f"{self.bind(tpl.render, '_j')}(_v)"
-        return self.assign(key, "h" if autoescape else "t", src, depth)
-
-    def test(self, node: nodes.Node, depth: int) -> str:
-        mark, avail, nvars, nlazy = len(self.lines), dict(self.avail), dict(self.vars), len(self.lazy)
-        try:
-            return self.expr(node, depth, True)
-        except Unsupported:
-            if self.in_loop:
-                raise
-            del self.lines[mark:], self.lazy[nlazy:]
-            self.avail, self.vars = avail, nvars
-            tpl = self.tiny([nodes.If(node, [nodes.Output([nodes.TemplateData("1")])], [], [])], False)
-            return f"({self.bind(tpl.render, '_j')}(_v) == '1')"
+class Codegen(ExprCodegen):
+    """Generates the fast render function for the parts of one compiled template: the
+    statements (output, ``{% if %}``, ``{% for %}``) and the parts; the expressions are
+    :class:`~tplkit.exprgen.ExprCodegen`'s, the text part :class:`~tplkit.textgen.TextCodegen`'s."""
 
     # --- statements ----------------------------------------------------------------------------
 
@@ -338,7 +135,7 @@ class Codegen:
 
     def part(self, part: str, template: nodes.Template, autoescape: bool, jinja: Callable) -> None:
         """Emit the code producing ``part`` into the local ``p_<part>``."""
-        start, avail, nvars, nlazy = len(self.lines), dict(self.avail), dict(self.vars), len(self.lazy)
+        snap = self.snapshot()
         self.part_name = part
         self.at(part)
         try:
@@ -358,13 +155,11 @@ class Codegen:
                 if part in ("subject", "preheader"):
                     self.collapsed(part)
         except Unsupported:
-            del self.lines[start:], self.lazy[nlazy:]
-            self.avail, self.vars = avail, nvars
+            self.restore(snap)
             self.fallbacks += 1
             self.at(part)
             finish = "_finish_text" if part == "text" else ""
             self.emit(1, f"p_{part} = {finish}({self.bind(jinja, '_j')}(_v))")
-
 
     def collapsed(self, part: str) -> None:
         """White space collapsed in a one-line part (subject, preheader). The static text
@@ -372,39 +167,12 @@ class Codegen:
         skeleton = "".join(self.skeleton)
         if collapse(skeleton) != skeleton:
             self.emit(1, f"p_{part} = _collapse(p_{part})")
-        elif self.shows:
+        elif self.shows:   # single-spaced values keep it so (the text part reuses the tests)
             clean = " and ".join(self.simple(src, 1) for src in dict.fromkeys(self.shows))
             self.emit(1, f"if not ({clean}): p_{part} = _collapse(p_{part})")
 
-    def simple(self, src: str, depth: int) -> str:
-        """A local saying whether the string in local ``src`` is :func:`tplkit.wrapping.simple`:
-        non-empty, no white space at either end, words apart by single spaces only."""
-        key = ("simple", src)
-        return self.avail.get(key) or self.assign(key, "k", SIMPLE_TEST.format(s=src), depth)
-
-
-def _field(getattr_: Callable[[Any, str], Any], obj: Any, name: str) -> Any:
-    """``obj.name`` as the sandbox's ``getattr_`` gives it, straight from the fields of a
-    validated object (a :class:`~tplkit.schema.Record`, plain data the sandbox would let
-    through anyway); anything else goes through the sandbox."""
-    if type(obj) is Record:
-        fields = obj.__dict__
-        if name in fields:
-            return fields[name]
-    return getattr_(obj, name)
-
 
 _serial = itertools.count(1)
-_WHERE = re.compile(r"  # (\w+):(\d+)$")
-
-
-class RenderFunction(Protocol):
-    """The generated ``render(values) -> (subject, preheader, html, text)``."""
-
-    source_z: bytes  # its Python source, zlib-compressed (see :func:`source_of`)
-    __code__: CodeType
-
-    def __call__(self, values: Mapping[str, Any], /) -> tuple[str, str, str, str]: ...
 
 
 def compile_parts(trees: Mapping[str, nodes.Template], envs: Mapping[bool, Any],
@@ -423,9 +191,12 @@ def compile_parts(trees: Mapping[str, nodes.Template], envs: Mapping[bool, Any],
     gen = Codegen(envs, globals_, names, filters)
     gen.ns["_fin"] = envs[True].finalize
     gen.ns["_M"] = _M = object()  # "not computed yet" for lazy locals
+    gen.loop_memo = all(any(True for _ in trees[p].find_all(nodes.For)) for p in ("html", "text"))
     for part in PARTS:
         gen.part(part, trees[part], part == "html", jinja[part])
     init = [f"    {' = '.join(gen.lazy)} = _M"] if gen.lazy else []
+    if gen.loop_memo:
+        init.append("    _lm = {}")
     code = "def render(_v):\n" + "\n".join(init + gen.lines) + \
         f"\n    return ({', '.join('p_' + p for p in PARTS)})\n"
     filename = f"<tplkit {label} #{next(_serial)}>"
@@ -433,35 +204,6 @@ def compile_parts(trees: Mapping[str, nodes.Template], envs: Mapping[bool, Any],
     fn = gen.ns["render"]
     # the source repeats every static chunk: kept compressed (a tenth of the size), put in
     # linecache when something reads it (an error passing through origin(), Compiled.code)
-    fn.source_z = zlib.compress(code.encode("utf-8"), 1)
+    fn.source_z = compressed(code)
     weakref.finalize(fn, linecache.cache.pop, filename, None)  # dropped with the function
     return fn, gen.fallbacks
-
-
-def source_of(fn: RenderFunction) -> str:
-    """The Python source of a generated function, registered in :mod:`linecache` under its
-    file name (so tracebacks and debuggers show it from then on)."""
-    filename = fn.__code__.co_filename
-    entry = linecache.cache.get(filename)
-    if entry is not None and len(entry) == 4:
-        return "".join(entry[2])
-    code = zlib.decompress(fn.source_z).decode("utf-8")
-    linecache.cache[filename] = (len(code), None, code.splitlines(True), filename)
-    return code
-
-
-def origin(exc: BaseException, fn: RenderFunction) -> tuple[str, int] | None:
-    """(part, line of the part's runtime source) where ``exc`` left the generated ``fn``,
-    or None when it did not pass through it."""
-    filename = fn.__code__.co_filename
-    found = None
-    tb = exc.__traceback__
-    while tb is not None:
-        if tb.tb_frame.f_code.co_filename == filename:
-            found = tb.tb_lineno
-        tb = tb.tb_next
-    if found is None:
-        return None
-    lines = source_of(fn).splitlines()
-    m = _WHERE.search(lines[found - 1]) if 0 < found <= len(lines) else None
-    return (m.group(1), int(m.group(2))) if m else None

@@ -34,7 +34,7 @@ _SPACE = re.compile(r"\s")
 _URL_BAD = re.compile(r'["<>`\\]')  # never valid unencoded in a URL (RFC 3986); quote breakouts
 # local@domain: no characters that would end an address or start a mailto: query/fragment
 # (``a@b.example?bcc=...``), and a domain made of letters, digits, hyphens and dots.
-_EMAIL = re.compile(r"^[^@\s<>()\[\],;:\"?#&%/\\]+@(?:[^\W_](?:[\w-]*[^\W_])?\.)+[^\W\d_]{2,}$")
+EMAIL = re.compile(r"^[^@\s<>()\[\],;:\"?#&%/\\]+@(?:[^\W_](?:[\w-]*[^\W_])?\.)+[^\W\d_]{2,}$")
 
 
 
@@ -74,7 +74,7 @@ def _int(ph: Placeholder, v: Any) -> int:
     return v
 
 
-_DECIMAL_LIMIT = Decimal(10) ** 15
+DECIMAL_LIMIT = Decimal(10) ** 15
 
 
 def _decimal(ph: Placeholder, v: Any) -> Decimal:
@@ -91,12 +91,12 @@ def _decimal(ph: Placeholder, v: Any) -> Decimal:
         raise ValueError(f"expected a number, got {type(v).__name__}")
     if not d.is_finite():
         raise ValueError("expected a finite number")
-    if abs(d) >= _DECIMAL_LIMIT:
+    if abs(d) >= DECIMAL_LIMIT:
         raise ValueError("number out of range")
     return d
 
 
-_CURRENCY = re.compile(r"^[A-Z]{3}$")
+CURRENCY = re.compile(r"^[A-Z]{3}$")
 
 
 def _money(ph: Placeholder, v: Any) -> Money:
@@ -111,11 +111,11 @@ def _money(ph: Placeholder, v: Any) -> Money:
         v = v["amount"]
     elif isinstance(v, str):
         parts = v.split()
-        if len(parts) == 2 and _CURRENCY.match(parts[1]):
+        if len(parts) == 2 and CURRENCY.match(parts[1]):
             v, currency = parts
-        elif len(parts) == 2 and _CURRENCY.match(parts[0]):
+        elif len(parts) == 2 and CURRENCY.match(parts[0]):
             currency, v = parts
-    if not currency or not _CURRENCY.match(str(currency)):
+    if not currency or not CURRENCY.match(str(currency)):
         raise ValueError("money needs a three-letter ISO currency code "
                          "(e.g. {amount: '10.00', currency: 'EUR'})")
     return Money(_decimal(ph, v), str(currency))
@@ -216,7 +216,7 @@ def _url_chars(s: str) -> str:
 
 def _email(ph: Placeholder, v: Any) -> str:
     s = _text(ph, v).strip()
-    if not _EMAIL.match(s):
+    if not EMAIL.match(s):
         raise ValueError(f"not an email address: {s!r:.60}")
     return s
 

@@ -47,7 +47,7 @@ def fmt_number(value: Any, locale: str = SOURCE_LOCALE) -> str:
     """A number as the locale writes it (CLDR); ints through a formatter compiled once per
     locale (:func:`tplkit.moneyfmt.compile_integer`)."""
     if type(value) is int:
-        return _integer_formatter(locale)(value)
+        return integer_formatter(locale)(value)
     return babel_number(value, locale)
 
 
@@ -59,7 +59,8 @@ def babel_number(value: Any, locale: str) -> str:
 
 
 @functools.lru_cache(maxsize=256)
-def _integer_formatter(locale: str) -> Callable[[int], str]:
+def integer_formatter(locale: str) -> Callable[[int], str]:
+    """The formatter of ints for ``locale`` (compiled once, :func:`tplkit.moneyfmt.compile_integer`)."""
     from .moneyfmt import compile_integer
 
     return compile_integer(_babel(locale), functools.partial(babel_number, locale=locale))
@@ -72,7 +73,7 @@ def fmt_money(value: Any, currency: str | None = None, locale: str = SOURCE_LOCA
     amount = getattr(value, "amount", value)
     currency = currency or getattr(value, "currency", None)
     if isinstance(currency, str):   # Decimal(str(d)) is d itself (same digits, sign and exponent)
-        return _money_formatter(locale, currency)(amount if type(amount) is Decimal else Decimal(str(amount)))
+        return money_formatter(locale, currency)(amount if type(amount) is Decimal else Decimal(str(amount)))
     return babel_money(Decimal(str(amount)), currency, locale)
 
 
@@ -93,7 +94,9 @@ def babel_money(amount: Decimal, currency: Any, locale: str) -> str:
 
 
 @functools.lru_cache(maxsize=1024)
-def _money_formatter(locale: str, currency: str) -> Callable[[Decimal], str]:
+def money_formatter(locale: str, currency: str) -> Callable[[Decimal], str]:
+    """The formatter of amounts in ``currency`` for ``locale``, with the locale style
+    (compiled once, :func:`tplkit.moneyfmt.compile_money`)."""
     from .moneyfmt import compile_money
 
     style = style_for(locale)
@@ -245,18 +248,18 @@ def _remembered(fn: Callable[..., str]) -> Callable[..., str]:
 _remembered_number = _remembered(fmt_number)
 
 
-def _number_filter(value: Any, locale: str = SOURCE_LOCALE) -> str:
+def number_filter(value: Any, locale: str = SOURCE_LOCALE) -> str:
     """``number``: an int through its compiled formatter (cheaper than the memo's key),
     anything else through the memo."""
     if type(value) is int:
-        return _integer_formatter(locale)(value)
+        return integer_formatter(locale)(value)
     return _remembered_number(value, locale=locale)
 
 
 LOCALE_FILTERS: dict[str, Callable[..., str]] = {
     # money: amounts are mostly unique per message and the compiled formatter costs less
     # than the memo's key (tplkit/moneyfmt.py)
-    "number": _number_filter, "money": fmt_money,
+    "number": number_filter, "money": fmt_money,
     "date": _remembered(fmt_date), "datetime": _remembered(fmt_datetime),
     "time": _remembered(fmt_time), "duration": _remembered(fmt_duration), "list": fmt_list,
     "support_hours": fmt_support_hours, "vocative": _remembered(vocative),

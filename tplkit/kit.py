@@ -48,6 +48,8 @@ class Kit:
         self._lock = threading.RLock()
         self._key_locks: dict[tuple[str, str], threading.Lock] = {}
         self._negotiated: dict[str | None, i18n.Negotiated] = {}
+        # (template name, requested locale) -> what Kit.render needs (see _prepare)
+        self._ready: dict[tuple[str, str | None], tuple[Compiled, str | None, dict[str, Any]]] = {}
 
     @classmethod
     def from_build(cls, build_dir: str | os.PathLike, *, strict: bool = True,
@@ -193,28 +195,40 @@ class Kit:
         :class:`~tplkit.PlaceholderError`. An unavailable locale falls back to the default
         with a :class:`~tplkit.LocaleWarning` (and ``email.warnings`` says so).
         """
-        # The per-message path: what is cached is looked up here directly (negotiate() and
-        # _compiled_for() do the same, plus the work when it is not cached).
-        cached = not self.auto_reload
-        neg = self._negotiated.get(locale) if cached and (locale is None or type(locale) is str) else None
-        if neg is None:
-            neg = self.negotiate(locale)
-        if neg.note:
-            warnings.warn(neg.note, LocaleWarning, stacklevel=2)
+        # The per-message path: for a template name and a requested locale, what is cached
+        # (the compiled template, the negotiation's note, the email's fields) is one lookup
         try:
-            compiled = self._compiled.get((name, neg.locale)) if cached else None
-        except TypeError:   # an unhashable name: _compiled_for says what is wrong
-            compiled = None
-        if compiled is None:
-            compiled = self._compiled_for(name, neg.locale)
-        schema, strict = compiled.schema, self.strict if strict is None else strict
+            ready = None if self.auto_reload else self._ready.get((name, locale))
+        except TypeError:   # an unhashable name or locale: _prepare says what is wrong
+            ready = None
+        if ready is None:
+            ready = self._prepare(name, locale)
+        compiled, note, fields = ready
+        if note:
+            warnings.warn(note, LocaleWarning, stacklevel=2)
+        schema = compiled.schema
         context = computed.fill(self, schema, context, template=name)
-        values = schema.quick(context, strict)
+        values = schema.quick(context, self.strict if strict is None else strict)
         if values is None:
-            values = schema.validate(context, strict=strict, template=name, locale=neg.locale)
-        return RenderedEmail.from_parts(name, neg.locale, locale,
-                                        (neg.note, *compiled.warnings) if neg.note else compiled.warnings,
-                                        compiled.headers, *compiled.render_four(values, validated=True))
+            values = schema.validate_all(context, strict=self.strict if strict is None else strict,
+                                         template=name, locale=compiled.locale)
+        return RenderedEmail.from_fields(fields, compiled.render_four(values, validated=True))
+
+    def _prepare(self, name: str, locale: str | None) -> tuple[Compiled, str | None, dict[str, Any]]:
+        """What :meth:`render` needs for ``name`` in the requested ``locale``: the compiled
+        template, the note when the locale falls back, and the email's fields; kept (unless
+        ``auto_reload``) for a str name and a str or None locale."""
+        neg = self.negotiate(locale)
+        compiled = self._compiled_for(name, neg.locale)
+        fields = RenderedEmail.fields(name, neg.locale, locale,
+                                      (neg.note, *compiled.warnings) if neg.note else compiled.warnings,
+                                      compiled.headers)
+        ready = (compiled, neg.note, fields)
+        if not self.auto_reload and type(name) is str and (locale is None or type(locale) is str):
+            if len(self._ready) > 1000:   # arbitrary request strings: keep it bounded
+                self._ready.clear()
+            self._ready[(name, locale)] = ready
+        return ready
 
     def render_naive(self, name: str, context: Mapping[str, Any] | None = None, *,
                      locale: str | None = None) -> RenderedEmail:

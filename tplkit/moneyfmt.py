@@ -13,7 +13,7 @@ non-finite amounts go to the caller's ``fallback`` (Babel itself).
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from decimal import Decimal
+from decimal import Decimal, getcontext
 from typing import Any
 
 from babel.numbers import (
@@ -59,8 +59,23 @@ def compile_money(locale: Any, currency: str, fmt: str | None, symbols: Mapping[
     scale = pattern.scale
 
     grouped = _grouper(group, min_int, first, other)
+    short = min_int <= 1   # str(value) already has the one integer digit the pattern needs
 
     def format_money(value: Decimal) -> str:
+        # the common case, an amount written with at most the currency's decimals: its
+        # digits are str(value)'s (nothing to round: at most 15 + 4 digits, and the decimal
+        # context keeps 28 unless changed), only grouped and padded with zeros
+        text = str(value)
+        signed = text[:1] == "-"
+        whole, _, frac = (text[1:] if signed else text).partition(".")
+        if (short and len(whole) <= 15 and len(frac) <= digits and whole.isdigit()
+                and (frac.isdigit() or not frac) and getcontext().prec >= 28):
+            n = len(whole)
+            if n > first:   # one separator inline (up to 999,999), more by grouped()
+                whole = whole[:-first] + group + whole[-first:] if n <= first + other else grouped(whole)
+            if digits:
+                whole += point + frac if len(frac) == digits else point + frac + "0" * (digits - len(frac))
+            return neg_prefix + whole + neg_suffix if signed else prefix + whole + suffix
         if not value.is_finite():
             return fallback(value)
         value = value.scaleb(scale)

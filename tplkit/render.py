@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from email.headerregistry import Address
 from email.message import EmailMessage, MIMEPart
 from email.utils import formatdate, getaddresses, make_msgid
-from typing import Self
+from typing import Any, Self
 
 from .errors import HeaderError
 from .mailpolicy import SMTP
@@ -33,18 +33,24 @@ class RenderedEmail:
     warnings: tuple[str, ...] = ()
     headers: Mapping[str, str] = field(default_factory=dict)
 
+    @staticmethod
+    def fields(template: str, locale: str, requested_locale: str | None, warnings: tuple[str, ...],
+               headers: Mapping[str, str]) -> dict[str, Any]:
+        """The fields of the emails of one template and locale, for :meth:`from_fields`
+        (the four parts are filled in per message)."""
+        return {"template": template, "locale": locale, "subject": "", "preheader": "", "html": "",
+                "text": "", "requested_locale": requested_locale, "warnings": warnings,
+                "headers": headers}
+
     @classmethod
-    def from_parts(cls, template: str, locale: str, requested_locale: str | None,
-                   warnings: tuple[str, ...],
-                   headers: Mapping[str, str], subject: str, preheader: str, html: str,
-                   text: str) -> RenderedEmail:
-        """The same as the constructor, without its per-field ``object.__setattr__`` calls
-        (a third of the time): :meth:`tplkit.Kit.render` builds one per message."""
+    def from_fields(cls, fields: dict[str, Any], four: tuple[str, str, str, str]) -> RenderedEmail:
+        """The email the constructor makes from ``fields`` (see :meth:`fields`) with these
+        subject, preheader, HTML and text, without its per-field ``object.__setattr__``
+        calls: :meth:`tplkit.Kit.render` builds one per message."""
         email = object.__new__(cls)
-        object.__setattr__(email, "__dict__", {
-            "template": template, "locale": locale, "subject": subject, "preheader": preheader,
-            "html": html, "text": text, "requested_locale": requested_locale,
-            "warnings": warnings, "headers": headers})
+        own = fields.copy()
+        own["subject"], own["preheader"], own["html"], own["text"] = four
+        object.__setattr__(email, "__dict__", own)
         return email
 
     def as_dict(self) -> dict[str, str]:

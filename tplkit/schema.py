@@ -9,18 +9,13 @@ contexts, and re-exports those names.
 """
 from __future__ import annotations
 
-import datetime as _dt
 import difflib
 import re
-import unicodedata
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from .coercion import SLOW as _SLOW
-from .coercion import checked_url as _checked_url
 from .coercion import coerce
-from .coercion import fast_coercer as _fast_coercer
 from .errors import PlaceholderError, Problem, TemplateSourceError
 from .placeholder import (
     MAX_DEPTH,
@@ -35,6 +30,7 @@ from .placeholder import (
     with_currency,
 )
 from .tomlpos import toml_line
+from .validatorgen import validator
 
 __all__ = ["MAX_DEPTH", "MAX_ITEMS", "MAX_TEXT", "SAFE_URL_SCHEMES", "TYPES", "FieldProblems",
            "Money", "Placeholder", "Record", "Schema", "coerce", "parse_placeholders",
@@ -212,6 +208,12 @@ class Schema:
         quick = self.quick(context, strict)
         if quick is not None:
             return quick
+        return self.validate_all(context, strict=strict, template=template, locale=locale)
+
+    def validate_all(self, context: Mapping[str, Any] | None, *, strict: bool = True,
+                     template: str | None = None, locale: str | None = None) -> dict[str, Any]:
+        """:meth:`validate` without the fast path: every value through its converter
+        (what the fast path must equal, and what reports the problems)."""
         context = context or {}
         if not isinstance(context, Mapping):
             raise PlaceholderError([Problem("(context)", "invalid", "the context must be a mapping")],
@@ -256,50 +258,8 @@ class Schema:
             return None
         fast = self.__dict__.get("_fast")
         if fast is None:
-            fast = self.__dict__["_fast"] = self._fast_validator()
+            fast = self.__dict__["_fast"] = validator(self.placeholders, self.defaults)
         try:
-            out = fast(context)
+            return fast(context, strict)
         except (ValueError, ArithmeticError, RecursionError):
             return None
-        if out is None or (strict and not context.keys() <= self.placeholders.keys()):
-            return None
-        return out
-
-    def _fast_validator(self) -> Callable[[dict[str, Any]], dict[str, Any] | None]:
-        """One generated function checking every placeholder in turn, with no loop and no
-        call for plain ASCII text and URLs (other values go through :func:`_fast_coercer`).
-        Only placeholder names (ASCII identifiers, :func:`name_problem`) and integers reach its
-        source, through ``repr``."""
-        ns: dict[str, Any] = {"_SLOW": _SLOW, "_checked_url": _checked_url,
-                              "_date_iso": _dt.date.fromisoformat, "_nfc": unicodedata.normalize}
-        code = ["def validate(_c):", "    _g = _c.get", "    _o = {}"]
-        for i, (name, ph) in enumerate(self.placeholders.items()):
-            key = repr(name)
-            ns[f"_f{i}"] = _fast_coercer(ph)
-            if name in self.defaults:
-                ns[f"_d{i}"] = self.defaults[name]
-                missing = f"_o[{key}] = _d{i}"
-            else:
-                missing = "return None" if ph.required else f"_o[{key}] = None"
-            code += [f"    _x = _g({key})", f"    if _x is None: {missing}"]
-            # printable: no control, bidi-override, surrogate or line/paragraph separator
-            # characters (_text's checks); ASCII is NFC already
-            limit = int(ph.max_length or MAX_TEXT)
-            if ph.type == "text":
-                code.append(f"    elif type(_x) is str and _x.isprintable() and (_x.isascii() or "
-                            f"(_x := _nfc('NFC', _x)) is not None) and len(_x) <= {limit}: "
-                            f"_o[{key}] = _x")
-            elif ph.type == "url":
-                code.append(f"    elif type(_x) is str and _x.isascii() and _x.isprintable() "
-                            f"and len(_x) <= {limit}: _o[{key}] = _checked_url(_x.strip())")
-            elif ph.type == "int":   # _int's result for an int in range (bool is no int here)
-                code.append(f"    elif type(_x) is int and -{10 ** 18} < _x < {10 ** 18}: _o[{key}] = _x")
-            elif ph.type == "date":   # _date's result for an ISO date without blanks; any other
-                # string fails fromisoformat, ValueError sends the context to validate()
-                code.append(f"    elif type(_x) is str: _o[{key}] = _date_iso(_x)")
-            code += ["    else:", f"        _x = _f{i}(_x)", "        if _x is _SLOW: return None",
-                     f"        _o[{key}] = _x"]
-        code.append("    return _o")
-        exec(compile("\n".join(code), "<tplkit validator>", "exec"), ns)  # noqa: S102 - see doc
-        return ns["validate"]
-

@@ -53,6 +53,10 @@ class TextCodegen:
         self.skeleton: list[str] = []
         self.blank_runs = False
         self.values: dict[str, None] = {}
+        # whether the runtime list _l is empty where the branches being generated start,
+        # and after every one generated so far (see before_branches), and the outer ones
+        self.start_empty, self.ends_empty = False, True
+        self.outer: list[tuple[bool, bool]] = []
 
     def part(self, template: nodes.Template) -> None:
         gen = self.gen
@@ -68,13 +72,16 @@ class TextCodegen:
         self.emit_out(line, 1)
         if self.blank_runs or BLANK_RUN.search("".join(self.skeleton)):
             runs = "True"
-        else:  # a value with a line break (a simple one has none) could still make one
-            runs = " or ".join(f"not {gen.avail[('simple', src)]}" if ("simple", src) in gen.avail
-                               else f"'\\n' in {src}" for src in self.values) or "False"
+        else:  # only a value with a line break could make one: each value-holding line has
+            # static text that is not blank, which wrapping never moves to a line of its own
+            runs = " or ".join(f"'\\n' in {src}" for src in self.values) or "False"
         # finish_wrapped (strip, collapse blank runs, end with one line break) has nothing
-        # to do, and no copy to make, when the text has no white space at either end
+        # to do, and no copy to make, when the text has no white space at either end and no
+        # blank run (one in the stripped text is one in the whole)
         gen.emit(1, "p_text = ''.join(_o)")
-        gen.emit(1, f"if {runs} or p_text[:1].isspace() or p_text[-2:-1].isspace():")
+        found = {"True": "_blank_run(p_text) is not None", "False": "False"}.get(
+            runs, f"({runs}) and _blank_run(p_text) is not None")
+        gen.emit(1, f"if {found} or p_text[:1].isspace() or p_text[-2:-1].isspace():")
         gen.emit(2, f"p_text = _finish_wrapped(p_text[:-1], {runs})")
 
     def body(self, body: list, depth: int, line: _Line) -> None:
@@ -97,10 +104,7 @@ class TextCodegen:
             elif isinstance(node, nodes.If):
                 self.if_(node, depth, line)
             elif isinstance(node, nodes.For):
-                self.blank_runs = True
-                self.hand_over(line, depth)
-                self.gen.for_loop(node, depth, self.branch)
-                line.runtime = True
+                self.for_(node, depth, line)
             elif isinstance(node, nodes.FilterBlock):
                 self.table(node, depth, line)
             else:
@@ -184,17 +188,16 @@ class TextCodegen:
         if not plan.fast:
             gen.emit(depth, f"_o += ({', '.join(_merged([*pre, f'_rewrap({self.join(whole)})']))},)")
             return
-        clean = " and ".join(gen.simple(src, depth) for src in dict.fromkeys(srcs))
-        if len(runs) == 1:
-            # short enough as it is (the values' length decides): the pieces as they are
-            room = WIDTH - plan.fixed - sum(len(x) for x in plan.runs[0] if isinstance(x, str))
-            if room >= 0:
-                size = " + ".join(f"len({src})" for src in srcs)
-                gen.emit(depth, f"if {size} <= {room}: _o += ({', '.join(_merged([*pre, *whole]))},)")
-                gen.emit(depth, f"elif {clean}:")
-            else:
-                gen.emit(depth, f"if {clean}:")
-        else:  # a long stretch of static words inside: always longer than a line
+        room = WIDTH - plan.fixed - sum(len(x) for x in plan.runs[0] if isinstance(x, str))
+        if len(runs) == 1 and room >= 0:
+            # short enough as it is (the values' length decides): the pieces as they are;
+            # whether the values are simple matters only when it is not
+            size = " + ".join(f"len({src})" for src in srcs)
+            gen.emit(depth, f"if {size} <= {room}: _o += ({', '.join(_merged([*pre, *whole]))},)")
+            lazy = " and ".join(gen.simple(src, depth, lazy=True) for src in dict.fromkeys(srcs))
+            gen.emit(depth, f"elif {lazy}:")
+        else:  # always longer than a line (a long stretch of static words inside, say)
+            clean = " and ".join(gen.simple(src, depth) for src in dict.fromkeys(srcs))
             gen.emit(depth, f"if {clean}:")
         # the runs: the first after the prefix's last line, each next one after a stretch
         # of static words that starts where the line stands (_FILL stands in for it)
@@ -237,14 +240,45 @@ class TextCodegen:
 
     def if_(self, node: nodes.If, depth: int, line: _Line) -> None:
         self.blank_runs = True
-        self.hand_over(line, depth)
+        empty = self.before_branches(line, depth)
         self.gen.if_chain(node, depth, self.branch)
-        line.runtime = True
+        self.after_branches(line, empty)
+
+    def for_(self, node: nodes.For, depth: int, line: _Line) -> None:
+        """A loop; its body is generated as starting on an empty line when the line is empty
+        before the loop and after the body (else again, as continuing a line)."""
+        self.blank_runs = True
+        empty = self.before_branches(line, depth)
+        snap = self.gen.snapshot()
+        self.gen.for_loop(node, depth, self.branch)
+        if empty and not self.ends_empty:
+            self.gen.restore(snap)
+            self.start_empty, self.ends_empty = False, True
+            self.gen.for_loop(node, depth, self.branch)
+            empty = False
+        self.after_branches(line, empty)
+
+    def before_branches(self, line: _Line, depth: int) -> bool:
+        """Hand the line over before an ``{% if %}`` or a loop; whether it is empty there
+        (the runtime list ``_l`` is then empty: the branches start a line at compile time)."""
+        empty = not line.pending and not line.runtime
+        self.hand_over(line, depth)
+        self.outer.append((self.start_empty, self.ends_empty))
+        self.start_empty, self.ends_empty = empty, True
+        return empty
+
+    def after_branches(self, line: _Line, empty: bool) -> None:
+        """After the branches: the line is known at compile time again (``_l`` is empty)
+        when it was empty before them and every branch ended a line."""
+        line.runtime = not (empty and self.ends_empty)
+        self.start_empty, self.ends_empty = self.outer.pop()
 
     def branch(self, body: list, depth: int) -> None:
         mark = len(self.gen.lines)
-        inner = _Line(runtime=True)
+        inner = _Line(runtime=not self.start_empty)
         self.body(body, depth, inner)
+        if inner.pending or inner.runtime:
+            self.ends_empty = False
         self.hand_over(inner, depth)
         if len(self.gen.lines) == mark:
             self.gen.emit(depth, "pass")
