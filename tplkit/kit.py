@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import computed, i18n
 from .config import Brand, Project, load_project
-from .errors import LocaleWarning, TemplateNotFound, TemplateSourceError, TplkitError
+from .errors import LocaleWarning, TemplateNotFound, TemplateSourceError
 from .hours import SupportHours
 from .links import LinkSigner, signer_from_settings
 from .render import RenderedEmail
@@ -69,8 +69,6 @@ class Kit:
                                                      "default_locale": manifest["default_locale"],
                                                      "locales": manifest["locales"]},
                       link_key=link_key)
-        except TplkitError:
-            raise
         except (TypeError, ValueError, KeyError, AttributeError) as e:  # a tampered manifest
             raise BuildError(f"the build manifest is malformed: {type(e).__name__}: {e}",
                              file=str(Path(build_dir) / MANIFEST)) from None

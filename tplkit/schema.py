@@ -10,12 +10,14 @@ contexts, and re-exports those names.
 from __future__ import annotations
 
 import difflib
+import keyword
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from .coercion import coerce
+from .computed import check_manifest
 from .errors import PlaceholderError, Problem, TemplateSourceError
 from .placeholder import (
     MAX_DEPTH,
@@ -103,8 +105,6 @@ def name_problem(name: str) -> str | None:
 
     Names are what real templates use (``first_name``, ``FirstName``), as long as Jinja can
     read them as a variable and they hide none of the build pass's own names."""
-    import keyword
-
     if not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]*", name) or not name.isascii():
         fix = snake_case(name)
         return f"names are {NAME_RULE}; rename it to {fix!r} (in template.toml and the template)"
@@ -121,8 +121,6 @@ def parse_placeholders(raw: Mapping[str, Any], *, file: str, template: str) -> d
     out: dict[str, Placeholder] = {}
     for name, spec in raw.items():
         out[name] = _parse_one(name, spec, (name,), file=file, template=template)
-    from .computed import check_manifest
-
     for name, ph in out.items():
         if ph.compute is not None:
             problem = check_manifest(ph, out)
