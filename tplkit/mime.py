@@ -100,10 +100,14 @@ def message_bytes(email: RenderedEmail, sender: str, to: str | Sequence[str], *,
         # non-ASCII id would need SMTPUTF8 (to_message fails on them, or encodes the id)
         raise HeaderError("a message id or List-Unsubscribe URI holds non-ASCII characters "
                           "(percent-encode the URI; message ids must be ASCII)") from None
+    html = email.html
+    pieces = email.__dict__.get("_html_pieces")
     return b"".join((
         head,
         _PART_HEAD % b"plain", _qp_plain(email.text), delimiter, b"\r\n",
-        _PART_HEAD % b"html", _qp(email.html), delimiter, b"--\r\n",
+        _PART_HEAD % b"html",
+        _qp_pieces(pieces) if pieces and len(pieces) > 1 and "\r" not in html else _qp(html),
+        delimiter, b"--\r\n",
     ))
 
 
@@ -166,6 +170,77 @@ def _encode_lines(lines: list[str]) -> bytes:
     """Lines, each with its LF, as b2a_qp encodes them (one call: LF resets its state)."""
     data = ("\n".join(lines) + "\n").encode("utf-8")
     return binascii.b2a_qp(data, istext=True).replace(b"\n", b"\r\n")
+
+
+def _qp_pieces(pieces: Sequence[str]) -> bytes:
+    """The HTML joined from ``pieces`` (the template's static chunks and the values, as the
+    generated render function joined them), quoted-printable, CRLF line ends.
+
+    Each piece is encoded on lines of its own: one that does not end a line is followed by
+    a soft line break (``=`` CRLF, which a reader removes). So a piece's encoding never
+    depends on what precedes it, the static chunks are encoded once and kept
+    (:data:`_PIECES`), and per message only the values are encoded, together, in one
+    ``b2a_qp`` call. The part decodes to exactly the bytes ``to_message`` encodes (whose
+    lines break at other places); lines stay within 76 characters, trailing white space
+    is encoded, as RFC 2045 asks.
+    """
+    n = len(pieces)
+    while n and not pieces[n - 1]:
+        n -= 1
+    last = pieces[n - 1] if n else "\n"
+    if not last.endswith("\n"):   # the end of the part: encoded as such (no soft break after it)
+        n -= 1
+    todo = pieces[:n] if n < len(pieces) else pieces
+    encoded = list(map(_PIECES.get, todo))
+    if None in encoded:
+        missing = [i for i, e in enumerate(encoded) if e is None]
+        fresh = _encode_pieces([todo[i] for i in missing])
+        global _pieces_size
+        if len(_PIECES) > _QP_LINES_MAX or _pieces_size > _PIECES_BYTES:
+            _PIECES.clear()
+            _pieces_size = 0
+        for i, e in zip(missing, fresh, strict=True):
+            encoded[i] = _PIECES[todo[i]] = e
+            _pieces_size += len(e)
+    if not last.endswith("\n"):
+        encoded.append(_b2a_qp(last))
+    return b"".join(cast(list[bytes], encoded))
+
+
+def _b2a_qp(text: str) -> bytes:
+    """``binascii.b2a_qp`` with CRLF line ends and lines of at most 76 characters: when it
+    encodes the blank that ends a line (``=20``) it does not check the length, and writes
+    77 or 78; such a line is broken (soft) before that ``=20``."""
+    data = binascii.b2a_qp(text.encode("utf-8"), istext=True).replace(b"\n", b"\r\n")
+    if len(data) > 76:
+        lines = data.split(b"\r\n")
+        if max(map(len, lines)) > 76:
+            data = b"\r\n".join(x if len(x) <= 76 else x[:-3] + b"=\r\n" + x[-3:] for x in lines)
+    return data
+
+
+#: quoted-printable of the pieces seen (a piece on lines of its own, see :func:`_qp_pieces`)
+_PIECES: dict[str, bytes] = {}
+_PIECES_BYTES = 16_000_000   # at most this many bytes of encodings kept (values are kept too)
+_pieces_size = 0
+_HARD_BREAK = re.compile(rb"(?<!=)\r\n")
+
+
+def _encode_pieces(pieces: list[str]) -> list[bytes]:
+    """Each piece's encoding on lines of its own: CRLF after a piece that ends with LF,
+    otherwise a soft line break. The encoding of ``piece + "x"`` less the ``x`` leaves room
+    for the ``=`` and keeps a trailing blank unencoded (it is not at the end of a line)."""
+    joined = "x\n".join(pieces)
+    if joined.count("\n") == len(pieces) - 1:   # no piece holds a line break: one call for all
+        data = binascii.b2a_qp((joined + "x\n").encode("utf-8"), istext=True).replace(b"\n", b"\r\n")
+        return [line[:-1] + b"=\r\n" for line in _HARD_BREAK.split(data)[:-1]]
+    out = []
+    for piece in pieces:
+        if piece.endswith("\n"):
+            out.append(_b2a_qp(piece))
+        else:
+            out.append(_b2a_qp(piece + "x")[:-1] + b"=\r\n")
+    return out
 
 
 # --- headers ---------------------------------------------------------------------------------

@@ -43,13 +43,18 @@ class RenderedEmail:
                 "headers": headers}
 
     @classmethod
-    def from_fields(cls, fields: dict[str, Any], four: tuple[str, str, str, str]) -> RenderedEmail:
+    def from_fields(cls, fields: dict[str, Any],
+                    five: tuple[str, str, str, str, Sequence[str]]) -> RenderedEmail:
         """The email the constructor makes from ``fields`` (see :meth:`fields`) with these
         subject, preheader, HTML and text, without its per-field ``object.__setattr__``
-        calls: :meth:`tplkit.Kit.render` builds one per message."""
+        calls: :meth:`tplkit.Kit.render` builds one per message. The fifth item, the pieces
+        the HTML was joined from, lets :meth:`to_bytes` encode the template's static chunks
+        once (see :mod:`tplkit.mime`)."""
         email = object.__new__(cls)
         own = fields.copy()
-        own["subject"], own["preheader"], own["html"], own["text"] = four
+        own["subject"], own["preheader"], html, own["text"], pieces = five
+        own["html"] = html
+        own["_pieces"] = (html, pieces)
         object.__setattr__(email, "__dict__", own)
         return email
 
