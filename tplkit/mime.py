@@ -28,6 +28,8 @@ from __future__ import annotations
 
 import binascii
 import bisect
+import itertools
+import operator
 import os
 import re
 import time
@@ -184,6 +186,10 @@ def _qp_pieces(pieces: Sequence[str]) -> bytes:
     lines break at other places); lines stay within 76 characters, trailing white space
     is encoded, as RFC 2045 asks.
     """
+    global _pieces_size
+    if len(_PIECES) > _QP_LINES_MAX or _pieces_size > _PIECES_BYTES:
+        _PIECES.clear()
+        _pieces_size = 0
     n = len(pieces)
     while n and not pieces[n - 1]:
         n -= 1
@@ -192,16 +198,12 @@ def _qp_pieces(pieces: Sequence[str]) -> bytes:
         n -= 1
     todo = pieces[:n] if n < len(pieces) else pieces
     encoded = list(map(_PIECES.get, todo))
-    if None in encoded:
-        missing = [i for i, e in enumerate(encoded) if e is None]
-        fresh = _encode_pieces([todo[i] for i in missing])
-        global _pieces_size
-        if len(_PIECES) > _QP_LINES_MAX or _pieces_size > _PIECES_BYTES:
-            _PIECES.clear()
-            _pieces_size = 0
-        for i, e in zip(missing, fresh, strict=True):
-            encoded[i] = _PIECES[todo[i]] = e
-            _pieces_size += len(e)
+    if None in encoded:   # (an encoding is never empty: not_ is True for None only)
+        missing = list(itertools.compress(todo, map(operator.not_, encoded)))
+        fresh = dict(zip(missing, _encode_pieces(missing), strict=True))
+        _PIECES.update(fresh)
+        _pieces_size += sum(map(len, fresh.values()))
+        encoded = list(map(fresh.get, todo, encoded))   # the fresh one, or the kept one
     if not last.endswith("\n"):
         encoded.append(_b2a_qp(last))
     return b"".join(cast(list[bytes], encoded))
@@ -223,7 +225,6 @@ def _b2a_qp(text: str) -> bytes:
 _PIECES: dict[str, bytes] = {}
 _PIECES_BYTES = 16_000_000   # at most this many bytes of encodings kept (values are kept too)
 _pieces_size = 0
-_HARD_BREAK = re.compile(rb"(?<!=)\r\n")
 
 
 def _encode_pieces(pieces: list[str]) -> list[bytes]:
@@ -232,8 +233,10 @@ def _encode_pieces(pieces: list[str]) -> list[bytes]:
     for the ``=`` and keeps a trailing blank unencoded (it is not at the end of a line)."""
     joined = "x\n".join(pieces)
     if joined.count("\n") == len(pieces) - 1:   # no piece holds a line break: one call for all
-        data = binascii.b2a_qp((joined + "x\n").encode("utf-8"), istext=True).replace(b"\n", b"\r\n")
-        return [line[:-1] + b"=\r\n" for line in _HARD_BREAK.split(data)[:-1]]
+        # "x" LF ends each piece: the only LF after an "x" (b2a_qp breaks lines with "=" LF),
+        # made a soft line break; NUL (encoded =00, never written raw) then marks the pieces
+        data = binascii.b2a_qp((joined + "x\n").encode("utf-8"), istext=True)
+        return data.replace(b"\n", b"\r\n").replace(b"x\r\n", b"=\r\n\x00").split(b"\x00")[:-1]
     out = []
     for piece in pieces:
         if piece.endswith("\n"):
