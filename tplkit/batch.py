@@ -113,7 +113,7 @@ def rerun_failed(job: Job, data: Path, *, chunk_size: int = 256) -> dict:
         n += 1
     _, written, still = render_chunk(job, -1, chosen, part_name=f"retry-{n}.{job.fmt}")
     if job.fmt == "eml":
-        make_durable()
+        make_durable(job.out)
     for line, _raw in chosen:
         errors.pop(line, None)
     for entry in still:
@@ -152,7 +152,7 @@ def run_batch(job: Job, data: Path, *, jobs: int, chunk_size: int = 256,
         """Errors first, then the finished chunks: a chunk is never recorded as done before
         its errors (and, eml, its message files) are on disk."""
         if job.fmt == "eml" and not done <= synced:
-            make_durable()
+            make_durable(str(out))
             synced.update(done)
         lines = "".join(json.dumps(errors[k], ensure_ascii=False) + "\n" for k in sorted(errors))
         if lines or (out / ERRORS).exists():
@@ -176,9 +176,10 @@ def run_batch(job: Job, data: Path, *, jobs: int, chunk_size: int = 256,
     with bar:
         try:
             if jobs <= 1 or len(todo) <= 1:
-                for i, c in todo:
-                    finish(*render_chunk(job, i, c))
-                    bar.update(len(c))
+                with _loaded(job):
+                    for i, c in todo:
+                        finish(*render_chunk(job, i, c))
+                        bar.update(len(c))
             else:
                 sizes = {i: len(c) for i, c in todo}
                 with _pool(job, jobs) as pool:
@@ -197,21 +198,31 @@ def _render_chunk_star(args):
 
 
 @contextlib.contextmanager
-def _pool(job: Job, jobs: int) -> Iterator[Any]:
-    """A pool of ``jobs`` workers. From a build, where processes fork: the build is loaded
-    here first (every locale) and frozen out of the collector's reach (``gc.freeze``, undone
-    after), so each worker starts with it, shares its pages and loads nothing. Otherwise
-    each worker loads the build or compiles the template itself."""
-    fork = bool(job.build) and "fork" in multiprocessing.get_all_start_methods()
-    if fork:
-        load_kit(job, every_locale=True)
-        gc.freeze()
+def _loaded(job: Job) -> Iterator[None]:
+    """From a build: the build loaded in this process (every locale of the template: a few
+    milliseconds) and kept out of the collector's reach while the batch runs
+    (``gc.freeze``, undone after), whose full collections otherwise walk every compiled
+    template again and again."""
+    if not job.build:
+        yield
+        return
+    load_kit(job, every_locale=True)
+    gc.freeze()
     try:
-        with multiprocessing.get_context("fork" if fork else None).Pool(jobs) as pool:
-            yield pool
+        yield
     finally:
-        if fork:
-            gc.unfreeze()
+        gc.unfreeze()
+
+
+@contextlib.contextmanager
+def _pool(job: Job, jobs: int) -> Iterator[Any]:
+    """A pool of ``jobs`` workers. From a build, where processes fork, they are forked from
+    this process once it has loaded the build (:func:`_loaded`): each starts with it, shares
+    its pages and loads nothing. Otherwise each loads the build or compiles the template."""
+    fork = bool(job.build) and "fork" in multiprocessing.get_all_start_methods()
+    with (_loaded(job) if fork else contextlib.nullcontext(),
+          multiprocessing.get_context("fork" if fork else None).Pool(jobs) as pool):
+        yield pool
 
 
 class _NoBar:

@@ -12,14 +12,18 @@ chunk as finished (:mod:`tplkit.batch`).
 from __future__ import annotations
 
 import contextlib
+import functools
 import gc
+import itertools
 import json
 import multiprocessing
 import os
+import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from .errors import PlaceholderError, TplkitError, WriteError
 from .fsutil import atomic_write
@@ -53,11 +57,11 @@ def load_kit(job: Job, *, every_locale: bool = False) -> tuple[Kit, frozenset]:
     """The process's kit and the template's placeholder names: loaded (build) or created
     (sources) once per process.
 
-    From a build every locale loads in milliseconds: a worker process (or, with
-    ``every_locale``, the parent about to fork its workers) loads them all at once and then
-    keeps the collector off these long-lived objects (``gc.freeze``), whose full collections
-    otherwise walk every compiled template again and again. The caller's own process
-    (``--jobs 1``) is not frozen: its heap is not ours to freeze.
+    From a build every locale loads in milliseconds: a worker process loads them all at
+    once and then keeps the collector off these long-lived objects (``gc.freeze``), whose
+    full collections otherwise walk every compiled template again and again. With
+    ``every_locale`` the caller's own process loads them all (:mod:`tplkit.batch` freezes
+    them for the batch's time, and forks its workers after).
     """
     key = (job.build, job.project, job.template)
     loaded = _kits.get(key)
@@ -74,16 +78,18 @@ def load_kit(job: Job, *, every_locale: bool = False) -> tuple[Kit, frozenset]:
 
 
 def render_record(kit: Kit, job: Job, placeholders: frozenset, rec: dict) -> tuple[Any, Any]:
-    """(the rendered email, the recipient) of one parsed record. The locale and address
-    fields are not passed to the template unless they are placeholders; ``rec`` is not
-    changed."""
-    locale = rec.get(job.locale_field) if job.locale_field else None
-    to = rec.get(job.to_field)
-    drop = [f for f in (job.locale_field, job.to_field) if f and f in rec and f not in placeholders]
-    ctx = {k: v for k, v in rec.items() if k not in drop} if drop else rec
+    """(the rendered email, the recipient) of one parsed record (``rec`` is consumed: the
+    locale and address fields are taken out of it unless they are placeholders)."""
+    locale_field, to_field = job.locale_field, job.to_field
+    locale = rec.get(locale_field) if locale_field else None
+    to = rec.get(to_field)
+    if locale_field and locale_field not in placeholders:
+        rec.pop(locale_field, None)
+    if to_field not in placeholders:
+        rec.pop(to_field, None)
     # negotiated here: a fallback is no warning per record, the output shows the locale used
     neg = kit.negotiate(None if locale is None else str(locale))
-    return kit.render(job.template, ctx, locale=neg.locale,
+    return kit.render(job.template, rec, locale=neg.locale,
                       strict=False if job.ignore_unknown else None), to
 
 
@@ -102,26 +108,31 @@ def _mbox_entry(msg_bytes: bytes, from_line: bytes) -> bytes:
     return from_line + body.rstrip(b"\n") + b"\n\n"
 
 
+_calls = itertools.count()
 _json_line = json.JSONEncoder(ensure_ascii=False).encode   # json.dumps(row, ensure_ascii=False)
 
 
 # --- writing -----------------------------------------------------------------------------------
 
-def write_new(path: str, data: bytes) -> bool:
-    """Write a file that does not exist yet: to a temporary file next to it, renamed into
-    place (so a reader or a crash never sees half a file). False, and nothing written, when
-    ``path`` exists (an interrupted run wrote it: it is kept). Not fsynced: see
-    :func:`make_durable`. An OS failure is a :class:`~tplkit.errors.WriteError` naming it."""
+_CREATE = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_CLOEXEC", 0)
+
+
+def write_new(path: str, data: bytes, tmp: str) -> bool:
+    """Write a file that does not exist yet: to ``tmp`` (a temporary name in the same
+    folder), renamed into place, so a reader or a crash never sees half a file. False, and
+    nothing written, when ``path`` exists (an interrupted run wrote it: it is kept). Not
+    fsynced: see :func:`make_durable`. An OS failure is a
+    :class:`~tplkit.errors.WriteError` naming ``path``."""
     if os.path.lexists(path):
         return False
-    folder, name = os.path.split(path)
-    tmp = os.path.join(folder, f".{name}.{os.getpid()}.tmp")
     try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_CLOEXEC", 0), 0o666)
+        fd = os.open(tmp, _CREATE, 0o666)
         try:
-            view = memoryview(data)
-            while view:
-                view = view[os.write(fd, view):]
+            done = os.write(fd, data)
+            if done < len(data):
+                view = memoryview(data)[done:]
+                while view:
+                    view = view[os.write(fd, view):]
         finally:
             os.close(fd)
         os.rename(tmp, path)
@@ -132,12 +143,33 @@ def write_new(path: str, data: bytes) -> bool:
     return True
 
 
-def make_durable() -> None:
-    """Flush the files written so far to disk (``os.sync``): one flush for every message
-    file written since the last, where an fsync per file cost a disk flush per message."""
-    sync = getattr(os, "sync", None)
-    if sync is not None:
-        sync()
+def make_durable(folder: str) -> None:
+    """Flush the files written so far in ``folder``'s file system to disk: one flush for
+    every message file written since the last (an fsync per file cost a disk flush per
+    message). Linux: ``syncfs`` on that file system only; elsewhere ``os.sync``."""
+    syncfs = _syncfs()
+    if syncfs is not None:
+        fd = os.open(folder, os.O_RDONLY)
+        try:
+            if syncfs(fd) == 0:
+                return
+        finally:
+            os.close(fd)
+    if hasattr(os, "sync"):
+        os.sync()
+
+
+@functools.cache
+def _syncfs() -> Callable[[int], int] | None:
+    """libc's ``syncfs(fd)`` (Linux), or None."""
+    if not sys.platform.startswith("linux"):
+        return None
+    import ctypes
+
+    try:
+        return cast(Callable[[int], int], ctypes.CDLL(None, use_errno=True).syncfs)
+    except (OSError, AttributeError):
+        return None
 
 
 def render_chunk(job: Job, index: int, records: list[tuple[int, Any]],
@@ -152,6 +184,7 @@ def render_chunk(job: Job, index: int, records: list[tuple[int, Any]],
     written = 0
     fmt, kind = job.fmt, job.data_kind
     folder = os.path.join(job.out, "messages")
+    tmp = os.path.join(folder, f".tplkit-{os.getpid()}-{next(_calls)}.tmp")   # this call's own
     if fmt == "eml":
         with contextlib.suppress(OSError):   # if it cannot be made, each record says why
             os.makedirs(folder, exist_ok=True)
@@ -160,7 +193,7 @@ def render_chunk(job: Job, index: int, records: list[tuple[int, Any]],
         try:
             email, to = render_record(kit, job, placeholders, parse_record(kind, raw))
             if fmt == "eml":
-                if write_new(f"{folder}/{line:08d}.eml", _message(email, job, to)):
+                if write_new(f"{folder}/{line:08d}.eml", _message(email, job, to), tmp):
                     written += 1
                 continue
             if fmt == "jsonl":
