@@ -9,7 +9,10 @@ quoted-printable) straight to RFC 5322 bytes:
 * the values are validated by the very functions ``to_message`` uses (addresses, message
   ids, header names and values, List-Unsubscribe), so the same inputs are refused with the
   same :class:`~tplkit.errors.HeaderError`;
-* the bodies are byte for byte what ``to_message`` writes (``binascii.b2a_qp``, CRLF);
+* the text part is byte for byte what ``to_message`` writes (``binascii.b2a_qp``, CRLF);
+  the HTML part of a rendered email decodes to exactly the bytes ``to_message`` encodes,
+  but is encoded piece by piece (:func:`_qp_pieces`): the template's static chunks once,
+  the values per message; an email built otherwise gets ``to_message``'s bytes;
 * unstructured headers (Subject, ``X-…``) are folded at spaces when ASCII and otherwise
   written as RFC 2047 ``B`` encoded-words that each hold whole UTF-8 characters, with every
   space inside an encoded-word (none is lost: see :mod:`tplkit.mailpolicy`); an ASCII value
@@ -30,7 +33,7 @@ import binascii
 import bisect
 import itertools
 import operator
-import os
+import random
 import re
 import time
 from collections.abc import Mapping, Sequence
@@ -90,7 +93,7 @@ def message_bytes(email: RenderedEmail, sender: str, to: str | Sequence[str], *,
     extra = {**email.headers, **headers} if headers else email.headers
     if extra:
         _extra_headers(out, extra)
-    boundary = "=_" + binascii.b2a_hex(os.urandom(12)).decode("ascii")
+    boundary = f"=_{random.getrandbits(96):024x}"   # unique enough: QP never holds "=_"
     out.append(f'MIME-Version: 1.0{CRLF}Content-Type: multipart/alternative;{CRLF} boundary="{boundary}"'
                f"{CRLF}Content-Language: {_header_value('Content-Language', email.locale.replace('_', '-'))}"
                f"{CRLF}{CRLF}--{boundary}{CRLF}")
@@ -106,8 +109,8 @@ def message_bytes(email: RenderedEmail, sender: str, to: str | Sequence[str], *,
     pieces = email.__dict__.get("_html_pieces")
     return b"".join((
         head,
-        _PART_HEAD % b"plain", _qp_plain(email.text), delimiter, b"\r\n",
-        _PART_HEAD % b"html",
+        _PLAIN_HEAD, _qp_plain(email.text), delimiter, b"\r\n",
+        _HTML_HEAD,
         _qp_pieces(pieces) if pieces and len(pieces) > 1 and "\r" not in html else _qp(html),
         delimiter, b"--\r\n",
     ))
@@ -115,6 +118,7 @@ def message_bytes(email: RenderedEmail, sender: str, to: str | Sequence[str], *,
 
 _PART_HEAD = (b'Content-Type: text/%s; charset="utf-8"\r\n'
               b"Content-Transfer-Encoding: quoted-printable\r\n\r\n")
+_PLAIN_HEAD, _HTML_HEAD = _PART_HEAD % b"plain", _PART_HEAD % b"html"
 
 
 def _qp_plain(content: str) -> bytes:

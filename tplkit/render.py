@@ -123,7 +123,7 @@ class RenderedEmail:
                  list_unsubscribe: str | Sequence[str] | None = None,
                  one_click: bool = True) -> bytes:
         """The message :meth:`to_message` builds, written straight to RFC 5322 bytes (CRLF)
-        without the email package's header objects: about 30x faster, the same meaning,
+        without the email package's header objects: over 20x faster, the same meaning,
         the same validation and :class:`HeaderError` refusals (see :mod:`tplkit.mime`)."""
         from .mime import message_bytes
 
