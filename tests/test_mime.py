@@ -11,7 +11,7 @@ from email.header import decode_header, make_header
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from oracles import combinations, mailparser
 from test_mail_parsers import EXTRA_SUBJECTS
@@ -343,6 +343,7 @@ def test_html_encoded_piece_by_piece_decodes_to_the_same_bytes(pieces, again):
     HTML part decodes to, and its lines keep RFC 2045's rules; also when the pieces were
     seen before (their encodings then come from the kept ones)."""
     html = "".join(pieces)
+    assume("\r" not in html)   # a CR takes to_message's own path (test_any_content_survives)
     email = RenderedEmail.from_parts("t", "en", None, (), {}, "S", "", html, "x\n", pieces)
     args = {"sender": SENDER, "to": "o@example.com"}
     if again:
