@@ -20,6 +20,7 @@ import argparse
 import importlib.util
 import json
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -238,20 +239,27 @@ def bench_batch(records: int, baseline: str | None = None) -> None:
                            check=True, env=_env(tree))
         for fmt in ("jsonl", "eml", "mbox"):
             walls: dict[tuple[str, int], float] = {}
+            cpus: dict[tuple[str, int], float] = {}
             for jobs in (1, 2):
                 for label, tree in trees.items():   # interleaved: the machine's drift hits both
                     out = tempfile.mkdtemp(dir=OUT_DIR) + "/out"
+                    before = resource.getrusage(resource.RUSAGE_CHILDREN)
                     t = time.perf_counter()
                     subprocess.run([PY, "-m", "tplkit", "batch", "acknowledgement", "--data", str(data),
                                     "-o", out, "--build", f"{tmp}/b-{label}", "--format", fmt,
                                     "--jobs", str(jobs), "--locale-field", "lang"],
                                    capture_output=True, check=True, env=_env(tree))
                     walls[label, jobs] = time.perf_counter() - t
+                    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+                    cpus[label, jobs] = (after.ru_utime + after.ru_stime
+                                         - before.ru_utime - before.ru_stime)
                     shutil.rmtree(Path(out).parent, ignore_errors=True)
             for label in trees:
                 one, two = walls[label, 1], walls[label, 2]
                 print(f"  {fmt:5s} {label:11s}: --jobs 1 {one:.2f} s ({records / one:,.0f} msgs/s), "
-                      f"--jobs 2 {two:.2f} s ({records / two:,.0f} msgs/s): {one / two:.2f}x")
+                      f"--jobs 2 {two:.2f} s ({records / two:,.0f} msgs/s): {one / two:.2f}x; "
+                      f"CPU (user+sys, every process) {cpus[label, 1]:.2f} s and {cpus[label, 2]:.2f} s: "
+                      f"{records / cpus[label, 1]:,.0f} msgs per CPU-second with --jobs 1")
 
 
 def bench_bytes(runs: int = 5, blocks: int = 50, fast_per_block: int = 13) -> None:
