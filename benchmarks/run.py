@@ -235,8 +235,14 @@ def bench_batch(records: int, baseline: str | None = None) -> None:
                                     "email": f"c{i}@example.com", "lang": locs[i % len(locs)]}) + "\n"
                         for i in range(records))
         for label, tree in trees.items():   # a build is tied to the tplkit that made it
+            # run from the temp folder: `python -m` puts the working folder first on sys.path,
+            # which from this checkout would run this tplkit under the baseline's name
+            found = subprocess.run([PY, "-c", "import tplkit; print(tplkit.__file__)"], cwd=tmp,
+                                   capture_output=True, text=True, check=True, env=_env(tree)).stdout
+            expected = Path(tree).resolve() if tree else Path(__file__).resolve().parent.parent
+            assert Path(found.strip()).resolve().is_relative_to(expected), (label, found)
             subprocess.run([PY, "-m", "tplkit", "build", "-o", f"{tmp}/b-{label}"], capture_output=True,
-                           check=True, env=_env(tree))
+                           check=True, env=_env(tree), cwd=tmp)
         for fmt in ("jsonl", "eml", "mbox"):
             walls: dict[tuple[str, int], float] = {}
             cpus: dict[tuple[str, int], float] = {}
@@ -248,7 +254,7 @@ def bench_batch(records: int, baseline: str | None = None) -> None:
                     subprocess.run([PY, "-m", "tplkit", "batch", "acknowledgement", "--data", str(data),
                                     "-o", out, "--build", f"{tmp}/b-{label}", "--format", fmt,
                                     "--jobs", str(jobs), "--locale-field", "lang"],
-                                   capture_output=True, check=True, env=_env(tree))
+                                   capture_output=True, check=True, env=_env(tree), cwd=tmp)
                     walls[label, jobs] = time.perf_counter() - t
                     after = resource.getrusage(resource.RUSAGE_CHILDREN)
                     cpus[label, jobs] = (after.ru_utime + after.ru_stime
