@@ -179,3 +179,16 @@ def test_eml_from_a_build_with_two_forked_workers_equals_one_process(kit, tmp_pa
         assert (summary["written"], summary["errors"]) == (4, 3)
         found[jobs] = ({n: _message_content(out / "messages" / n) for n in names}, errors_of(out))
     assert found[1] == found[2]
+
+
+def test_mbox_entry_quotes_from_lines_as_mboxrd(tmp_path):
+    """A body line that starts with From or >From gets one more '>' (mboxrd); the mailbox
+    module reads the entry back as one message with LF line ends."""
+    from tplkit.batchwriter import _mbox_entry
+
+    raw = b"Subject: x\r\nTo: a@b.example\r\n\r\nFrom here\r\n>From there\r\nok From\r\n"
+    entry = _mbox_entry(raw, b"From tplkit@localhost Tue Dec  1 10:00:00 2026\n")
+    assert entry.endswith(b"\n>From here\n>>From there\nok From\n\n") and b"\r" not in entry
+    (tmp_path / "box").write_bytes(entry * 2)
+    box = mailbox.mbox(str(tmp_path / "box"))
+    assert [m["Subject"] for m in box] == ["x", "x"]

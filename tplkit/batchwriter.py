@@ -101,8 +101,8 @@ def _message(email: Any, job: Job, to: Any) -> bytes:
 
 def _mbox_entry(msg_bytes: bytes, from_line: bytes) -> bytes:
     """One mbox entry: a From_ line, the message with LF line ends and '>From ' quoting."""
-    body = msg_bytes.replace(b"\r\n", b"\n")
-    if b"\nFrom " in body or b"\n>From " in body or body.startswith((b"From ", b">From ")):
+    body = msg_bytes.translate(None, b"\r")   # to_bytes writes a CR only before an LF
+    if b"From " in body:   # rare: then line by line
         body = b"\n".join(b">" + line if line.startswith((b"From ", b">From ")) else line
                           for line in body.split(b"\n"))
     return from_line + body.rstrip(b"\n") + b"\n\n"
