@@ -206,7 +206,7 @@ def _qp_pieces(pieces: Sequence[str]) -> bytes:
         missing = list(itertools.compress(todo, map(operator.not_, encoded)))
         fresh = dict(zip(missing, _encode_pieces(missing), strict=True))
         _PIECES.update(fresh)
-        _pieces_size += sum(map(len, fresh.values()))
+        _pieces_size += sum(map(len, fresh)) + sum(map(len, fresh.values()))
         encoded = list(map(fresh.get, todo, encoded))   # the fresh one, or the kept one
     if not last.endswith("\n"):
         encoded.append(_b2a_qp(last))
@@ -227,7 +227,8 @@ def _b2a_qp(text: str) -> bytes:
 
 #: quoted-printable of the pieces seen (a piece on lines of its own, see :func:`_qp_pieces`)
 _PIECES: dict[str, bytes] = {}
-_PIECES_BYTES = 16_000_000   # at most this many bytes of encodings kept (values are kept too)
+_PIECES_BYTES = 16_000_000   # at most about this many characters kept, pieces and encodings
+                             # (values are kept too: a long one must not pin memory)
 _pieces_size = 0
 
 
