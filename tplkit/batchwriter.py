@@ -77,6 +77,12 @@ def load_kit(job: Job, *, every_locale: bool = False) -> tuple[Kit, frozenset]:
     return loaded
 
 
+def adopt_kit(job: Job, kit: Kit) -> None:
+    """Use ``kit`` (the caller's, already loaded and checked) for ``job`` in this process
+    and in the workers forked from it, instead of loading another."""
+    _kits[(job.build, job.project, job.template)] = (kit, frozenset(kit.template(job.template).placeholders))
+
+
 def render_record(kit: Kit, job: Job, placeholders: frozenset, rec: dict) -> tuple[Any, Any]:
     """(the rendered email, the recipient) of one parsed record (``rec`` is consumed: the
     locale and address fields are taken out of it unless they are placeholders)."""
