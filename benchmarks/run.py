@@ -289,7 +289,7 @@ def bench_bytes(runs: int = 5, blocks: int = 50, fast_per_block: int = 13) -> No
     steps = {
         "bytes(to_message())": lambda e, to: bytes(e.to_message(sender=sender, to=to)),
         "to_bytes()": lambda e, to: e.to_bytes(sender=sender, to=to),
-        "  HTML part": lambda e, to: mime._qp_pieces(e._html_pieces),
+        "  HTML part": lambda e, to: mime._qp_pieces(e._pieces[1]),
         "  text part": lambda e, to: mime._qp_plain(e.text),
     }
     clock = time.perf_counter

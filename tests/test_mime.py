@@ -87,7 +87,7 @@ def test_headers_and_bodies_mean_what_to_message_means(pairs):
         assert [p.get_content().replace("\r\n", "\n") for p in ours.iter_parts()] == [email.text, email.html]
         assert [_decoded(p) for p in ours.iter_parts()] == [_decoded(p) for p in theirs.iter_parts()]
         assert [_raw(p) for p in ours.iter_parts()][0] == [_raw(p) for p in theirs.iter_parts()][0]
-        assert email.__dict__.get("_html_pieces") or email.template == "extra"  # the fast HTML path ran
+        assert email._pieces or email.template == "extra"  # the piecewise HTML path ran
 
 
 def _decoded(part) -> tuple:
@@ -345,6 +345,7 @@ def test_html_encoded_piece_by_piece_decodes_to_the_same_bytes(pieces, again):
     html = "".join(pieces)
     assume("\r" not in html)   # a CR takes to_message's own path (test_any_content_survives)
     email = RenderedEmail.from_parts("t", "en", None, (), {}, "S", "", html, "x\n", pieces)
+    assert email._pieces[0] is html
     args = {"sender": SENDER, "to": "o@example.com"}
     if again:
         email.to_bytes(**args)
@@ -361,8 +362,24 @@ def test_a_rendered_emails_html_pieces_are_what_its_html_was_joined_from(kit):
     ctx = kit.template("acknowledgement").sample
     one = kit.render("acknowledgement", ctx, locale="uk")
     two = kit.render("acknowledgement", {**ctx, "customer_name": "Тарас"}, locale="uk")
-    assert "".join(one._html_pieces) == one.html and "".join(two._html_pieces) == two.html
-    first = {id(p) for p in one._html_pieces}
-    shared = [p for p in two._html_pieces if id(p) in first]   # the same string objects
-    assert len(two._html_pieces) > 2 and len(shared) > len(two._html_pieces) / 2
-    assert "".join(shared) != two.html and any("Тарас" in p for p in two._html_pieces)
+    (html1, pieces1), (html2, pieces2) = one._pieces, two._pieces
+    assert html1 is one.html and html2 is two.html
+    assert "".join(pieces1) == one.html and "".join(pieces2) == two.html
+    first = {id(p) for p in pieces1}
+    shared = [p for p in pieces2 if id(p) in first]   # the same string objects
+    assert len(pieces2) > 2 and len(shared) > len(pieces2) / 2
+    assert "".join(shared) != two.html and any("Тарас" in p for p in pieces2)
+
+
+def test_pieces_of_another_html_are_never_used(kit):
+    """An email copied with another HTML (dataclasses.replace, the constructor from its
+    fields) carries the old pieces along: to_bytes sees they are not its HTML's and writes
+    the new HTML."""
+    import dataclasses
+
+    email = kit.render("acknowledgement", kit.template("acknowledgement").sample)
+    for other in (dataclasses.replace(email, html=email.html.replace("<p", "<p title=\"new\"")),
+                  type(email)(**{**email.__dict__, "html": "<p>other</p>\n"})):
+        raw = other.to_bytes(sender=SENDER, to="o@example.com")
+        html = message_from_bytes(raw, policy=policy.default).get_body(("html",)).get_content()
+        assert html.replace("\r\n", "\n") == other.html != email.html

@@ -106,12 +106,14 @@ def message_bytes(email: RenderedEmail, sender: str, to: str | Sequence[str], *,
         raise HeaderError("a message id or List-Unsubscribe URI holds non-ASCII characters "
                           "(percent-encode the URI; message ids must be ASCII)") from None
     html = email.html
-    pieces = email.__dict__.get("_html_pieces")
+    # the pieces the HTML was joined from: only if it is still that very string
+    # (dataclasses.replace and the constructor carry them along with another html)
+    joined, pieces = email._pieces or (None, ())
     return b"".join((
         head,
         _PLAIN_HEAD, _qp_plain(email.text), delimiter, b"\r\n",
         _HTML_HEAD,
-        _qp_pieces(pieces) if pieces and len(pieces) > 1 and "\r" not in html else _qp(html),
+        _qp_pieces(pieces) if joined is html and len(pieces) > 1 and "\r" not in html else _qp(html),
         delimiter, b"--\r\n",
     ))
 

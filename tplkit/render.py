@@ -32,6 +32,8 @@ class RenderedEmail:
     requested_locale: str | None = None
     warnings: tuple[str, ...] = ()
     headers: Mapping[str, str] = field(default_factory=dict)
+    #: (the ``html`` string, the pieces it was joined from): internal, for :meth:`to_bytes`
+    _pieces: tuple = field(default=(), repr=False, compare=False)
 
     @staticmethod
     def fields(template: str, locale: str, requested_locale: str | None, warnings: tuple[str, ...],
