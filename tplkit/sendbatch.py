@@ -158,8 +158,10 @@ class RecordSender:
 
 
 def message_bytes(email: Any, sender: str, to: str, mid: str) -> tuple[bytes, str, list[str]]:
-    """A rendered email as (bytes with the given Message-ID, envelope sender, recipients)."""
-    msg = bytes(email.to_message(sender=sender, to=to, message_id=mid))
+    """A rendered email as (bytes with the given Message-ID, envelope sender, recipients):
+    :meth:`~tplkit.RenderedEmail.to_bytes`, the message ``to_message`` describes without
+    the email package's header objects (a millisecond a message)."""
+    msg = email.to_bytes(sender=sender, to=to, message_id=mid)
     mail_from, rcpts = envelope(sender, to)
     return msg, mail_from, rcpts
 
