@@ -344,7 +344,8 @@ def test_html_encoded_piece_by_piece_decodes_to_the_same_bytes(pieces, again):
     seen before (their encodings then come from the kept ones)."""
     html = "".join(pieces)
     assume("\r" not in html)   # a CR takes to_message's own path (test_any_content_survives)
-    email = RenderedEmail.from_parts("t", "en", None, (), {}, "S", "", html, "x\n", pieces)
+    email = RenderedEmail.from_fields(RenderedEmail.fields("t", "en", None, (), {}),
+                                      ("S", "", html, "x\n", pieces))
     assert email._pieces[0] is html
     args = {"sender": SENDER, "to": "o@example.com"}
     if again:
