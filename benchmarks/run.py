@@ -10,7 +10,9 @@ the naive pipeline), ``compile`` (first render cost per template x locale), ``li
 (``tplkit lint`` on the built-in library, if tplkit.lint exists), ``startup`` (``tplkit
 --help`` wall time and what it imports), ``memory`` (peak RSS of a kit with everything
 compiled), ``batch`` (``tplkit batch --jobs 1`` vs ``--jobs 2`` from a prebuilt folder),
-``loops`` (the cost of one more item in a per-recipient loop, ``bench_loops.py``).
+``loops`` (the cost of one more item in a per-recipient loop, ``bench_loops.py``),
+``bytes`` (``RenderedEmail.to_bytes`` against ``bytes(to_message())`` on the realistic
+corpus, each message a different one; not in the default set).
 """
 from __future__ import annotations
 
@@ -18,6 +20,7 @@ import argparse
 import importlib.util
 import json
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -232,24 +235,101 @@ def bench_batch(records: int, baseline: str | None = None) -> None:
                                     "email": f"c{i}@example.com", "lang": locs[i % len(locs)]}) + "\n"
                         for i in range(records))
         for label, tree in trees.items():   # a build is tied to the tplkit that made it
+            # run from the temp folder: `python -m` puts the working folder first on sys.path,
+            # which from this checkout would run this tplkit under the baseline's name
+            found = subprocess.run([PY, "-c", "import tplkit; print(tplkit.__file__)"], cwd=tmp,
+                                   capture_output=True, text=True, check=True, env=_env(tree)).stdout
+            expected = Path(tree).resolve() if tree else Path(__file__).resolve().parent.parent
+            assert Path(found.strip()).resolve().is_relative_to(expected), (label, found)
             subprocess.run([PY, "-m", "tplkit", "build", "-o", f"{tmp}/b-{label}"], capture_output=True,
-                           check=True, env=_env(tree))
+                           check=True, env=_env(tree), cwd=tmp)
         for fmt in ("jsonl", "eml", "mbox"):
             walls: dict[tuple[str, int], float] = {}
+            cpus: dict[tuple[str, int], float] = {}
             for jobs in (1, 2):
                 for label, tree in trees.items():   # interleaved: the machine's drift hits both
                     out = tempfile.mkdtemp(dir=OUT_DIR) + "/out"
+                    before = resource.getrusage(resource.RUSAGE_CHILDREN)
                     t = time.perf_counter()
                     subprocess.run([PY, "-m", "tplkit", "batch", "acknowledgement", "--data", str(data),
                                     "-o", out, "--build", f"{tmp}/b-{label}", "--format", fmt,
                                     "--jobs", str(jobs), "--locale-field", "lang"],
-                                   capture_output=True, check=True, env=_env(tree))
+                                   capture_output=True, check=True, env=_env(tree), cwd=tmp)
                     walls[label, jobs] = time.perf_counter() - t
+                    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+                    cpus[label, jobs] = (after.ru_utime + after.ru_stime
+                                         - before.ru_utime - before.ru_stime)
                     shutil.rmtree(Path(out).parent, ignore_errors=True)
             for label in trees:
                 one, two = walls[label, 1], walls[label, 2]
                 print(f"  {fmt:5s} {label:11s}: --jobs 1 {one:.2f} s ({records / one:,.0f} msgs/s), "
-                      f"--jobs 2 {two:.2f} s ({records / two:,.0f} msgs/s): {one / two:.2f}x")
+                      f"--jobs 2 {two:.2f} s ({records / two:,.0f} msgs/s): {one / two:.2f}x; "
+                      f"CPU (user+sys, every process) {cpus[label, 1]:.2f} s and {cpus[label, 2]:.2f} s: "
+                      f"{records / cpus[label, 1]:,.0f} msgs per CPU-second with --jobs 1")
+
+
+def bench_bytes(runs: int = 5, blocks: int = 50, fast_per_block: int = 13) -> None:
+    """to_bytes against bytes(to_message()) on the realistic corpus (benchmarks/realistic),
+    every message a different one (what a batch does), finely interleaved: each block
+    renders its messages, then times one through to_message and ``fast_per_block``
+    others through to_bytes, so that the machine's drift hits both alike; and the two
+    parts' encoders on their own, the same way. Each run starts with to_bytes' kept
+    encodings cleared and warmed on 200 other messages (the template's static chunks)."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent / "realistic"))
+    import corpus
+
+    import tplkit
+    from tplkit import mime
+
+    counts = {"bytes(to_message())": 1, "to_bytes()": fast_per_block, "  HTML part": fast_per_block,
+              "  text part": fast_per_block}
+    size = sum(counts.values())
+    records = corpus.contexts(200 + blocks * size)
+    sender = "Northwind Support <help@northwind.example>"
+    steps = {
+        "bytes(to_message())": lambda e, to: bytes(e.to_message(sender=sender, to=to)),
+        "to_bytes()": lambda e, to: e.to_bytes(sender=sender, to=to),
+        "  HTML part": lambda e, to: mime._qp_pieces(e._pieces[1]),
+        "  text part": lambda e, to: mime._qp_plain(e.text),
+    }
+    if not hasattr(mime, "_qp_pieces"):   # an older tplkit (PYTHONPATH=...): the line cache
+        steps["  HTML part"] = lambda e, to: mime._qp(e.html)
+    print(f"\n  (tplkit from {tplkit.__file__})")
+    clock = time.process_time   # CPU time: a shared machine's other work is not counted
+    results: dict[str, list[float]] = {k: [] for k in steps}
+    with tempfile.TemporaryDirectory() as tmp:
+        kit = tplkit.Kit(str(corpus.make_tplkit_project(Path(tmp) / "project")))
+
+        def rendered(recs):
+            return [(kit.render(corpus.TEMPLATE, c, locale=lo), c["customer_email"]) for lo, c in recs]
+
+        for _ in range(runs):
+            getattr(mime, "_PIECES", {}).clear()
+            mime._QP_LINES.clear()
+            mime._QP_SEEN.clear()
+            for email, to in rendered(records[:200]):
+                email.to_bytes(sender=sender, to=to)
+            spent = dict.fromkeys(steps, 0.0)
+            for block in range(blocks):
+                start = 200 + block * size
+                emails = iter(rendered(records[start:start + size]))
+                for name, fn in steps.items():
+                    for _ in range(counts[name]):
+                        email, to = next(emails)
+                        t = clock()
+                        fn(email, to)
+                        spent[name] += clock() - t
+            for name in steps:
+                results[name].append(spent[name] / (blocks * counts[name]) * 1e6)
+    med = {k: statistics.median(v) for k, v in results.items()}
+    ratios = [a / b for a, b in zip(results["bytes(to_message())"], results["to_bytes()"], strict=True)]
+    print(f"\n## sendable bytes: realistic corpus, {blocks * size:,} messages a run, each used once, "
+          f"{blocks} interleaved blocks, {runs} runs, CPU time; load average {os.getloadavg()[0]:.1f}")
+    for name, value in med.items():
+        print(f"  {name:22s} {value:8.1f} us a message, median of runs ({min(results[name]):.1f}-"
+              f"{max(results[name]):.1f})")
+    print(f"  to_bytes is {med['bytes(to_message())'] / med['to_bytes()']:.1f}x faster "
+          f"(runs: {', '.join(f'{r:.1f}' for r in ratios)})")
 
 
 def _env(tree: str | None) -> dict[str, str]:
@@ -279,6 +359,8 @@ def main() -> None:
         bench_memory()
     if "batch" in only:
         bench_batch(4000 if args.quick else 20000, args.baseline)
+    if "bytes" in only:
+        bench_bytes()
     if "loops" in only:  # benchmarks/bench_loops.py: cost per item of a per-recipient loop
         sys.path.insert(0, str(Path(__file__).resolve().parent))
         from bench_loops import run as bench_loops

@@ -152,3 +152,43 @@ def test_extra_fields_are_errors_unless_ignored(tmp_path):
                   "--ignore-unknown")
     assert res.exit_code == 0, res.output
     assert json.loads((tmp_path / "lenient" / "part-00000.jsonl").read_text())["subject"].endswith("[SR-1]")
+
+
+def _message_content(path: Path) -> tuple:
+    """A written message's subject, recipient and both decoded parts (Date, Message-ID and
+    the boundary differ from run to run)."""
+    msg = email.message_from_bytes(path.read_bytes(), policy=policy.default)
+    return (msg["Subject"], msg["To"], msg["Content-Language"],
+            [p.get_payload(decode=True) for p in msg.iter_parts()])
+
+
+def test_eml_from_a_build_with_two_forked_workers_equals_one_process(kit, tmp_path):
+    """From a build, --jobs 2 (workers forked after the build is loaded) writes the same
+    messages as --jobs 1, and no temporary file is left in the messages folder."""
+    from tplkit.build import write_build
+
+    write_build(kit, tmp_path / "build")
+    found = {}
+    for jobs in (1, 2):
+        out = tmp_path / f"eml{jobs}"
+        job = tb.Job(template="acknowledgement", fmt="eml", out=str(out), locale_field="lang",
+                     build=str(tmp_path / "build"), sender="Support <help@example.com>")
+        summary = tb.run_batch(job, JSONL, jobs=jobs, chunk_size=2, progress=False)
+        names = sorted(p.name for p in (out / "messages").iterdir())
+        assert names == ["00000001.eml", "00000002.eml", "00000006.eml", "00000008.eml"]
+        assert (summary["written"], summary["errors"]) == (4, 3)
+        found[jobs] = ({n: _message_content(out / "messages" / n) for n in names}, errors_of(out))
+    assert found[1] == found[2]
+
+
+def test_mbox_entry_quotes_from_lines_as_mboxrd(tmp_path):
+    """A body line that starts with From or >From gets one more '>' (mboxrd); the mailbox
+    module reads the entry back as one message with LF line ends."""
+    from tplkit.batchwriter import _mbox_entry
+
+    raw = b"Subject: x\r\nTo: a@b.example\r\n\r\nFrom here\r\n>From there\r\nok From\r\n"
+    entry = _mbox_entry(raw, b"From tplkit@localhost Tue Dec  1 10:00:00 2026\n")
+    assert entry.endswith(b"\n>From here\n>>From there\nok From\n\n") and b"\r" not in entry
+    (tmp_path / "box").write_bytes(entry * 2)
+    box = mailbox.mbox(str(tmp_path / "box"))
+    assert [m["Subject"] for m in box] == ["x", "x"]

@@ -11,7 +11,7 @@ from email.header import decode_header, make_header
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from oracles import combinations, mailparser
 from test_mail_parsers import EXTRA_SUBJECTS
@@ -68,8 +68,8 @@ def pairs(kit, tmp_path_factory) -> list[tuple[RenderedEmail, Path, bytes]]:
 
 def test_headers_and_bodies_mean_what_to_message_means(pairs):
     """Python's parser reads the same header values, in the same order, and the same parts
-    from to_bytes as from to_message (Date and the boundary aside); the bodies are the
-    same bytes."""
+    from to_bytes as from to_message (Date and the boundary aside); the text part is the
+    same bytes, the HTML part decodes to the same bytes (it is encoded piece by piece)."""
     assert len(pairs) > 136
     for email, path, reference in pairs:
         raw = path.read_bytes()
@@ -85,8 +85,32 @@ def test_headers_and_bodies_mean_what_to_message_means(pairs):
         assert ours["Subject"] == email.subject
         assert ours.get_content_type() == "multipart/alternative"
         assert [p.get_content().replace("\r\n", "\n") for p in ours.iter_parts()] == [email.text, email.html]
-        body = raw.split(b"\r\n\r\n", 1)[1].replace(BOUNDARY.search(raw)[1], b"B")
-        assert body == reference.split(b"\r\n\r\n", 1)[1].replace(BOUNDARY.search(reference)[1], b"B")
+        assert [_decoded(p) for p in ours.iter_parts()] == [_decoded(p) for p in theirs.iter_parts()]
+        assert [_raw(p) for p in ours.iter_parts()][0] == [_raw(p) for p in theirs.iter_parts()][0]
+        assert email._pieces or email.template == "extra"  # the piecewise HTML path ran
+
+
+def _decoded(part) -> tuple:
+    """A part's headers and its body as bytes, decoded from its transfer encoding."""
+    return part.items(), part.get_payload(decode=True)
+
+
+def _raw(part) -> str:
+    """A part's body as written (still quoted-printable)."""
+    return part.get_payload(decode=False)
+
+
+def _qp_lines_ok(raw: bytes, html_only: bool = False) -> None:
+    """Every line of the quoted-printable parts of ``raw`` is at most 76 characters (RFC 2045
+    rule 5) and none ends in a blank (rule 3: a blank at the end of a line is encoded)."""
+    head, body = raw.split(b"\r\n\r\n", 1)
+    boundary = BOUNDARY.search(head)[1]
+    for chunk in body.split(b"--" + boundary)[2 if html_only else 1:-1]:
+        part_head, content = chunk.split(b"\r\n\r\n", 1)
+        assert b"quoted-printable" in part_head
+        for line in content.split(b"\r\n"):
+            assert len(line) <= 76, line
+            assert not line.endswith((b" ", b"\t")), line
 
 
 # Python's modern parser puts a space between adjacent encoded-words of a display name
@@ -116,6 +140,7 @@ def test_lines_and_encoded_words_follow_the_rfcs(pairs):
         assert max(map(len, lines)) <= 998
         assert max(map(len, body.split(b"\r\n"))) <= 998, path.name
         assert raw.isascii()
+        _qp_lines_ok(raw)
         for word in re.findall(rb"=\?[^?]+\?[bBqQ]\?[^?]*\?=", head):
             assert len(word) <= 75, (path.name, word)
         legacy = message_from_bytes(raw, policy=policy.compat32)
@@ -303,3 +328,59 @@ def test_plain_addresses_are_written_as_the_parser_writes_them(local, domain):
     except tplkit.HeaderError as e:
         got = str(e)
     assert got == expected
+
+
+_PIECE = st.lists(st.characters(blacklist_categories=("Cs",)) | st.sampled_from(
+    [" ", "\t", ".", "=", "\n", " \n", ".\n", "\n.", "x" * 75, "é" * 30, "<td style=\"a:b\">"]),
+    max_size=40).map("".join)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(pieces=st.lists(_PIECE, min_size=2, max_size=12), again=st.booleans())
+def test_html_encoded_piece_by_piece_decodes_to_the_same_bytes(pieces, again):
+    """The HTML of a rendered email is encoded from the pieces it was joined from (static
+    chunks once, values per message): Python's parser decodes it to the bytes to_message's
+    HTML part decodes to, and its lines keep RFC 2045's rules; also when the pieces were
+    seen before (their encodings then come from the kept ones)."""
+    html = "".join(pieces)
+    assume("\r" not in html)   # a CR takes to_message's own path (test_any_content_survives)
+    email = RenderedEmail.from_fields(RenderedEmail.fields("t", "en", None, (), {}),
+                                      ("S", "", html, "x\n", pieces))
+    assert email._pieces[0] is html
+    args = {"sender": SENDER, "to": "o@example.com"}
+    if again:
+        email.to_bytes(**args)
+    raw = email.to_bytes(**args)
+    ours = message_from_bytes(raw, policy=policy.default)
+    theirs = message_from_bytes(bytes(email.to_message(**args)), policy=policy.default)
+    assert [_decoded(p) for p in ours.iter_parts()] == [_decoded(p) for p in theirs.iter_parts()]
+    _qp_lines_ok(raw, html_only=True)   # b2a_qp (to_message, and the text part) may write 78
+
+
+def test_a_rendered_emails_html_pieces_are_what_its_html_was_joined_from(kit):
+    """Kit.render keeps the pieces of the HTML, static chunks and values in order (the
+    static ones the same objects message after message)."""
+    ctx = kit.template("acknowledgement").sample
+    one = kit.render("acknowledgement", ctx, locale="uk")
+    two = kit.render("acknowledgement", {**ctx, "customer_name": "Тарас"}, locale="uk")
+    (html1, pieces1), (html2, pieces2) = one._pieces, two._pieces
+    assert html1 is one.html and html2 is two.html
+    assert "".join(pieces1) == one.html and "".join(pieces2) == two.html
+    first = {id(p) for p in pieces1}
+    shared = [p for p in pieces2 if id(p) in first]   # the same string objects
+    assert len(pieces2) > 2 and len(shared) > len(pieces2) / 2
+    assert "".join(shared) != two.html and any("Тарас" in p for p in pieces2)
+
+
+def test_pieces_of_another_html_are_never_used(kit):
+    """An email copied with another HTML (dataclasses.replace, the constructor from its
+    fields) carries the old pieces along: to_bytes sees they are not its HTML's and writes
+    the new HTML."""
+    import dataclasses
+
+    email = kit.render("acknowledgement", kit.template("acknowledgement").sample)
+    for other in (dataclasses.replace(email, html=email.html.replace("<p", "<p title=\"new\"")),
+                  type(email)(**{**email.__dict__, "html": "<p>other</p>\n"})):
+        raw = other.to_bytes(sender=SENDER, to="o@example.com")
+        html = message_from_bytes(raw, policy=policy.default).get_body(("html",)).get_content()
+        assert html.replace("\r\n", "\n") == other.html != email.html

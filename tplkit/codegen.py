@@ -146,12 +146,11 @@ class Codegen(ExprCodegen):
                 if all(isinstance(node, nodes.Output) for node in template.body):  # no {% if %}
                     items = [x for node in template.body if isinstance(node, nodes.Output)
                              for x in self.items(node, 1, autoescape)]
-                    self.emit(1, f"p_{part} = ''.join(({', '.join(items)},))" if items
-                              else f"p_{part} = ''")
+                    self.emit(1, f"h_{part} = ({', '.join(items)},)" if items else f"h_{part} = ()")
                 else:
-                    self.emit(1, "_o = []")
+                    self.emit(1, f"h_{part} = _o = []")
                     self.body(template.body, 1, autoescape)
-                    self.emit(1, f"p_{part} = ''.join(_o)")
+                self.emit(1, f"p_{part} = ''.join(h_{part})")
                 if part in ("subject", "preheader"):
                     self.collapsed(part)
         except Unsupported:
@@ -160,6 +159,8 @@ class Codegen(ExprCodegen):
             self.at(part)
             finish = "_finish_text" if part == "text" else ""
             self.emit(1, f"p_{part} = {finish}({self.bind(jinja, '_j')}(_v))")
+            if part == "html":
+                self.emit(1, "h_html = (p_html,)")
 
     def collapsed(self, part: str) -> None:
         """White space collapsed in a one-line part (subject, preheader). The static text
@@ -179,7 +180,8 @@ def compile_parts(trees: Mapping[str, nodes.Template], envs: Mapping[bool, Any],
                   jinja: Mapping[str, Callable[[Mapping[str, Any]], str]],
                   globals_: Mapping[str, Any], names: Sequence[str], filters: Sequence[str],
                   label: str) -> tuple[RenderFunction, int]:
-    """One function ``values -> (subject, preheader, html, text)`` for the parsed parts.
+    """One function ``values -> (subject, preheader, html, text, html_pieces)`` for the
+    parsed parts (see :class:`RenderFunction`).
 
     ``jinja[part]`` renders a part with Jinja (used for a part the fast path cannot
     express). Returns the function and how many nodes/parts fall back to Jinja. The source
@@ -198,7 +200,7 @@ def compile_parts(trees: Mapping[str, nodes.Template], envs: Mapping[bool, Any],
     if gen.loop_memo:
         init.append("    _lm = {}")
     code = "def render(_v):\n" + "\n".join(init + gen.lines) + \
-        f"\n    return ({', '.join('p_' + p for p in PARTS)})\n"
+        f"\n    return ({', '.join('p_' + p for p in PARTS)}, h_html)\n"
     filename = f"<tplkit {label} #{next(_serial)}>"
     exec(compile(code, filename, "exec"), gen.ns)  # noqa: S102 - see module doc
     fn = gen.ns["render"]

@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 import json
 import zlib
-from collections.abc import Callable, ItemsView, Iterator, Mapping, ValuesView
+from collections.abc import Callable, ItemsView, Iterator, Mapping, Sequence, ValuesView
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -129,22 +129,24 @@ class Compiled:
 
     def render_parts(self, values: Mapping[str, Any]) -> dict[str, str]:
         """Run the runtime templates on already-validated values."""
-        return dict(zip(PARTS, self.render_four(values), strict=True))
+        return dict(zip(PARTS, self.render_four(values)[:4], strict=True))
 
-    def render_four(self, values: Mapping[str, Any], *, validated: bool = False) -> tuple[str, str, str, str]:
-        """:meth:`render_parts` as a tuple: subject, preheader, HTML, text. ``validated``
-        says ``values`` came from this template's schema (so every placeholder is in it)."""
+    def render_four(self, values: Mapping[str, Any], *,
+                    validated: bool = False) -> tuple[str, str, str, str, Sequence[str]]:
+        """:meth:`render_parts` as a tuple: subject, preheader, HTML, text, then the pieces
+        the HTML was joined from (for :mod:`tplkit.mime`). ``validated`` says ``values``
+        came from this template's schema (so every placeholder is in it)."""
         try:
             if validated or self._names <= values.keys():
-                four = self._fast(values)  # all four finished
-                subject, preheader, html, text = four
+                five = self._fast(values)  # all four finished
+                subject, preheader, html, text, _ = five
                 most = limits.current().output
                 if max(len(html), len(text), len(subject), len(preheader)) <= most:
-                    return four
+                    return five
             # over the sandbox's output bound, or not a validated context: Jinja refuses it
             # (or reports what is undefined) the same way
             parts = self.render_jinja(values)
-            return parts["subject"], parts["preheader"], parts["html"], parts["text"]
+            return parts["subject"], parts["preheader"], parts["html"], parts["text"], (parts["html"],)
         except Exception as e:  # located: template, locale, part and line of the compiled part
             err = self._located(e)
             if err is e:

@@ -9,7 +9,10 @@ quoted-printable) straight to RFC 5322 bytes:
 * the values are validated by the very functions ``to_message`` uses (addresses, message
   ids, header names and values, List-Unsubscribe), so the same inputs are refused with the
   same :class:`~tplkit.errors.HeaderError`;
-* the bodies are byte for byte what ``to_message`` writes (``binascii.b2a_qp``, CRLF);
+* the text part is byte for byte what ``to_message`` writes (``binascii.b2a_qp``, CRLF);
+  the HTML part of a rendered email decodes to exactly the bytes ``to_message`` encodes,
+  but is encoded piece by piece (:func:`_qp_pieces`): the template's static chunks once,
+  the values per message; an email built otherwise gets ``to_message``'s bytes;
 * unstructured headers (Subject, ``X-…``) are folded at spaces when ASCII and otherwise
   written as RFC 2047 ``B`` encoded-words that each hold whole UTF-8 characters, with every
   space inside an encoded-word (none is lost: see :mod:`tplkit.mailpolicy`); an ASCII value
@@ -28,7 +31,9 @@ from __future__ import annotations
 
 import binascii
 import bisect
-import os
+import itertools
+import operator
+import random
 import re
 import time
 from collections.abc import Mapping, Sequence
@@ -88,7 +93,7 @@ def message_bytes(email: RenderedEmail, sender: str, to: str | Sequence[str], *,
     extra = {**email.headers, **headers} if headers else email.headers
     if extra:
         _extra_headers(out, extra)
-    boundary = "=_" + binascii.b2a_hex(os.urandom(12)).decode("ascii")
+    boundary = f"=_{random.getrandbits(96):024x}"   # unique enough: QP never holds "=_"
     out.append(f'MIME-Version: 1.0{CRLF}Content-Type: multipart/alternative;{CRLF} boundary="{boundary}"'
                f"{CRLF}Content-Language: {_header_value('Content-Language', email.locale.replace('_', '-'))}"
                f"{CRLF}{CRLF}--{boundary}{CRLF}")
@@ -100,15 +105,22 @@ def message_bytes(email: RenderedEmail, sender: str, to: str | Sequence[str], *,
         # non-ASCII id would need SMTPUTF8 (to_message fails on them, or encodes the id)
         raise HeaderError("a message id or List-Unsubscribe URI holds non-ASCII characters "
                           "(percent-encode the URI; message ids must be ASCII)") from None
+    html = email.html
+    # the pieces the HTML was joined from: only if it is still that very string
+    # (dataclasses.replace and the constructor carry them along with another html)
+    joined, pieces = email._pieces or (None, ())
     return b"".join((
         head,
-        _PART_HEAD % b"plain", _qp_plain(email.text), delimiter, b"\r\n",
-        _PART_HEAD % b"html", _qp(email.html), delimiter, b"--\r\n",
+        _PLAIN_HEAD, _qp_plain(email.text), delimiter, b"\r\n",
+        _HTML_HEAD,
+        _qp_pieces(pieces) if joined is html and len(pieces) > 1 and "\r" not in html else _qp(html),
+        delimiter, b"--\r\n",
     ))
 
 
 _PART_HEAD = (b'Content-Type: text/%s; charset="utf-8"\r\n'
               b"Content-Transfer-Encoding: quoted-printable\r\n\r\n")
+_PLAIN_HEAD, _HTML_HEAD = _PART_HEAD % b"plain", _PART_HEAD % b"html"
 
 
 def _qp_plain(content: str) -> bytes:
@@ -166,6 +178,79 @@ def _encode_lines(lines: list[str]) -> bytes:
     """Lines, each with its LF, as b2a_qp encodes them (one call: LF resets its state)."""
     data = ("\n".join(lines) + "\n").encode("utf-8")
     return binascii.b2a_qp(data, istext=True).replace(b"\n", b"\r\n")
+
+
+def _qp_pieces(pieces: Sequence[str]) -> bytes:
+    """The HTML joined from ``pieces`` (the template's static chunks and the values, as the
+    generated render function joined them), quoted-printable, CRLF line ends.
+
+    Each piece is encoded on lines of its own: one that does not end a line is followed by
+    a soft line break (``=`` CRLF, which a reader removes). So a piece's encoding never
+    depends on what precedes it, the static chunks are encoded once and kept
+    (:data:`_PIECES`), and per message only the values are encoded, together, in one
+    ``b2a_qp`` call. The part decodes to exactly the bytes ``to_message`` encodes (whose
+    lines break at other places); lines stay within 76 characters, trailing white space
+    is encoded, as RFC 2045 asks.
+    """
+    global _pieces_size
+    if len(_PIECES) > _QP_LINES_MAX or _pieces_size > _PIECES_BYTES:
+        _PIECES.clear()
+        _pieces_size = 0
+    n = len(pieces)
+    while n and not pieces[n - 1]:
+        n -= 1
+    last = pieces[n - 1] if n else "\n"
+    if not last.endswith("\n"):   # the end of the part: encoded as such (no soft break after it)
+        n -= 1
+    todo = pieces[:n] if n < len(pieces) else pieces
+    encoded = list(map(_PIECES.get, todo))
+    if None in encoded:   # (an encoding is never empty: not_ is True for None only)
+        missing = list(itertools.compress(todo, map(operator.not_, encoded)))
+        fresh = dict(zip(missing, _encode_pieces(missing), strict=True))
+        _PIECES.update(fresh)
+        _pieces_size += sum(map(len, fresh)) + sum(map(len, fresh.values()))
+        encoded = list(map(fresh.get, todo, encoded))   # the fresh one, or the kept one
+    if not last.endswith("\n"):
+        encoded.append(_b2a_qp(last))
+    return b"".join(cast(list[bytes], encoded))
+
+
+def _b2a_qp(text: str) -> bytes:
+    """``binascii.b2a_qp`` with CRLF line ends and lines of at most 76 characters: when it
+    encodes the blank that ends a line (``=20``) it does not check the length, and writes
+    77 or 78; such a line is broken (soft) before that ``=20``."""
+    data = binascii.b2a_qp(text.encode("utf-8"), istext=True).replace(b"\n", b"\r\n")
+    if len(data) > 76:
+        lines = data.split(b"\r\n")
+        if max(map(len, lines)) > 76:
+            data = b"\r\n".join(x if len(x) <= 76 else x[:-3] + b"=\r\n" + x[-3:] for x in lines)
+    return data
+
+
+#: quoted-printable of the pieces seen (a piece on lines of its own, see :func:`_qp_pieces`)
+_PIECES: dict[str, bytes] = {}
+_PIECES_BYTES = 16_000_000   # at most about this many characters kept, pieces and encodings
+                             # (values are kept too: a long one must not pin memory)
+_pieces_size = 0
+
+
+def _encode_pieces(pieces: list[str]) -> list[bytes]:
+    """Each piece's encoding on lines of its own: CRLF after a piece that ends with LF,
+    otherwise a soft line break. The encoding of ``piece + "x"`` less the ``x`` leaves room
+    for the ``=`` and keeps a trailing blank unencoded (it is not at the end of a line)."""
+    joined = "x\n".join(pieces)
+    if joined.count("\n") == len(pieces) - 1:   # no piece holds a line break: one call for all
+        # "x" LF ends each piece: the only LF after an "x" (b2a_qp breaks lines with "=" LF),
+        # made a soft line break; NUL (encoded =00, never written raw) then marks the pieces
+        data = binascii.b2a_qp((joined + "x\n").encode("utf-8"), istext=True)
+        return data.replace(b"\n", b"\r\n").replace(b"x\r\n", b"=\r\n\x00").split(b"\x00")[:-1]
+    out = []
+    for piece in pieces:
+        if piece.endswith("\n"):
+            out.append(_b2a_qp(piece))
+        else:
+            out.append(_b2a_qp(piece + "x")[:-1] + b"=\r\n")
+    return out
 
 
 # --- headers ---------------------------------------------------------------------------------

@@ -32,6 +32,8 @@ class RenderedEmail:
     requested_locale: str | None = None
     warnings: tuple[str, ...] = ()
     headers: Mapping[str, str] = field(default_factory=dict)
+    #: (the ``html`` string, the pieces it was joined from): internal, for :meth:`to_bytes`
+    _pieces: tuple = field(default=(), repr=False, compare=False)
 
     @staticmethod
     def fields(template: str, locale: str, requested_locale: str | None, warnings: tuple[str, ...],
@@ -43,13 +45,18 @@ class RenderedEmail:
                 "headers": headers}
 
     @classmethod
-    def from_fields(cls, fields: dict[str, Any], four: tuple[str, str, str, str]) -> RenderedEmail:
+    def from_fields(cls, fields: dict[str, Any],
+                    five: tuple[str, str, str, str, Sequence[str]]) -> RenderedEmail:
         """The email the constructor makes from ``fields`` (see :meth:`fields`) with these
         subject, preheader, HTML and text, without its per-field ``object.__setattr__``
-        calls: :meth:`tplkit.Kit.render` builds one per message."""
+        calls: :meth:`tplkit.Kit.render` builds one per message. The fifth item, the pieces
+        the HTML was joined from, lets :meth:`to_bytes` encode the template's static chunks
+        once (see :mod:`tplkit.mime`)."""
         email = object.__new__(cls)
         own = fields.copy()
-        own["subject"], own["preheader"], own["html"], own["text"] = four
+        own["subject"], own["preheader"], html, own["text"], pieces = five
+        own["html"] = html
+        own["_pieces"] = (html, pieces)
         object.__setattr__(email, "__dict__", own)
         return email
 
@@ -118,7 +125,7 @@ class RenderedEmail:
                  list_unsubscribe: str | Sequence[str] | None = None,
                  one_click: bool = True) -> bytes:
         """The message :meth:`to_message` builds, written straight to RFC 5322 bytes (CRLF)
-        without the email package's header objects: about 30x faster, the same meaning,
+        without the email package's header objects: over 20x faster, the same meaning,
         the same validation and :class:`HeaderError` refusals (see :mod:`tplkit.mime`)."""
         from .mime import message_bytes
 

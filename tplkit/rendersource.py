@@ -8,7 +8,7 @@ from __future__ import annotations
 import linecache
 import re
 import zlib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from types import CodeType
 from typing import Any, Protocol
 
@@ -16,12 +16,14 @@ _WHERE = re.compile(r"  # (\w+):(\d+)$")
 
 
 class RenderFunction(Protocol):
-    """The generated ``render(values) -> (subject, preheader, html, text)``."""
+    """The generated ``render(values) -> (subject, preheader, html, text, html_pieces)``:
+    ``html_pieces`` are the static chunks and values the HTML was joined from, in order
+    (:mod:`tplkit.mime` quoted-printable-encodes each static chunk once, not per message)."""
 
     source_z: bytes  # its Python source, zlib-compressed (see :func:`source_of`)
     __code__: CodeType
 
-    def __call__(self, values: Mapping[str, Any], /) -> tuple[str, str, str, str]: ...
+    def __call__(self, values: Mapping[str, Any], /) -> tuple[str, str, str, str, Sequence[str]]: ...
 
 
 def source_of(fn: RenderFunction) -> str:

@@ -26,10 +26,11 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from .batch import Job, _load_kit, _record, _render, read_records
+from .batchwriter import Job, load_kit, render_record
 from .delivery import RateLimiter, Relay, RetryPolicy, SMTPConnection, envelope
 from .errors import TplkitError
 from .fsutil import atomic_write
+from .records import parse_record, read_records
 from .send import SendError
 from .sendlog import SQLITE_NAME, SendLog, SendLogError, open_log, redact
 
@@ -111,8 +112,8 @@ class RecordSender:
 
     def _from_record(self, raw: Any, mid: str) -> tuple[bytes, str, list[str]]:
         job = self.spec.job
-        kit, placeholders = _load_kit(job)
-        email, to = _render(kit, job, placeholders, _record(job.data_kind, raw))
+        kit, placeholders = load_kit(job)
+        email, to = render_record(kit, job, placeholders, parse_record(job.data_kind, raw))
         if not to:
             raise ValueError(f"no recipient (field {job.to_field!r})")
         return message_bytes(email, job.sender or "", str(to), mid)
@@ -157,8 +158,10 @@ class RecordSender:
 
 
 def message_bytes(email: Any, sender: str, to: str, mid: str) -> tuple[bytes, str, list[str]]:
-    """A rendered email as (bytes with the given Message-ID, envelope sender, recipients)."""
-    msg = bytes(email.to_message(sender=sender, to=to, message_id=mid))
+    """A rendered email as (bytes with the given Message-ID, envelope sender, recipients):
+    :meth:`~tplkit.RenderedEmail.to_bytes`, the message ``to_message`` describes without
+    the email package's header objects (a millisecond a message)."""
+    msg = email.to_bytes(sender=sender, to=to, message_id=mid)
     mail_from, rcpts = envelope(sender, to)
     return msg, mail_from, rcpts
 
@@ -246,7 +249,7 @@ def prepare(spec: SendSpec, log: SendLog, data: Path, records: list[tuple[int, A
 
 def _recipient(job: Job, raw: Any) -> str | None:
     try:
-        to = _record(job.data_kind, raw).get(job.to_field)
+        to = parse_record(job.data_kind, raw).get(job.to_field)
     except ValueError:
         return None
     return None if to is None else str(to)

@@ -10,6 +10,7 @@ from typing import Any
 import click
 
 from ..batch import ERRORS, FORMATS, Job, rerun_failed, run_batch
+from ..batchwriter import adopt_kit
 from ..kit import Kit
 from .app import AppContext, report_errors
 from .batch_send import make_group, refuse_send_only, run_send, send_options
@@ -61,6 +62,7 @@ def batch(app: AppContext, name: str, data: str, output: str, locale_field: str 
               locale_field=locale_field, to_field=to_field,
               sender=sender or f"{brand.company_name} <{brand.email}>",
               ignore_unknown=ignore_unknown)
+    adopt_kit(job, kit)   # loaded once: by this process, and by the workers forked from it
     bar = functools.partial(click.progressbar, label=f"rendering {name}", file=sys.stderr, show_pos=True)
     if retry_failed:
         summary = rerun_failed(job, Path(data), chunk_size=chunk_size)
