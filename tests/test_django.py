@@ -1,4 +1,10 @@
-"""tplkit.django: a rendered email through Django's locmem backend and its SMTP backend (aiosmtpd)."""
+"""tplkit.django: a rendered email through Django's locmem backend and its SMTP backend (aiosmtpd).
+
+The backends are Django's own, chosen the way each Django version wants: a ``MAILERS``
+entry and ``send(using=...)`` on Django 6.1+, the backend class before it; never
+``get_connection()`` or ``connection=``, which 6.1 deprecates. Any deprecation warning
+Django raises is an error, so the glue keeps up with the newest Django.
+"""
 from __future__ import annotations
 
 import email
@@ -7,11 +13,24 @@ import email.policy
 import pytest
 from django.conf import settings
 from django.core import mail
-from django.core.mail import BadHeaderError, get_connection
+from django.core.mail.backends import locmem, smtp
+from django.test.utils import override_settings
 from django.utils.functional import empty
 from smtp_inbox import serving
 
 from tplkit.django import to_django_email
+
+pytestmark = pytest.mark.filterwarnings("error::DeprecationWarning",
+                                        "error::PendingDeprecationWarning")
+
+def deliver(message, backend, **options) -> int:
+    """Send ``message`` through Django's ``backend`` class with ``options``."""
+    if hasattr(mail, "mailers"):   # Django 6.1+: a MAILERS entry, chosen by alias
+        path = f"{backend.__module__}.{backend.__name__}"
+        with override_settings(MAILERS={"tplkit": {"BACKEND": path, "OPTIONS": options}}):
+            return message.send(using="tplkit")
+    return backend(**options).send_messages([message])
+
 
 CTX = {"customer_name": "Олена", "ticket_id": "SR-9", "request_url": "https://help.example/r/9"}
 
@@ -23,6 +42,7 @@ def django_settings():
     configured = settings.configured
     if not configured:
         settings.configure(DEFAULT_FROM_EMAIL="Northwind <help@northwind.example>")
+    mail.outbox = []
     yield settings
     if not configured:
         settings._wrapped = empty
@@ -31,9 +51,9 @@ def django_settings():
 def test_locmem_backend_gets_text_body_html_alternative_and_headers(kit, django_settings):
     """The outbox holds the rendered subject, text body, HTML alternative and Content-Language."""
     rendered = kit.render("acknowledgement", CTX, locale="uk")
-    conn = get_connection("django.core.mail.backends.locmem.EmailBackend")
-    sent = to_django_email(rendered, to=["olena@example.com"], from_email="Help <help@shop.example>",
-                           message_id="<ack-SR-9@shop.example>", connection=conn).send()
+    message = to_django_email(rendered, to=["olena@example.com"], from_email="Help <help@shop.example>",
+                              message_id="<ack-SR-9@shop.example>")
+    sent = deliver(message, locmem.EmailBackend)
     assert sent == 1
     (msg,) = mail.outbox
     assert (msg.subject, msg.body, msg.to) == (rendered.subject, rendered.text, ["olena@example.com"])
@@ -46,9 +66,9 @@ def test_smtp_backend_delivers_a_message_python_parses_back(kit, django_settings
     """Django's SMTP backend hands it to a real server; the parts read back equal the rendering."""
     with serving() as inbox:
         rendered = kit.render("acknowledgement", CTX, locale="uk")
-        conn = get_connection("django.core.mail.backends.smtp.EmailBackend", host="127.0.0.1",
-                              port=inbox.port, use_tls=False, timeout=10)
-        assert to_django_email(rendered, to=["olena@example.com"], connection=conn).send() == 1
+        message = to_django_email(rendered, to=["olena@example.com"])
+        assert deliver(message, smtp.EmailBackend, host="127.0.0.1", port=inbox.port, use_tls=False,
+                       timeout=10) == 1
     msg = inbox.message()
     # Django folds a long encoded Subject onto its own line ("Subject:\n =?utf-8?b?...?="), which
     # Python's parser reads with the folding space in front; mail clients drop it
@@ -63,7 +83,8 @@ def test_smtp_backend_delivers_a_message_python_parses_back(kit, django_settings
 def test_header_injection_is_refused(kit, django_settings):
     """A header value with a line break never reaches the wire."""
     rendered = kit.render("acknowledgement", CTX, locale="uk")
-    conn = get_connection("django.core.mail.backends.locmem.EmailBackend")
-    with pytest.raises((BadHeaderError, ValueError)):
-        to_django_email(rendered, to=["olena@example.com"],
-                        headers={"X-Ticket": "SR-9\r\nBcc: evil@x.example"}, connection=conn).send()
+    message = to_django_email(rendered, to=["olena@example.com"],
+                              headers={"X-Ticket": "SR-9\r\nBcc: evil@x.example"})
+    with pytest.raises(ValueError, match="newline|linefeed|carriage return"):
+        deliver(message, locmem.EmailBackend)
+    assert mail.outbox == []
