@@ -57,4 +57,4 @@ def origin(exc: BaseException, fn: RenderFunction) -> tuple[str, int] | None:
 
 def compressed(code: str) -> bytes:
     """The source as kept with the function (it repeats every static chunk: a tenth of the size)."""
-    return zlib.compress(code.encode("utf-8"), 1)
+    return zlib.compress(code.encode("utf-8"), 9)
