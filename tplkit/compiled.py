@@ -161,7 +161,7 @@ class Compiled:
     def render_four(self, values: Mapping[str, Any], *,
                     validated: bool = False) -> tuple[str, str, str, str, Sequence[str]]:
         """:meth:`render_parts` as a tuple: subject, preheader, HTML, text, then the pieces
-        the HTML was joined from (for :mod:`tplkit.mime`). ``validated`` says ``values``
+        the HTML was joined from (for :mod:`tplkit.quotedprintable`). ``validated`` says ``values``
         came from this template's schema (so every placeholder is in it)."""
         try:
             if validated or self._names <= values.keys():

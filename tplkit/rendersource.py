@@ -18,7 +18,7 @@ _WHERE = re.compile(r"  # (\w+):(\d+)$")
 class RenderFunction(Protocol):
     """The generated ``render(values) -> (subject, preheader, html, text, html_pieces)``:
     ``html_pieces`` are the static chunks and values the HTML was joined from, in order
-    (:mod:`tplkit.mime` quoted-printable-encodes each static chunk once, not per message)."""
+    (:mod:`tplkit.quotedprintable` encodes each static chunk once, not per message)."""
 
     source_z: bytes  # its Python source, zlib-compressed (see :func:`source_of`)
     __code__: CodeType
