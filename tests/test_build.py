@@ -180,3 +180,30 @@ def test_built_runtime_sources_are_packed_and_read_back_whole(kit, built):
             assert loaded.sources["html"] == compiled.sources["html"]
             with pytest.raises(KeyError):
                 loaded.sources["nope"]
+
+
+def test_built_origins_are_packed_and_read_back_whole(kit, built):
+    """A build-loaded template keeps its map from runtime lines to template lines compressed;
+    each part reads back exactly the map the project compiles to."""
+    kb = load(built)
+    for name in ("order-confirmation", "feedback-request"):
+        loaded, compiled = kb.compile(name, "de"), kit.compile(name, "de")
+        assert not isinstance(loaded.origins, dict)
+        assert set(loaded.origins) == set(compiled.origins)
+        for part in compiled.origins:
+            assert loaded.origins[part] == {line: [(str(f), n) for f, n in sites]
+                                            for line, sites in compiled.origins[part].items()}
+        assert loaded.origins.get("nope") is None
+
+
+def test_locales_of_a_built_template_share_one_schema(built):
+    """The locales of one template loaded from a build share one Schema (so one generated
+    validator); another template has its own, and each still validates its own placeholders."""
+    kb = load(built)
+    en, uk = kb.compile("order-confirmation", "en"), kb.compile("order-confirmation", "uk")
+    other = kb.compile("feedback-request", "en")
+    assert en.schema is uk.schema
+    assert other.schema is not en.schema
+    sample = kb.template("feedback-request").sample
+    assert other.schema.quick(dict(sample)) is not None
+    assert en.schema.quick(dict(sample)) is None

@@ -87,7 +87,7 @@ def test_headers_and_bodies_mean_what_to_message_means(pairs):
         assert [p.get_content().replace("\r\n", "\n") for p in ours.iter_parts()] == [email.text, email.html]
         assert [_decoded(p) for p in ours.iter_parts()] == [_decoded(p) for p in theirs.iter_parts()]
         assert [_raw(p) for p in ours.iter_parts()][0] == [_raw(p) for p in theirs.iter_parts()][0]
-        assert email._pieces or email.template == "extra"  # the piecewise HTML path ran
+        assert email.html_pieces or email.template == "extra"  # the piecewise HTML path ran
 
 
 def _decoded(part) -> tuple:
@@ -253,13 +253,20 @@ def test_refusals_are_those_of_to_message(kit, kwargs):
     assert str(ours.value) == str(theirs.value)
 
 
-@pytest.mark.parametrize("headers", [{"MIME-Version": "1.0"}, {"Content-Type": "text/plain"}])
+@pytest.mark.parametrize("headers", [{"MIME-Version": "1.0"}, {"Content-Type": "text/plain"},
+                                     {"content-type": "text/html"},
+                                     {"Content-Transfer-Encoding": "8bit"}])
 def test_a_custom_mime_header_is_a_header_error(kit, headers):
-    """A custom MIME-Version or Content-Type is a HeaderError (to_message lets the email
-    package's ValueError escape)."""
+    """A custom MIME-Version, Content-Type or Content-Transfer-Encoding (the structure tplkit
+    writes itself) is refused by the header-name check, by to_bytes and to_message alike,
+    before anything is written (to_message alone let the email package's ValueError out)."""
     email = kit.render("acknowledgement", kit.template("acknowledgement").sample)
-    with pytest.raises(tplkit.HeaderError, match="at most 1"):
-        email.to_bytes(sender="a@shop.example", to="b@example.com", headers=headers)
+    args = {"sender": "a@shop.example", "to": "b@example.com", "headers": headers}
+    with pytest.raises(tplkit.HeaderError, match="tplkit writes the message's") as ours:
+        email.to_bytes(**args)
+    with pytest.raises(tplkit.HeaderError) as theirs:
+        email.to_message(**args)
+    assert str(ours.value) == str(theirs.value)
 
 
 @pytest.mark.parametrize("kwargs", [{"message_id": "<ключ@example.com>"},
@@ -314,17 +321,16 @@ def test_any_content_survives(text, html, subject, extra):
        domain=st.from_regex(r"[A-Za-z0-9-]{1,8}(\.[A-Za-z0-9-]{1,6}){1,3}", fullmatch=True))
 def test_plain_addresses_are_written_as_the_parser_writes_them(local, domain):
     """A bare address skips the address parser: it is refused, or written, exactly as
-    render.py's validation (getaddresses + Address) refuses or writes it."""
-    from tplkit.mime import _addresses_line, _format_addresses
-    from tplkit.render import _address_list
+    the shared validation (getaddresses + Address) refuses or writes it."""
+    from tplkit.mimeheaders import address_list, addresses_line, format_addresses
 
     value = f"{local}@{domain}"
     try:
-        expected = _format_addresses("To", _address_list("To", value))
+        expected = format_addresses("To", address_list("To", value))
     except tplkit.HeaderError as e:
         expected = str(e)
     try:
-        got = _addresses_line("To", value)
+        got = addresses_line("To", value)
     except tplkit.HeaderError as e:
         got = str(e)
     assert got == expected
@@ -346,7 +352,7 @@ def test_html_encoded_piece_by_piece_decodes_to_the_same_bytes(pieces, again):
     assume("\r" not in html)   # a CR takes to_message's own path (test_any_content_survives)
     email = RenderedEmail.from_fields(RenderedEmail.fields("t", "en", None, (), {}),
                                       ("S", "", html, "x\n", pieces))
-    assert email._pieces[0] is html
+    assert email.html_pieces == pieces
     args = {"sender": SENDER, "to": "o@example.com"}
     if again:
         email.to_bytes(**args)
@@ -363,8 +369,7 @@ def test_a_rendered_emails_html_pieces_are_what_its_html_was_joined_from(kit):
     ctx = kit.template("acknowledgement").sample
     one = kit.render("acknowledgement", ctx, locale="uk")
     two = kit.render("acknowledgement", {**ctx, "customer_name": "Тарас"}, locale="uk")
-    (html1, pieces1), (html2, pieces2) = one._pieces, two._pieces
-    assert html1 is one.html and html2 is two.html
+    pieces1, pieces2 = one.html_pieces, two.html_pieces
     assert "".join(pieces1) == one.html and "".join(pieces2) == two.html
     first = {id(p) for p in pieces1}
     shared = [p for p in pieces2 if id(p) in first]   # the same string objects
@@ -381,6 +386,7 @@ def test_pieces_of_another_html_are_never_used(kit):
     email = kit.render("acknowledgement", kit.template("acknowledgement").sample)
     for other in (dataclasses.replace(email, html=email.html.replace("<p", "<p title=\"new\"")),
                   type(email)(**{**email.__dict__, "html": "<p>other</p>\n"})):
+        assert other.html_pieces == ()
         raw = other.to_bytes(sender=SENDER, to="o@example.com")
         html = message_from_bytes(raw, policy=policy.default).get_body(("html",)).get_content()
         assert html.replace("\r\n", "\n") == other.html != email.html

@@ -24,6 +24,7 @@ import os
 import re
 import shutil
 import tempfile
+import weakref
 from collections.abc import Mapping
 from decimal import Decimal
 from pathlib import Path
@@ -103,6 +104,19 @@ def _schema_to_json(schema: Schema) -> dict:
 def _schema_from_json(data: Mapping) -> Schema:
     phs = {name: _placeholder_from_json(d) for name, d in data["placeholders"].items()}
     return Schema(phs, {k: coerce(phs[k], v) for k, v in data["defaults"].items()})
+
+
+# One Schema (and so one generated validator) for the locales of a template: the same
+# placeholders, the same code. Keyed by the schema's JSON; gone with the last Compiled using it.
+_SCHEMAS: weakref.WeakValueDictionary[str, Schema] = weakref.WeakValueDictionary()
+
+
+def _shared_schema(data: Mapping) -> Schema:
+    key = json.dumps(data, sort_keys=True)
+    schema = _SCHEMAS.get(key)
+    if schema is None:
+        schema = _SCHEMAS[key] = _schema_from_json(data)
+    return schema
 
 
 def _entry_name(template: str, locale: str) -> str:
@@ -266,7 +280,7 @@ def load_compiled(build_dir: str | os.PathLike, template: str, locale: str):
     path = Path(build_dir) / _entry_name(template, locale)
     try:
         data = json.loads(confine(path, [build_dir]).read_text(encoding="utf-8"))
-        schema = _schema_from_json(data["schema"])
+        schema = _shared_schema(data["schema"])
         plural = i18n.Catalog(locale, plural_expr=data["plural"]["expr"],
                               num_plurals=data["plural"]["n"]).plural_index
         return Compiled(template=template, locale=locale, schema=schema,

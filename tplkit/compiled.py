@@ -52,7 +52,7 @@ class PackedSources(Mapping[str, str]):
 
     def __init__(self, sources: Mapping[str, str]) -> None:
         self._parts = tuple(sources)
-        self._z = zlib.compress(json.dumps([sources[p] for p in self._parts]).encode("utf-8"), 1)
+        self._z = zlib.compress(json.dumps([sources[p] for p in self._parts]).encode("utf-8"), 9)
 
     def _unpacked(self) -> dict[str, str]:
         return dict(zip(self._parts, json.loads(zlib.decompress(self._z)), strict=True))
@@ -77,6 +77,31 @@ class PackedSources(Mapping[str, str]):
         return self._unpacked().values()
 
 
+class PackedOrigins(Mapping[str, dict[int, list[tuple[str, int]]]]):
+    """:attr:`Compiled.origins` kept zlib-compressed: read only to locate an error, while
+    as dicts of lists of tuples they were a tenth of what a compiled combination held."""
+
+    __slots__ = ("_z", "_parts")
+
+    def __init__(self, origins: Mapping[str, Mapping[int, Sequence[tuple[str, int]]]]) -> None:
+        self._parts = tuple(origins)
+        self._z = zlib.compress(json.dumps(
+            [[[line, [list(s) for s in sites]] for line, sites in origins[p].items()]
+             for p in self._parts]).encode("utf-8"), 9)
+
+    def __getitem__(self, part: str) -> dict[int, list[tuple[str, int]]]:
+        if part not in self._parts:
+            raise KeyError(part)
+        per = json.loads(zlib.decompress(self._z))[self._parts.index(part)]
+        return {int(line): [(str(f), int(n)) for f, n in sites] for line, sites in per}
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._parts)
+
+    def __len__(self) -> int:
+        return len(self._parts)
+
+
 @dataclass
 class Compiled:
     """A template compiled for one locale and brand: four small runtime templates.
@@ -93,7 +118,7 @@ class Compiled:
     headers: Mapping[str, str] = field(default_factory=dict)
     files: dict[str, Any] = field(default_factory=dict)   # path -> fingerprint at compile time
     # part -> line of its runtime source -> template (file, line) whose {{ }} printed its tags
-    origins: dict[str, dict[int, list[tuple[str, int]]]] = field(default_factory=dict)
+    origins: Mapping[str, dict[int, list[tuple[str, int]]]] = field(default_factory=dict)  # kept packed
     _templates: dict[str, jinja2.Template] = field(default_factory=dict, repr=False)
     _plural: Callable[[Any], int] | None = field(default=None, repr=False)
     untranslated: tuple[str, ...] = ()          # messages shown in the source language
@@ -119,6 +144,8 @@ class Compiled:
         self._names = frozenset(self.schema.placeholders)
         if not isinstance(self.sources, PackedSources):
             self.sources = PackedSources(self.sources)
+        if not isinstance(self.origins, PackedOrigins):
+            self.origins = PackedOrigins(self.origins)
 
     def _render_jinja_part(self, part: str, values: Mapping[str, Any]) -> str:
         tpl = self._templates.get(part)
@@ -134,7 +161,7 @@ class Compiled:
     def render_four(self, values: Mapping[str, Any], *,
                     validated: bool = False) -> tuple[str, str, str, str, Sequence[str]]:
         """:meth:`render_parts` as a tuple: subject, preheader, HTML, text, then the pieces
-        the HTML was joined from (for :mod:`tplkit.mime`). ``validated`` says ``values``
+        the HTML was joined from (for :mod:`tplkit.quotedprintable`). ``validated`` says ``values``
         came from this template's schema (so every placeholder is in it)."""
         try:
             if validated or self._names <= values.keys():

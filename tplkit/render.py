@@ -5,13 +5,13 @@ import binascii
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from email.headerregistry import Address
 from email.message import EmailMessage, MIMEPart
-from email.utils import formatdate, getaddresses, make_msgid
+from email.utils import formatdate, make_msgid
 from typing import Any, Self
 
 from .errors import HeaderError
 from .mailpolicy import SMTP
+from .mimeheaders import address_list, sender_domain
 from .safety import check_header_name, check_header_value, check_message_id
 
 
@@ -51,7 +51,7 @@ class RenderedEmail:
         subject, preheader, HTML and text, without its per-field ``object.__setattr__``
         calls: :meth:`tplkit.Kit.render` builds one per message. The fifth item, the pieces
         the HTML was joined from, lets :meth:`to_bytes` encode the template's static chunks
-        once (see :mod:`tplkit.mime`)."""
+        once (see :mod:`tplkit.quotedprintable`)."""
         email = object.__new__(cls)
         own = fields.copy()
         own["subject"], own["preheader"], html, own["text"], pieces = five
@@ -59,6 +59,14 @@ class RenderedEmail:
         own["_pieces"] = (html, pieces)
         object.__setattr__(email, "__dict__", own)
         return email
+
+    @property
+    def html_pieces(self) -> Sequence[str]:
+        """The pieces :attr:`html` was joined from (the template's static chunks and the
+        values, in order), or ``()`` when it is not that very string any more (an email
+        built otherwise, or ``dataclasses.replace`` with another ``html``)."""
+        joined, pieces = self._pieces or (None, ())
+        return pieces if joined is self.html else ()
 
     def as_dict(self) -> dict[str, str]:
         """The JSON shape used by ``tplkit preview --format json``."""
@@ -90,7 +98,7 @@ class RenderedEmail:
             _set(msg, "Cc", _addresses("Cc", cc))
         if reply_to:
             _set(msg, "Reply-To", _addresses("Reply-To", reply_to, single=True))
-        domain = _domain(sender)
+        domain = sender_domain(sender)
         _set(msg, "Message-ID", check_message_id("Message-ID", message_id) if message_id
              else make_msgid(domain=domain))
         _set(msg, "Date", formatdate(localtime=False, usegmt=True))
@@ -194,33 +202,4 @@ def _set(msg: EmailMessage, name: str, value: str) -> None:
 
 
 def _addresses(name: str, value: str | Iterable[str], single: bool = False) -> str:
-    return ", ".join(map(str, _address_list(name, value, single)))
-
-
-def _address_list(name: str, value: str | Iterable[str], single: bool = False) -> list[Address]:
-    """The addresses of ``value``, validated (HeaderError for anything not one address each)."""
-    items = [value] if isinstance(value, str) else list(value)
-    if not items:
-        raise HeaderError(f"{name}: no address given")
-    out = []
-    for item in items:
-        item = check_header_value(name, item)
-        parsed = getaddresses([item])
-        if len(parsed) != 1 or "@" not in parsed[0][1]:
-            raise HeaderError(f"{name}: not a valid address: {item!r:.80}")
-        display, addr = parsed[0]
-        local, _, domain = addr.rpartition("@")
-        if not local or not domain or "." not in domain.strip(".") or " " in addr:
-            raise HeaderError(f"{name}: not a valid address: {item!r:.80}")
-        try:
-            out.append(Address(display_name=display, username=local, domain=domain))
-        except (ValueError, IndexError) as e:
-            raise HeaderError(f"{name}: not a valid address: {e}") from None
-    if single and len(out) != 1:
-        raise HeaderError(f"{name} takes exactly one address")
-    return out
-
-
-def _domain(sender: str) -> str | None:
-    addr = getaddresses([sender])[0][1]
-    return addr.rpartition("@")[2] or None
+    return ", ".join(map(str, address_list(name, value, single)))

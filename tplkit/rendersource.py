@@ -18,7 +18,7 @@ _WHERE = re.compile(r"  # (\w+):(\d+)$")
 class RenderFunction(Protocol):
     """The generated ``render(values) -> (subject, preheader, html, text, html_pieces)``:
     ``html_pieces`` are the static chunks and values the HTML was joined from, in order
-    (:mod:`tplkit.mime` quoted-printable-encodes each static chunk once, not per message)."""
+    (:mod:`tplkit.quotedprintable` encodes each static chunk once, not per message)."""
 
     source_z: bytes  # its Python source, zlib-compressed (see :func:`source_of`)
     __code__: CodeType
@@ -57,4 +57,4 @@ def origin(exc: BaseException, fn: RenderFunction) -> tuple[str, int] | None:
 
 def compressed(code: str) -> bytes:
     """The source as kept with the function (it repeats every static chunk: a tenth of the size)."""
-    return zlib.compress(code.encode("utf-8"), 1)
+    return zlib.compress(code.encode("utf-8"), 9)
