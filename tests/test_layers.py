@@ -91,13 +91,6 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
                            "tplkit.safety", "tplkit.limits", "tplkit.version")),
 ]
 
-# Upward imports kept on purpose, each inside a function, with the reason.
-UPWARD: dict[tuple[str, str], str] = {}
-# Circles closed by a function-level import, with the reason.
-CIRCLES = {
-    frozenset({"tplkit.render", "tplkit.mime"}): "RenderedEmail.to_bytes() hands over to mime, "
-                                                 "which writes the message render describes",
-}
 
 
 def _modules() -> dict[str, Path]:
@@ -162,18 +155,11 @@ def test_every_module_has_a_layer():
 
 
 def test_nothing_imports_upward():
-    """Every import goes to the importer's own layer or one below (the listed exceptions aside)."""
+    """Every import, at the top or inside a function, goes to the importer's own layer or one below."""
     upward = [f"{a} ({LAYERS[_layer(a)][0]}) imports {b} ({LAYERS[_layer(b)][0]})"
               for a, targets in _import_graph().items() for b in targets
-              if _layer(b) < _layer(a) and (a, b) not in UPWARD]
+              if _layer(b) < _layer(a)]
     assert upward == []
-
-
-def test_the_listed_upward_imports_are_inside_functions():
-    """An upward import kept on purpose is never at the top of a module (it would run at import)."""
-    graph = _import_graph()
-    for a, b in UPWARD:
-        assert graph[a].get(b) is False, (a, b)
 
 
 def _circles(graph: dict[str, dict[str, bool]]) -> list[frozenset[str]]:
@@ -215,9 +201,9 @@ def test_no_import_circles_at_module_level():
     assert _circles(top_only) == []
 
 
-def test_circles_through_function_imports_are_the_listed_ones():
-    """A circle closed by a function-level import is one of the few listed with their reason."""
-    assert set(_circles(_import_graph())) <= set(CIRCLES)
+def test_no_import_circles_through_function_imports_either():
+    """No circle is hidden by moving one of its imports into a function."""
+    assert _circles(_import_graph()) == []
 
 
 def test_the_layer_check_sees_an_upward_import(tmp_path, monkeypatch):

@@ -26,9 +26,17 @@ from email.utils import make_msgid
 from typing import TYPE_CHECKING
 
 from .errors import HeaderError
-from .mimeheaders import CRLF, addresses_line, date_line, extra_headers, id_list, sender_line, unstructured
+from .mimeheaders import (
+    CRLF,
+    addresses_line,
+    date_line,
+    extra_headers,
+    id_list,
+    sender_line,
+    unstructured,
+    unsubscribe_headers,
+)
 from .quotedprintable import qp_lines, qp_pieces, qp_text
-from .render import unsubscribe_headers
 from .safety import check_header_value, check_message_id
 
 if TYPE_CHECKING:

@@ -247,3 +247,29 @@ def extra_headers(out: list[str], extra: Mapping[str, str]) -> None:
 
 __all__ = ["CRLF", "WIDTH", "address_list", "addresses_line", "date_line", "extra_headers",
            "format_addresses", "id_list", "sender_domain", "sender_line", "unstructured"]
+
+
+def unsubscribe_headers(uris: str | Sequence[str], one_click: bool = True) -> dict[str, str]:
+    """``List-Unsubscribe`` (and, for ``one_click``, ``List-Unsubscribe-Post``) header values
+    for ``uris``: http(s) URLs and ``mailto:`` addresses. One-click (RFC 8058) needs an
+    https URL; anything else, or a URI that could break out of its ``<...>``, is a
+    :class:`HeaderError`."""
+    items = [uris] if isinstance(uris, str) else list(uris)
+    if not items:
+        raise HeaderError("List-Unsubscribe: no URI given")
+    out = []
+    for uri in items:
+        uri = check_header_value("List-Unsubscribe", uri).strip()
+        scheme = uri.partition(":")[0].lower()
+        if scheme not in ("https", "http", "mailto") or re.search(r"[\s<>,\"]", uri) or len(uri) > 900:
+            raise HeaderError(f"List-Unsubscribe: not an http(s) or mailto URI: {uri!r:.80}")
+        if not uri.isascii():   # an IRI needs SMTPUTF8; the email package fails on it late
+            raise HeaderError(f"List-Unsubscribe: a URI holds non-ASCII characters (percent-encode "
+                              f"it): {uri!r:.80}")
+        out.append(f"<{uri}>")
+    headers = {"List-Unsubscribe": ", ".join(out)}
+    if one_click:
+        if not any(u.lower().startswith("<https://") for u in out):
+            raise HeaderError("List-Unsubscribe-Post (one-click, RFC 8058) needs an https URL")
+        headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    return headers

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import binascii
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from email.message import EmailMessage, MIMEPart
@@ -11,7 +10,8 @@ from typing import Any, Self
 
 from .errors import HeaderError
 from .mailpolicy import SMTP
-from .mimeheaders import address_list, sender_domain
+from .mime import message_bytes
+from .mimeheaders import address_list, sender_domain, unsubscribe_headers
 from .safety import check_header_name, check_header_value, check_message_id
 
 
@@ -135,37 +135,9 @@ class RenderedEmail:
         """The message :meth:`to_message` builds, written straight to RFC 5322 bytes (CRLF)
         without the email package's header objects: over 20x faster, the same meaning,
         the same validation and :class:`HeaderError` refusals (see :mod:`tplkit.mime`)."""
-        from .mime import message_bytes
-
         return message_bytes(self, sender, to, cc=cc, reply_to=reply_to, in_reply_to=in_reply_to,
                              references=references, message_id=message_id, headers=headers,
                              list_unsubscribe=list_unsubscribe, one_click=one_click)
-
-
-def unsubscribe_headers(uris: str | Sequence[str], one_click: bool = True) -> dict[str, str]:
-    """``List-Unsubscribe`` (and, for ``one_click``, ``List-Unsubscribe-Post``) header values
-    for ``uris``: http(s) URLs and ``mailto:`` addresses. One-click (RFC 8058) needs an
-    https URL; anything else, or a URI that could break out of its ``<...>``, is a
-    :class:`HeaderError`."""
-    items = [uris] if isinstance(uris, str) else list(uris)
-    if not items:
-        raise HeaderError("List-Unsubscribe: no URI given")
-    out = []
-    for uri in items:
-        uri = check_header_value("List-Unsubscribe", uri).strip()
-        scheme = uri.partition(":")[0].lower()
-        if scheme not in ("https", "http", "mailto") or re.search(r"[\s<>,\"]", uri) or len(uri) > 900:
-            raise HeaderError(f"List-Unsubscribe: not an http(s) or mailto URI: {uri!r:.80}")
-        if not uri.isascii():   # an IRI needs SMTPUTF8; the email package fails on it late
-            raise HeaderError(f"List-Unsubscribe: a URI holds non-ASCII characters (percent-encode "
-                              f"it): {uri!r:.80}")
-        out.append(f"<{uri}>")
-    headers = {"List-Unsubscribe": ", ".join(out)}
-    if one_click:
-        if not any(u.lower().startswith("<https://") for u in out):
-            raise HeaderError("List-Unsubscribe-Post (one-click, RFC 8058) needs an https URL")
-        headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
-    return headers
 
 
 class _UriList(str):
