@@ -25,7 +25,6 @@ import gc
 import hashlib
 import json
 import multiprocessing
-import multiprocessing.connection
 import os
 import pickle
 import sys
@@ -239,6 +238,8 @@ def _render_forked(job: Job, todo: list[tuple[int, list[tuple[int, Any]]]], jobs
     An exception in any process stops the others taking chunks; what they finish is still
     handed to ``done`` (so it is recorded), then the exception is raised here.
     """
+    import multiprocessing.connection  # here: --jobs 1 starts without it
+
     ctx = multiprocessing.get_context("fork")
     counter = ctx.Value("q", 0)
 
