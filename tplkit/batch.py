@@ -14,9 +14,11 @@ running the same command again resumes: finished chunks are skipped and no exist
 file is ever rewritten. Every file is written atomically; a chunk is recorded as finished
 only once its files are on disk (:func:`tplkit.batchwriter.make_durable`).
 
-With a build and ``--jobs`` > 1 the build is loaded once, here, and the workers are forked
-from this process (where the platform forks): they start with every locale loaded and share
-its memory.
+With a build and ``--jobs N`` > 1 (where the platform forks) the build is loaded once, here;
+this process renders chunks too and ``N - 1`` children forked from it, which share its
+memory (the build, the records), take the next chunk from a shared counter and send back
+only each chunk's result (:func:`_render_forked`). Without a build, a process pool whose
+workers each compile the template.
 """
 from __future__ import annotations
 
