@@ -3,6 +3,7 @@ the output, the accounting and a resumed run are those of --jobs 1, byte for byt
 from __future__ import annotations
 
 import json
+import os
 import re
 from pathlib import Path
 
@@ -88,3 +89,37 @@ def test_a_forked_run_resumes_where_it_stopped(build, data, tmp_path):
     assert _files(out) == _files(tmp_path / "whole")
     assert json.loads((out / tb.STATE).read_text())["done"] == list(range(19))
 
+
+
+
+@pytest.mark.parametrize("where", ["parent", "child"])
+def test_an_interrupted_forked_run_records_what_finished(build, data, tmp_path, monkeypatch, where):
+    """Ctrl-C in either process stops the batch (in the child: the batch says a worker
+    ended); the chunks finished by both processes are recorded, the interrupted one is not,
+    and a rerun completes the batch with the files of an uninterrupted run."""
+    from tplkit.errors import TplkitError
+
+    whole, out = tmp_path / "whole", tmp_path / "out"
+    job = tb.Job(template="acknowledgement", fmt="jsonl", out=str(whole), locale_field="lang",
+                 build=str(build))
+    tb.run_batch(job, data, jobs=2, chunk_size=7, progress=None)
+    real, parent = tb.render_chunk, os.getpid()
+
+    def interrupted(job, index, records, **kw):
+        if index >= 9 and (os.getpid() == parent) == (where == "parent"):
+            raise KeyboardInterrupt   # the first chunk from the 10th on that this process takes
+        return real(job, index, records, **kw)
+
+    monkeypatch.setattr(tb, "render_chunk", interrupted)
+    job.out = str(out)
+    with pytest.raises(KeyboardInterrupt if where == "parent" else TplkitError) as stopped:
+        tb.run_batch(job, data, jobs=2, chunk_size=7, progress=None)
+    if where == "child":
+        assert "a worker process ended unexpectedly (exit status 1)" in str(stopped.value)
+    done = json.loads((out / tb.STATE).read_text())["done"]
+    assert set(range(9)) <= set(done) and len(done) < 19
+    assert sorted(p.name for p in out.glob("part-*")) == [f"part-{n:05d}.jsonl" for n in done]
+    monkeypatch.setattr(tb, "render_chunk", real)
+    summary = tb.run_batch(job, data, jobs=2, chunk_size=7, progress=None)
+    assert summary["resumed"] == len(done)
+    assert _files(out) == _files(whole)
