@@ -232,11 +232,12 @@ def parallel_headroom(n: int = 10_000_000) -> float:
     return serial / parallel
 
 
-def bench_batch(records: int, baseline: str | None = None) -> None:
+def bench_batch(records: int, baseline: str | None = None, runs: int = 3) -> None:
     print(f"\n## batch: {records:,} acknowledgement records from a build, --jobs 1 vs --jobs 2 "
-          f"({os.cpu_count()} cores), output on {OUT_DIR or 'the temp folder'}")
+          f"({os.cpu_count()} cores), output on {OUT_DIR or 'the temp folder'}, median of {runs} "
+          f"runs each (alternated)")
     print(f"  calibration: 2 processes vs 1 on a pure CPU loop: {parallel_headroom():.2f}x "
-          f"(the most --jobs 2 can reach right now)")
+          f"(the most --jobs 2 can reach right now), load average {os.getloadavg()[0]:.1f}")
     trees = {"this tplkit": None, **({"baseline": baseline} if baseline else {})}
     with tempfile.TemporaryDirectory() as tmp:
         data = Path(tmp) / "records.jsonl"
@@ -253,31 +254,40 @@ def bench_batch(records: int, baseline: str | None = None) -> None:
                                    capture_output=True, text=True, check=True, env=_env(tree)).stdout
             expected = Path(tree).resolve() if tree else Path(__file__).resolve().parent.parent
             assert Path(found.strip()).resolve().is_relative_to(expected), (label, found)
+            # an installed package has its bytecode compiled (pip does it); a checkout run
+            # under PYTHONDONTWRITEBYTECODE would compile every module in every run
+            subprocess.run([PY, "-m", "compileall", "-q", str(Path(found.strip()).parent)],
+                           capture_output=True, check=True)
             subprocess.run([PY, "-m", "tplkit", "build", "-o", f"{tmp}/b-{label}"], capture_output=True,
                            check=True, env=_env(tree), cwd=tmp)
         for fmt in ("jsonl", "eml", "mbox"):
-            walls: dict[tuple[str, int], float] = {}
-            cpus: dict[tuple[str, int], float] = {}
-            for jobs in (1, 2):
-                for label, tree in trees.items():   # interleaved: the machine's drift hits both
-                    out = tempfile.mkdtemp(dir=OUT_DIR) + "/out"
-                    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-                    t = time.perf_counter()
-                    subprocess.run([PY, "-m", "tplkit", "batch", "acknowledgement", "--data", str(data),
-                                    "-o", out, "--build", f"{tmp}/b-{label}", "--format", fmt,
-                                    "--jobs", str(jobs), "--locale-field", "lang"],
-                                   capture_output=True, check=True, env=_env(tree), cwd=tmp)
-                    walls[label, jobs] = time.perf_counter() - t
-                    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-                    cpus[label, jobs] = (after.ru_utime + after.ru_stime
-                                         - before.ru_utime - before.ru_stime)
-                    shutil.rmtree(Path(out).parent, ignore_errors=True)
+            walls: dict[tuple[str, int], list[float]] = {}
+            cpus: dict[tuple[str, int], list[float]] = {}
+            load = os.getloadavg()[0]
+            for _ in range(runs):
+                for jobs in (1, 2):
+                    for label, tree in trees.items():   # alternated: the machine's drift hits both
+                        out = tempfile.mkdtemp(dir=OUT_DIR) + "/out"
+                        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+                        t = time.perf_counter()
+                        subprocess.run([PY, "-m", "tplkit", "batch", "acknowledgement", "--data",
+                                        str(data), "-o", out, "--build", f"{tmp}/b-{label}", "--format",
+                                        fmt, "--jobs", str(jobs), "--locale-field", "lang"],
+                                       capture_output=True, check=True, env=_env(tree), cwd=tmp)
+                        walls.setdefault((label, jobs), []).append(time.perf_counter() - t)
+                        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+                        cpus.setdefault((label, jobs), []).append(
+                            after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
+                        shutil.rmtree(Path(out).parent, ignore_errors=True)
             for label in trees:
-                one, two = walls[label, 1], walls[label, 2]
+                one, two = (statistics.median(walls[label, j]) for j in (1, 2))
+                cpu1, cpu2 = (statistics.median(cpus[label, j]) for j in (1, 2))
                 print(f"  {fmt:5s} {label:11s}: --jobs 1 {one:.2f} s ({records / one:,.0f} msgs/s), "
                       f"--jobs 2 {two:.2f} s ({records / two:,.0f} msgs/s): {one / two:.2f}x; "
-                      f"CPU (user+sys, every process) {cpus[label, 1]:.2f} s and {cpus[label, 2]:.2f} s: "
-                      f"{records / cpus[label, 1]:,.0f} msgs per CPU-second with --jobs 1")
+                      f"CPU (user+sys, every process) {cpu1:.2f} s and {cpu2:.2f} s: "
+                      f"{records / cpu1:,.0f} msgs per CPU-second with --jobs 1 (load average "
+                      f"{load:.1f} before)")
+    print(f"  calibration after: {parallel_headroom():.2f}x, load average {os.getloadavg()[0]:.1f}")
 
 
 def bench_bytes(runs: int = 5, blocks: int = 50, fast_per_block: int = 13) -> None:
@@ -366,6 +376,9 @@ def main() -> None:
     ap.add_argument("--only", default="render,compile,lint,startup,memory,batch,loops")
     ap.add_argument("--baseline", help="batch: also run this tplkit source tree (e.g. from "
                     "`git archive main`), interleaved with this one")
+    ap.add_argument("--batch-records", type=int, default=None,
+                    help="batch: records per run (default 20,000; 4,000 with --quick)")
+    ap.add_argument("--batch-runs", type=int, default=3, help="batch: runs of each command (median)")
     args = ap.parse_args()
     only = set(args.only.split(","))
     print(f"tplkit benchmarks: python {sys.version.split()[0]}, {os.cpu_count()} cores, "
@@ -381,7 +394,8 @@ def main() -> None:
     if "memory" in only:
         bench_memory()
     if "batch" in only:
-        bench_batch(4000 if args.quick else 20000, args.baseline)
+        bench_batch(args.batch_records or (4000 if args.quick else 20000), args.baseline,
+                    args.batch_runs)
     if "bytes" in only:
         bench_bytes()
     if "loops" in only:  # benchmarks/bench_loops.py: cost per item of a per-recipient loop

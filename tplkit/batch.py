@@ -14,9 +14,11 @@ running the same command again resumes: finished chunks are skipped and no exist
 file is ever rewritten. Every file is written atomically; a chunk is recorded as finished
 only once its files are on disk (:func:`tplkit.batchwriter.make_durable`).
 
-With a build and ``--jobs`` > 1 the build is loaded once, here, and the workers are forked
-from this process (where the platform forks): they start with every locale loaded and share
-its memory.
+With a build and ``--jobs N`` > 1 (where the platform forks) the build is loaded once, here;
+this process renders chunks too and ``N - 1`` children forked from it, which share its
+memory (the build, the records), take the next chunk from a shared counter and send back
+only each chunk's result (:func:`_render_forked`). Without a build, a process pool whose
+workers each compile the template.
 """
 from __future__ import annotations
 
@@ -25,10 +27,13 @@ import gc
 import hashlib
 import json
 import multiprocessing
+import os
+import pickle
+import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 from .batchwriter import Job, load_kit, make_durable, render_chunk
 from .errors import TplkitError
@@ -182,11 +187,19 @@ def run_batch(job: Job, data: Path, *, jobs: int, chunk_size: int = 256,
                         bar.update(len(c))
             else:
                 sizes = {i: len(c) for i, c in todo}
-                with _pool(job, jobs) as pool:
-                    for result in pool.imap_unordered(_render_chunk_star,
-                                                      ((job, i, c) for i, c in todo)):
-                        finish(*result)
-                        bar.update(sizes[result[0]])
+
+                def done_chunk(result: tuple[int, int, list[dict]]) -> None:
+                    finish(*result)
+                    bar.update(sizes[result[0]])
+
+                if job.build and "fork" in multiprocessing.get_all_start_methods():
+                    with _loaded(job):
+                        _render_forked(job, todo, jobs, done_chunk)
+                else:
+                    with multiprocessing.Pool(jobs) as pool:
+                        for result in pool.imap_unordered(_render_chunk_star,
+                                                          ((job, i, c) for i, c in todo)):
+                            done_chunk(result)
         finally:  # interrupted too: record what is finished
             save()
     return {"records": len(records), "chunks": len(chunks), "resumed": len(chunks) - len(todo),
@@ -214,15 +227,102 @@ def _loaded(job: Job) -> Iterator[None]:
         gc.unfreeze()
 
 
-@contextlib.contextmanager
-def _pool(job: Job, jobs: int) -> Iterator[Any]:
-    """A pool of ``jobs`` workers. From a build, where processes fork, they are forked from
-    this process once it has loaded the build (:func:`_loaded`): each starts with it, shares
-    its pages and loads nothing. Otherwise each loads the build or compiles the template."""
-    fork = bool(job.build) and "fork" in multiprocessing.get_all_start_methods()
-    with (_loaded(job) if fork else contextlib.nullcontext(),
-          multiprocessing.get_context("fork" if fork else None).Pool(jobs) as pool):
-        yield pool
+def _render_forked(job: Job, todo: list[tuple[int, list[tuple[int, Any]]]], jobs: int,
+                   done: Callable[[tuple[int, int, list[dict]]], None]) -> None:
+    """Render ``todo`` in ``jobs`` processes: this one (the build loaded, :func:`_loaded`)
+    and ``jobs - 1`` children forked from it, which start with the build and the records in
+    memory and load, read or receive nothing. Each process takes the next chunk from a
+    shared counter (whoever is free), so a process slowed down (this one saving the
+    batch's state, a busy core) takes fewer; a child sends only each chunk's result
+    (index, messages written, errors) back through a pipe, read here between this process's
+    own chunks. ``done`` gets every result, here.
+
+    An exception in any process stops the others taking chunks; what they finish is still
+    handed to ``done`` (so it is recorded), then the exception is raised here.
+    """
+    import multiprocessing.connection  # here: --jobs 1 starts without it
+
+    ctx = multiprocessing.get_context("fork")
+    counter = ctx.Value("q", 0)
+
+    def claim() -> int | None:
+        with counter.get_lock():
+            i = counter.value
+            counter.value = i + 1
+        return i if i < len(todo) else None
+
+    def stop() -> None:
+        with counter.get_lock():
+            counter.value = len(todo)
+
+    readers: list[Any] = []
+    pids: list[int] = []
+    failure: list[BaseException] = []
+
+    def collect(timeout: float | None) -> None:
+        for reader in cast(list[Any], multiprocessing.connection.wait(readers, timeout)):
+            try:
+                message = reader.recv()
+            except (EOFError, OSError):
+                readers.remove(reader)
+                continue
+            if isinstance(message, _Failure):
+                stop()
+                failure.append(message.error)
+            else:
+                done(message)
+
+    sys.stdout.flush()
+    sys.stderr.flush()
+    try:
+        for _ in range(jobs - 1):
+            reader, writer = ctx.Pipe(duplex=False)
+            pid = os.fork()
+            if pid == 0:   # the child: render chunks until none is left, never return
+                code = 0
+                try:
+                    reader.close()
+                    for other in readers:
+                        other.close()
+                    while (i := claim()) is not None:
+                        writer.send(render_chunk(job, *todo[i]))
+                except KeyboardInterrupt:
+                    code = 1
+                except BaseException as e:   # noqa: BLE001 - handed to the parent, which raises it
+                    code = 1
+                    with contextlib.suppress(BaseException):
+                        writer.send(_Failure(e))
+                finally:
+                    os._exit(code)
+            writer.close()
+            readers.append(reader)
+            pids.append(pid)
+        while (i := claim()) is not None:
+            done(render_chunk(job, *todo[i]))
+            collect(0)
+    except BaseException:
+        stop()
+        raise
+    finally:   # the children's finished chunks are handed to ``done`` even after a failure
+        while readers:
+            collect(None)
+        codes = [os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]) for pid in pids]
+    if failure:
+        raise failure[0]
+    if any(codes):
+        raise TplkitError(f"a worker process ended unexpectedly (exit status {max(codes, key=abs)}); "
+                          f"run the same command again to resume", file=job.out)
+
+
+class _Failure:
+    """An exception raised in a forked child, on its way to the parent."""
+
+    def __init__(self, error: BaseException) -> None:
+        try:
+            pickle.dumps(error)
+        except Exception:   # noqa: BLE001 - any unpicklable exception travels as its text
+            error = TplkitError(f"{type(error).__name__}: {error}")
+        self.error = error
 
 
 class _NoBar:

@@ -19,11 +19,7 @@ import click
 from click.core import ParameterSource
 
 from ..batch import Job
-from ..delivery import Relay, RetryPolicy, parse_rate
 from ..kit import Kit
-from ..send import default_sender
-from ..sendbatch import MARK_NAME, SendSpec, batch_id, send_batch
-from ..sendlog import SQLITE_NAME, SendLogError, open_log
 from .app import AppContext, report_errors
 
 ENGINES = ("local", "celery")
@@ -86,6 +82,11 @@ def run_send(app: AppContext, name: str, data: str, output: str, *, locale_field
              backoff: float, backoff_max: float, lease: float, retry_failed: bool, engine: str,
              broker: str | None, send_log: str | None) -> None:
     """``tplkit batch NAME --send ...``: deliver the batch and report the counts."""
+    # imported here: a batch that renders files starts without the SMTP, TLS and SQLite modules
+    from ..delivery import Relay, RetryPolicy, parse_rate
+    from ..send import default_sender
+    from ..sendbatch import SendSpec, batch_id, send_batch
+
     if bool(user) != bool(password_env):
         raise click.UsageError("--user and --password-env VAR go together (the password is read from $VAR)")
     if engine == "celery" and not (broker and build_dir and send_log):
@@ -152,6 +153,9 @@ class _SendBar:
 @report_errors
 def status(directory: str, send_log: str | None, show_all: bool) -> None:
     """Summarise the send log of a batch folder: counts per state, failures with the reply."""
+    from ..sendbatch import MARK_NAME
+    from ..sendlog import SQLITE_NAME, SendLogError, open_log
+
     path, mark = Path(directory) / SQLITE_NAME, Path(directory) / MARK_NAME
     if send_log is None and not path.is_file():
         send_log = json.loads(mark.read_text(encoding="utf-8")).get("send_log") if mark.is_file() else None
