@@ -33,6 +33,7 @@ from .mimeheaders import (
     extra_headers,
     id_list,
     sender_line,
+    thread_ids,
     unstructured,
     unsubscribe_headers,
 )
@@ -61,15 +62,11 @@ def message_bytes(email: RenderedEmail, sender: str, to: str | Sequence[str], *,
     out.append("Message-ID: " + (check_message_id("Message-ID", message_id) if message_id
                                  else make_msgid(domain=domain)) + CRLF)
     out.append(date_line())
-    if in_reply_to:
-        refs = [references] if isinstance(references, str) else list(references or ())
-        if in_reply_to not in refs:
-            refs.append(in_reply_to)
-        out.append(id_list("In-Reply-To", [check_message_id("In-Reply-To", in_reply_to)]))
-        out.append(id_list("References", [check_message_id("References", r) for r in refs]))
-    elif references:
-        refs = [references] if isinstance(references, str) else list(references)
-        out.append(id_list("References", [check_message_id("References", r) for r in refs]))
+    parent, refs = thread_ids(in_reply_to, references)
+    if parent:
+        out.append(id_list("In-Reply-To", [parent]))
+    if refs:
+        out.append(id_list("References", refs))
     if list_unsubscribe:
         for name, value in unsubscribe_headers(list_unsubscribe, one_click).items():
             # one <uri> a line, never encoded (see render._UriList)

@@ -27,7 +27,7 @@ from typing import cast
 
 from .errors import HeaderError
 from .mailpolicy import SMTP
-from .safety import check_header_name, check_header_value
+from .safety import check_header_name, check_header_value, check_message_id
 
 CRLF = "\r\n"
 WIDTH = 78          # RFC 5322 "SHOULD" line length (what to_message folds to)
@@ -273,3 +273,15 @@ def unsubscribe_headers(uris: str | Sequence[str], one_click: bool = True) -> di
             raise HeaderError("List-Unsubscribe-Post (one-click, RFC 8058) needs an https URL")
         headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     return headers
+
+
+def thread_ids(in_reply_to: str | None,
+               references: str | Sequence[str] | None) -> tuple[str | None, list[str]]:
+    """The checked ``In-Reply-To`` id (or None) and ``References`` ids of a reply: the
+    references given, with ``in_reply_to`` appended when they do not hold it (RFC 5322
+    3.6.4). Shared by :meth:`~tplkit.RenderedEmail.to_message` and ``to_bytes``."""
+    refs = list(references or ()) if not isinstance(references, str) else [references] if references else []
+    if in_reply_to and in_reply_to not in refs:
+        refs.append(in_reply_to)
+    return (check_message_id("In-Reply-To", in_reply_to) if in_reply_to else None,
+            [check_message_id("References", r) for r in refs])

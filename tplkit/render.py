@@ -11,7 +11,7 @@ from typing import Any, Self
 from .errors import HeaderError
 from .mailpolicy import SMTP
 from .mime import message_bytes
-from .mimeheaders import address_list, sender_domain, unsubscribe_headers
+from .mimeheaders import address_list, sender_domain, thread_ids, unsubscribe_headers
 from .safety import check_header_name, check_header_value, check_message_id
 
 
@@ -102,15 +102,11 @@ class RenderedEmail:
         _set(msg, "Message-ID", check_message_id("Message-ID", message_id) if message_id
              else make_msgid(domain=domain))
         _set(msg, "Date", formatdate(localtime=False, usegmt=True))
-        if in_reply_to:
-            _set(msg, "In-Reply-To", check_message_id("In-Reply-To", in_reply_to))
-            refs = [references] if isinstance(references, str) else list(references or ())
-            if in_reply_to not in refs:
-                refs.append(in_reply_to)
-            _set(msg, "References", " ".join(check_message_id("References", r) for r in refs))
-        elif references:
-            refs = [references] if isinstance(references, str) else list(references)
-            _set(msg, "References", " ".join(check_message_id("References", r) for r in refs))
+        parent, refs = thread_ids(in_reply_to, references)
+        if parent:
+            _set(msg, "In-Reply-To", parent)
+        if refs:
+            _set(msg, "References", " ".join(refs))
         if list_unsubscribe:
             for name, value in unsubscribe_headers(list_unsubscribe, one_click).items():
                 msg.set_raw(name, _UriList(name, value))
