@@ -1,6 +1,7 @@
 """`tplkit send`: the message that reaches a real SMTP server (aiosmtpd on loopback)."""
 from __future__ import annotations
 
+import contextlib
 import json
 import ssl
 from pathlib import Path
@@ -113,12 +114,21 @@ def test_password_is_never_sent_unencrypted_unless_allowed(smtp):
                           "a server you trust on a private network\n")
 
 
+@contextlib.contextmanager
+def _tls_inbox(folder, *, implicit: bool, **options):
+    """A logging-in SMTP server with a self-signed certificate for 127.0.0.1 made in
+    ``folder`` (``inbox.cert``): TLS from the first byte (``implicit``) or by STARTTLS."""
+    context, cert = _server_context(folder)
+    key = "ssl_context" if implicit else "tls_context"
+    with serving(authenticator=_check_login, **{key: context}, **options) as inbox:
+        inbox.cert = cert
+        yield inbox
+
+
 @pytest.fixture(scope="module")
 def tls_smtp(tmp_path_factory):
     """An SMTP server that requires STARTTLS before AUTH, with a self-signed certificate for 127.0.0.1."""
-    context, cert = _server_context(tmp_path_factory.mktemp("tls"))
-    with serving(authenticator=_check_login, tls_context=context, require_starttls=True) as inbox:
-        inbox.cert = cert
+    with _tls_inbox(tmp_path_factory.mktemp("tls"), implicit=False, require_starttls=True) as inbox:
         yield inbox
 
 
@@ -215,10 +225,8 @@ def test_deliver_library_call(smtp, kit):
 @pytest.fixture(scope="module")
 def ssl_smtp(tmp_path_factory):
     """An SMTPS server (implicit TLS from the first byte) with a self-signed certificate made here."""
-    context, cert = _server_context(tmp_path_factory.mktemp("smtps"))
     # auth_require_tls=False: aiosmtpd only counts STARTTLS as TLS; here every byte is TLS
-    with serving(authenticator=_check_login, ssl_context=context, auth_require_tls=False) as inbox:
-        inbox.cert = cert
+    with _tls_inbox(tmp_path_factory.mktemp("smtps"), implicit=True, auth_require_tls=False) as inbox:
         yield inbox
 
 
