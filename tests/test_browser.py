@@ -269,6 +269,9 @@ def test_source_copy_text_headers_and_eml(browser, server, shot):
     ctx, page = new_page(browser, permissions=["clipboard-read", "clipboard-write"])
     try:
         page.goto(server.url + "t/hello?locale=ar")
+        # Chromium lets only the focused page write the clipboard; with the session's other
+        # pages open in the same browser, this one is not always it (a user's click is)
+        page.bring_to_front()
         page.click('#tabs a[data-tab="source"]')
         page.click("#copy-source")
         expect(page.locator("#copy-status")).to_contain_text("Copied")
