@@ -149,3 +149,18 @@ def test_python_dash_m_works():
     """`python -m tplkit --help` runs the same CLI."""
     res = subprocess.run([sys.executable, "-m", "tplkit", "--help"], capture_output=True, text=True)
     assert res.returncode == 0 and "preview" in res.stdout
+
+
+@pytest.mark.parametrize("argv, code", [(["--version"], 0), (["preview", "no-such-template"], 1)])
+def test_program_freezes_the_collector_as_it_exits(argv, code):
+    """The program (console script, ``python -m tplkit``) ends with ``gc.freeze()`` whether
+    the command succeeds or fails: the interpreter's last collection then skips what the
+    command loaded. An exit hook, which runs after it, sees the frozen objects."""
+    probe = ("import atexit, gc, sys\n"
+             "atexit.register(lambda: print('frozen', gc.get_freeze_count() > 1000))\n"
+             f"sys.argv = ['tplkit', *{argv!r}]\n"
+             "from tplkit.cli import run\n"
+             "run()\n")
+    res = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=FIX / "project")
+    assert res.returncode == code, res.stderr
+    assert res.stdout.splitlines()[-1] == "frozen True"

@@ -1,7 +1,8 @@
 """The ``tplkit`` command line (click). Library modules never import this package.
 
-:func:`main` is the console script; each command group has its own module here.
+:func:`main` is the command group and :func:`run` the console script; each command group
+has its own module here.
 """
-from .main import main
+from .main import main, run
 
-__all__ = ["main"]
+__all__ = ["main", "run"]
