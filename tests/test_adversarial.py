@@ -608,3 +608,16 @@ def test_tampered_build_fields_raise_tplkit_errors(built, tmp_path, name):
         assert not REPR.search(str(e))
     else:   # an edit that is still valid data renders what the template allows, nothing more
         assert "Bcc" not in email.headers and "<class" not in email.html
+
+
+@pytest.mark.parametrize("variant", ["body", "catalog"])
+def test_symlink_planted_after_a_build_is_refused_when_the_build_is_loaded(project, outside, variant):
+    """Loading a build checks it against its sources (the inputs' hash), file by file
+    against the project's roots resolved once: a source replaced by a symlink out of the
+    project after the build is refused, naming the link, and its target is never read."""
+    res = CliRunner().invoke(main, ["--project", str(project), "build", "-o", str(project.parent / "b")])
+    assert res.exit_code == 0, res.output
+    link = plant(project, outside, variant)
+    with pytest.raises(FileOutsideProject, match="outside the project") as info:
+        tplkit.Kit.from_build(project.parent / "b")
+    assert Path(info.value.file) == link and SECRET not in str(info.value)

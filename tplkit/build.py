@@ -35,7 +35,7 @@ from .compiled import Compiled
 from .config import load_project
 from .errors import TemplateNotFound, TplkitError, WriteError
 from .fsutil import atomic_write, umask
-from .safety import check_template_headers, confine
+from .safety import check_template_headers, confine, real_roots
 from .schema import Money, Placeholder, Schema, coerce
 from .store import NAME_RE, TemplateInfo
 from .version import __version__
@@ -54,8 +54,9 @@ def inputs_hash(project) -> str:
     """SHA-256 over the labels and contents of the project's input files
     (:meth:`~tplkit.config.Layout.input_files`; paths do not matter)."""
     h = hashlib.sha256()
+    roots = real_roots(project.roots)
     for label, path in project.layout.input_files(project.config_file):
-        data = confine(path, project.roots).read_bytes()
+        data = confine(path, roots).read_bytes()
         h.update(f"{label}\0{len(data)}\0".encode())
         h.update(data)
     return h.hexdigest()
@@ -234,10 +235,11 @@ def read_manifest(build_dir: str | os.PathLike, *, check_sources: bool = True) -
         raise BuildError(f"build made by tplkit {manifest.get('tplkit')}, this is tplkit "
                          f"{_version()}; rebuild it", file=str(path))
     _check_names(manifest, path)
+    roots = real_roots([root])
     for rel, digest in manifest.get("artifacts", {}).items():
         entry = root / rel
         try:
-            actual = hashlib.sha256(confine(entry, [root]).read_bytes()).hexdigest()
+            actual = hashlib.sha256(confine(entry, roots).read_bytes()).hexdigest()
         except (OSError, TplkitError):
             actual = None
         if actual != digest:

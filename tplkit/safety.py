@@ -32,9 +32,17 @@ from .errors import FileOutsideProject, HeaderError, SecurityError, TemplateSour
 
 # --- files -------------------------------------------------------------------------------------
 
+class RealRoots(tuple):
+    """Roots already resolved by :func:`real_roots`: :func:`confine` takes them as they are
+    (checking a project's hundreds of files resolved its roots again for every one)."""
+
+
 def real_roots(roots: Iterable[str | os.PathLike | None]) -> tuple[Path, ...]:
-    """The real paths of ``roots`` (None entries skipped), for :func:`confine`."""
-    return tuple(Path(os.path.realpath(r)) for r in roots if r is not None)
+    """The real paths of ``roots`` (None entries skipped), for :func:`confine`; resolved
+    once, so that ``confine`` can be called with them file after file."""
+    if isinstance(roots, RealRoots):
+        return roots
+    return RealRoots(Path(os.path.realpath(r)) for r in roots if r is not None)
 
 
 def confine(path: str | os.PathLike, roots: Iterable[str | os.PathLike | None], *,
