@@ -30,7 +30,7 @@ def test_wheel_contains_templates_locales_and_entry_point(wheel):
                      "tplkit/default_config.toml", "tplkit/py.typed"):
         assert required in names, required
     ep = next(n for n in names if n.endswith("entry_points.txt"))
-    assert "tplkit = tplkit.cli:main" in zipfile.ZipFile(wheel).read(ep).decode()
+    assert "tplkit = tplkit.cli:run" in zipfile.ZipFile(wheel).read(ep).decode()
 
 
 def test_non_editable_install_previews_from_another_directory(wheel, tmp_path):
@@ -45,6 +45,11 @@ def test_non_editable_install_previews_from_another_directory(wheel, tmp_path):
                          capture_output=True, text=True, env=env, cwd=tmp_path)
     assert res.stdout.strip().startswith(str(target)), res.stdout + res.stderr
     res = subprocess.run([sys.executable, "-m", "tplkit", "preview", "acknowledgement", "--locale", "uk"],
+                         capture_output=True, text=True, env=env, cwd=tmp_path)
+    assert res.returncode == 0, res.stderr
+    assert "Ми отримали ваш запит" in res.stdout
+    # the console script pip wrote (tplkit.cli:run) runs the same command
+    res = subprocess.run([str(target / "bin" / "tplkit"), "preview", "acknowledgement", "--locale", "uk"],
                          capture_output=True, text=True, env=env, cwd=tmp_path)
     assert res.returncode == 0, res.stderr
     assert "Ми отримали ваш запит" in res.stdout
