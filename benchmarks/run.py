@@ -290,6 +290,49 @@ def bench_batch(records: int, baseline: str | None = None, runs: int = 3) -> Non
     print(f"  calibration after: {parallel_headroom():.2f}x, load average {os.getloadavg()[0]:.1f}")
 
 
+def _write_files(folder: str, linking: bool, count: int, tag: int) -> None:
+    from tplkit.batchwriter import NewFiles
+
+    data = b"x" * 4000                       # about an eml message's size
+    with NewFiles(folder) as files:
+        files.linking = files.linking and linking
+        for i in range(count):
+            files.write(f"{tag}-{i:08d}.eml", data)
+
+
+def bench_files(count: int = 40_000, runs: int = 3) -> None:
+    """Message files written by tplkit.batchwriter.NewFiles, by each of its routes, in one
+    process and in two processes writing into one folder (what `batch --jobs 2` does)."""
+    import multiprocessing
+
+    from tplkit.batchwriter import NewFiles
+
+    print(f"\n## eml message files: {count:,} a process, 1 process vs 2 into one folder, on "
+          f"{OUT_DIR or 'the temp folder'}, median of {runs} runs (alternated)")
+    ctx = multiprocessing.get_context("fork")
+    for route, linking in (("O_TMPFILE + linkat", True), ("temporary name + rename", False)):
+        if linking and not NewFiles(".").linking:
+            print(f"  {route}: not available here")
+            continue
+        rates: dict[int, list[float]] = {1: [], 2: []}
+        for _ in range(runs):
+            for procs in (1, 2):
+                folder = tempfile.mkdtemp(dir=OUT_DIR)
+                workers = [ctx.Process(target=_write_files, args=(folder, linking, count, k))
+                           for k in range(procs)]
+                t = time.perf_counter()
+                for w in workers:
+                    w.start()
+                for w in workers:
+                    w.join()
+                rates[procs].append(procs * count / (time.perf_counter() - t))
+                assert len(os.listdir(folder)) == procs * count
+                shutil.rmtree(folder)
+        one, two = (statistics.median(rates[n]) for n in (1, 2))
+        print(f"  {route:24s}: 1 process {one:,.0f} files/s, 2 processes {two:,.0f} files/s: "
+              f"{two / one:.2f}x")
+
+
 def bench_bytes(runs: int = 5, blocks: int = 50, fast_per_block: int = 13) -> None:
     """to_bytes against bytes(to_message()) on the realistic corpus (benchmarks/realistic),
     every message a different one (what a batch does), finely interleaved: each block
@@ -398,6 +441,8 @@ def main() -> None:
                     args.batch_runs)
     if "bytes" in only:
         bench_bytes()
+    if "files" in only:
+        bench_files(8000 if args.quick else 40_000)
     if "loops" in only:  # benchmarks/bench_loops.py: cost per item of a per-recipient loop
         sys.path.insert(0, str(Path(__file__).resolve().parent))
         from bench_loops import run as bench_loops

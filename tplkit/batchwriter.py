@@ -139,9 +139,9 @@ class NewFiles:
     and then gets its name (``linkat`` of ``/proc/self/fd/N``), which refuses a name that
     exists by itself. That is one change to the folder a file. The other route, a temporary
     name checked and renamed into place, is two, and two processes writing into one folder
-    wait on each other's: 2 processes wrote 0.8-0.9x the files a second of one that way on
-    this project's test VM, 1.8-1.9x this way. Where the route is not available (another
-    system, a file system without ``O_TMPFILE``, no ``/proc``), the other one is taken.
+    wait on each other's: two processes write 1.1-1.2x the files a second of one that way,
+    1.8-1.9x this way (``benchmarks/run.py --only files``). Where the route is not available
+    (another system, a file system without ``O_TMPFILE``, no ``/proc``), the other is taken.
     """
 
     def __init__(self, folder: str) -> None:
