@@ -269,3 +269,21 @@ def test_init_writes_a_plural_rule_the_linter_accepts(project, locale, nplurals)
     assert catalog.num_plurals == nplurals
     ctx = CatalogContext(None, locale, SourceText(path, path.read_text(encoding="utf-8")), catalog)
     assert [h.message for h in plural_forms(ctx)] == []
+
+
+def test_the_builtin_catalogs_are_what_extract_and_update_write(tmp_path):
+    """A maintainer's `tplkit i18n extract && tplkit i18n update` over the built-in library
+    changes no file: the shipped .pot is current, and every catalog is already in the form
+    update writes (the Arabic one's long Plural-Forms header used to be rewrapped, a diff
+    in every catalog update)."""
+    from tplkit.config import builtin_root
+
+    root = tmp_path / "library"
+    for sub in ("templates", "locales"):
+        shutil.copytree(builtin_root() / sub, root / sub)
+    before = {p: p.read_bytes() for p in (root / "locales").rglob("*.po*")}
+    for command in ("extract", "update"):
+        res = run(root, command)
+        assert res.exit_code == 0, res.output
+    changed = sorted(str(p.relative_to(root)) for p, data in before.items() if p.read_bytes() != data)
+    assert changed == []
